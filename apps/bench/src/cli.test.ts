@@ -1,0 +1,58 @@
+/**
+ * The benchmark CLI keeps working: a quick run prints its JSON with every figure present. This
+ * checks the harness, not the speed: figures are compared only in real runs, as ratios.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@aio/source', 'src/cli.ts', ...args],
+      { cwd, encoding: 'utf8', timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('pnpm bench', () => {
+  it('selector --quick --json prints every measurement and the ratios', async () => {
+    const { code, stdout, stderr } = await bench(['selector', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      environment: { node: string };
+      results: {
+        selector: {
+          selectCostNs: { aio: Record<string, number> };
+          pingPong: {
+            roundTripsPerSec: Record<string, number | null>;
+            ratios: { aioOverNode: number };
+          };
+        };
+      };
+    };
+    expect(doc.environment.node).toBe(process.version);
+    const { selectCostNs, pingPong } = doc.results.selector;
+    expect(Object.keys(selectCostNs.aio).sort()).toEqual([
+      'epoll:1',
+      'epoll:10000',
+      'poll:1',
+      'poll:10000',
+      'select:1',
+    ]);
+    for (const ns of Object.values(selectCostNs.aio)) expect(ns).toBeGreaterThan(0);
+    expect(pingPong.roundTripsPerSec.aio).toBeGreaterThan(0);
+    expect(pingPong.roundTripsPerSec.node).toBeGreaterThan(0);
+    expect(pingPong.ratios.aioOverNode).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('an unknown benchmark exits 2 and lists the ones there are', async () => {
+    const { code, stderr } = await bench(['nope']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown benchmark: nope[\s\S]*selector/);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Finding the peers a benchmark compares against. A missing peer is reported, never fatal: the
+ * benchmark says which peer it lacks and measures the rest.
+ */
+import { spawnSync, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface Python {
+  readonly path: string;
+  readonly version: string;
+}
+
+/**
+ * The Python to run peers with: Debian's system python3 first (where python3-tornado and
+ * python3-uvloop land), then whatever `python3` is on PATH.
+ */
+export function findPython(): Python | null {
+  for (const path of ['/usr/bin/python3', 'python3']) {
+    if (path.startsWith('/') && !existsSync(path)) continue;
+    const probe = spawnSync(path, ['-c', 'import sys; print(sys.version.split()[0])'], {
+      encoding: 'utf8',
+    });
+    if (probe.status === 0) return { path, version: probe.stdout.trim() };
+  }
+  return null;
+}
+
+/** Runs one of `src/peers/*.py` with JSON arguments and returns its JSON answer. */
+export function runPythonPeer<T>(
+  python: Python,
+  script: string,
+  args: object,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const file = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile(
+      python.path,
+      [file, JSON.stringify(args)],
+      { timeout: timeoutMs, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`${script} failed: ${err.message}\n${stderr}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout) as T);
+        } catch {
+          reject(
+            new Error(`${script} printed something that is not JSON: ${stdout.slice(0, 200)}`),
+          );
+        }
+      },
+    );
+  });
+}

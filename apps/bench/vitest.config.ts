@@ -1,0 +1,3 @@
+import { aioVitest } from '@aio/tooling/vitest';
+
+export default aioVitest();

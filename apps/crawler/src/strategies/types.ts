@@ -1,0 +1,18 @@
+/** What every strategy gets and gives back. */
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+  readonly paths: readonly string[];
+}
+
+export interface StrategyResult {
+  /** Response bytes received per page path. */
+  readonly responses: ReadonlyMap<string, Buffer>;
+}
+
+export type Strategy = (target: Target) => StrategyResult | Promise<StrategyResult>;
+
+/** The request the article sends: HTTP/1.0, so the server closes and EOF ends the response. */
+export function request(host: string, path: string): Buffer {
+  return Buffer.from(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`, 'ascii');
+}

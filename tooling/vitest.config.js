@@ -1,0 +1,3 @@
+import { aioVitest } from './vitest/preset.js';
+
+export default aioVitest({ test: { include: ['vitest/*.test.ts'] } });
