@@ -106,6 +106,15 @@ function checkEvents(events: unknown, method: string): number {
   return events;
 }
 
+/**
+ * Turns epoll's or poll's result flags into EVENT_READ/EVENT_WRITE, as Python does: anything but
+ * plain IN (ERR, HUP, NVAL for an fd closed behind our back) wakes writers, anything but plain OUT
+ * wakes readers, so a reset peer is reported to whoever waits on the fd.
+ */
+export function eventsFromFlags(flags: number, inFlag: number, outFlag: number): number {
+  return (flags & ~inFlag ? EVENT_WRITE : 0) | (flags & ~outFlag ? EVENT_READ : 0);
+}
+
 /** Milliseconds as the backends take them: -1 waits forever, 0 polls, > 0 waits at most that long. */
 function normalizeTimeout(timeoutMs: unknown, method: string): number {
   if (timeoutMs === null || timeoutMs === undefined) return -1;

@@ -16,6 +16,7 @@ import {
   BaseSelector,
   EVENT_READ,
   EVENT_WRITE,
+  eventsFromFlags,
   koffiDone,
   timeoutToMs,
   type AsyncDone,
@@ -124,13 +125,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     for (let i = 0, base = 0; i < count; i++, base += stride) {
       const key = this.keyFor(out[base + fdIndex]!);
       if (key === undefined) continue;
-      const flags = out[base]!;
-      // As Python: anything but plain EPOLLIN (ERR, HUP) wakes writers, anything but plain
-      // EPOLLOUT wakes readers, so a reset peer is reported to whoever waits on the fd.
-      let events = 0;
-      if (flags & ~EPOLLIN) events |= EVENT_WRITE;
-      if (flags & ~EPOLLOUT) events |= EVENT_READ;
-      events &= key.events;
+      const events = eventsFromFlags(out[base]!, EPOLLIN, EPOLLOUT) & key.events;
       if (events !== 0) ready.push([key, events]);
     }
   }

@@ -14,6 +14,7 @@ import {
   BaseSelector,
   EVENT_READ,
   EVENT_WRITE,
+  eventsFromFlags,
   koffiDone,
   timeoutToMs,
   type AsyncDone,
@@ -92,11 +93,7 @@ export class PollSelector<T = unknown> extends BaseSelector<T> {
       found++;
       const key = this.keyFor(buf.readInt32LE(offset));
       if (key === undefined) continue;
-      // As Python: ERR, HUP and NVAL (an fd closed behind our back) wake both directions.
-      let events = 0;
-      if (revents & ~POLLIN) events |= EVENT_WRITE;
-      if (revents & ~POLLOUT) events |= EVENT_READ;
-      events &= key.events;
+      const events = eventsFromFlags(revents, POLLIN, POLLOUT) & key.events;
       if (events !== 0) ready.push([key, events]);
     }
   }
