@@ -51,6 +51,7 @@ export {
 export type { Address, IPv4Address, IPv6Address, UnixAddress } from './address';
 export { getaddrinfo, type AddrInfo } from './getaddrinfo';
 export { Waker } from './waker';
+export { isFdOpen } from './fd';
 export {
   BaseSelector,
   SelectorKey,

@@ -7,7 +7,7 @@
  * when registrations changed since the last wait, and always into a fresh buffer, so an async wait
  * still running on a worker thread never sees it change.
  */
-import { osError } from '../errors';
+import { checkFdOpen } from '../fd';
 import { errno, libc } from '../libc';
 import { platform } from '../platform/index';
 import {
@@ -24,11 +24,6 @@ import {
 const { POLLIN, POLLOUT } = platform;
 const POLLFD_SIZE = 8;
 
-/** Fails registration of an fd that is not open, as epoll_ctl would (poll itself would say POLLNVAL). */
-export function checkFdOpen(fd: number): void {
-  if (libc.fcntl(fd, platform.F_GETFD) < 0) throw osError(errno(), 'register', `fd ${fd}`);
-}
-
 export class PollSelector<T = unknown> extends BaseSelector<T> {
   static isAvailable(): boolean {
     return true;
@@ -40,6 +35,7 @@ export class PollSelector<T = unknown> extends BaseSelector<T> {
   #dirty = true;
 
   protected addFd(fd: number): void {
+    // Fail registration of an fd that is not open, as epoll_ctl would (poll would say POLLNVAL).
     checkFdOpen(fd);
     this.#dirty = true;
   }

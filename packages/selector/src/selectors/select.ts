@@ -20,7 +20,7 @@ import {
   type AsyncDone,
   type Ready,
 } from './base';
-import { checkFdOpen } from './poll';
+import { checkFdOpen } from '../fd';
 
 const { EBADF } = constants.errno;
 const SET_BYTES = platform.FD_SETSIZE / 8;
