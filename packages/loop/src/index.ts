@@ -1,5 +1,30 @@
 /**
- * @aio/loop — a shell until its issue lands: it builds, tests and declares its place in the layers
- * (see the repository's DESIGN and README). Its real API arrives with the @aio/loop issue.
+ * @aio/loop: asyncio's event loop on @aio/selector, hosted inside Node or blocking like Python.
  */
-export const LAYER = 'loop';
+export {
+  EventLoop,
+  POLL_INTERVAL_MS,
+  HOST_SLICE_MS,
+  FD_AUDIT_INTERVAL_MS,
+  type EventLoopOptions,
+  type ExceptionHandler,
+  type FutureLike,
+  type LoopMode,
+} from './event-loop';
+export { Handle, TimerHandle, type Callback } from './handles';
+export {
+  getRunningLoop,
+  getRunningLoopOrNull,
+  getEventLoop,
+  setEventLoop,
+  newEventLoop,
+} from './running';
+export { formatExceptionContext, type ExceptionContext, type LogSink } from './exceptions';
+export {
+  LoopError,
+  LoopClosedError,
+  LoopRunningError,
+  NoRunningLoopError,
+  LoopStoppedError,
+  InvalidArgumentError,
+} from './errors';

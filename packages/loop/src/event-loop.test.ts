@@ -1,0 +1,492 @@
+/**
+ * The loop's semantics, each run in both modes (hosted and blocking) on real sockets and timers.
+ */
+import { socketpair, type Socket } from '@aio/selector';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  LoopClosedError,
+  LoopRunningError,
+  LoopStoppedError,
+  NoRunningLoopError,
+  InvalidArgumentError,
+} from './errors';
+import { EventLoop, type FutureLike, type LoopMode } from './event-loop';
+import type { ExceptionContext } from './exceptions';
+import { getRunningLoop } from './running';
+
+const loops: EventLoop[] = [];
+const closeables: { close(): void }[] = [];
+
+afterEach(() => {
+  for (const loop of loops.splice(0)) if (!loop.isRunning()) loop.close();
+  for (const c of closeables.splice(0)) c.close();
+});
+
+function pair(): [Socket, Socket] {
+  const sockets = socketpair();
+  closeables.push(...sockets);
+  return sockets;
+}
+
+/** A loop that logs into `logged` instead of stderr. */
+function makeLoop(mode: LoopMode, logged: string[] = []): EventLoop {
+  const loop = new EventLoop({ mode, log: (text) => logged.push(text) });
+  loops.push(loop);
+  return loop;
+}
+
+/** Busy-waits `ms` on this thread (a slow callback). */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => {
+  describe('callSoon', () => {
+    it('runs callbacks first in, first out, with their arguments', async () => {
+      const loop = makeLoop(mode);
+      const order: string[] = [];
+      for (const name of ['a', 'b', 'c', 'd']) loop.callSoon((x: string) => order.push(x), name);
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(order).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('puts callbacks added during an iteration into the next one', () => {
+      const loop = makeLoop(mode);
+      let runs = 0;
+      const again = (): void => {
+        runs++;
+        loop.callSoon(again);
+      };
+      loop.callSoon(again);
+      loop.runOnce();
+      expect(runs).toBe(1);
+      loop.runOnce();
+      expect(runs).toBe(2);
+    });
+
+    it('a callback that reschedules itself cannot starve I/O', async () => {
+      const loop = makeLoop(mode);
+      const [a, b] = pair();
+      let spins = 0;
+      const again = (): void => {
+        spins++;
+        loop.callSoon(again);
+      };
+      loop.callSoon(again);
+      loop.addReader(b, () => {
+        b.recv(10);
+        loop.removeReader(b);
+        loop.stop();
+      });
+      a.send(Buffer.from('x'));
+      const start = performance.now();
+      await loop.runForever();
+      expect(performance.now() - start).toBeLessThan(500);
+      expect(spins).toBeGreaterThan(0);
+    });
+  });
+
+  describe('timers', () => {
+    it('fire in order of when, ties in scheduling order, never before when', async () => {
+      const loop = makeLoop(mode);
+      const fired: [string, number, number][] = [];
+      const record = (name: string, when: number): void =>
+        void fired.push([name, when, loop.time()]);
+      const base = loop.time();
+      for (const [name, delay] of [
+        ['c', 30],
+        ['a', 10],
+        ['b1', 20],
+        ['b2', 20],
+        ['b3', 20],
+        ['z', 0],
+      ] as const) {
+        const when = base + delay;
+        loop.callAt(when, record, name, when);
+      }
+      loop.callLater(45, () => loop.stop());
+      await loop.runForever();
+      expect(fired.map(([name]) => name)).toEqual(['z', 'a', 'b1', 'b2', 'b3', 'c']);
+      for (const [, when, at] of fired) expect(at).toBeGreaterThanOrEqual(when);
+    });
+
+    it('callLater waits at least its delay', async () => {
+      const loop = makeLoop(mode);
+      let at = 0;
+      const start = loop.time();
+      loop.callLater(50, () => {
+        at = loop.time();
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(at - start).toBeGreaterThanOrEqual(50);
+      expect(at - start).toBeLessThan(500);
+    });
+
+    it('never run a cancelled timer', async () => {
+      const loop = makeLoop(mode);
+      const ran: string[] = [];
+      const doomed = loop.callLater(5, () => ran.push('doomed'));
+      const cancelledSoon = loop.callSoon(() => ran.push('soon'));
+      loop.callLater(1, () => doomed.cancel());
+      cancelledSoon.cancel();
+      loop.callLater(30, () => loop.stop());
+      await loop.runForever();
+      expect(ran).toEqual([]);
+      expect(doomed.cancelled()).toBe(true);
+    });
+
+    it('10^6 timers scheduled then cancelled leave nothing behind to run', async () => {
+      const loop = makeLoop(mode);
+      let ran = 0;
+      const timers = [];
+      for (let i = 0; i < 1_000_000; i++) timers.push(loop.callLater(1 + (i % 50), () => ran++));
+      for (const t of timers) t.cancel();
+      loop.callLater(60, () => loop.stop());
+      const start = performance.now();
+      await loop.runForever();
+      expect(ran).toBe(0);
+      expect(performance.now() - start).toBeLessThan(2_000);
+    });
+  });
+
+  describe('running and stopping', () => {
+    it('stop() lets the current iteration finish, and callbacks it schedules wait for the next run', async () => {
+      const loop = makeLoop(mode);
+      const ran: string[] = [];
+      loop.callSoon(() => {
+        ran.push('first');
+        loop.stop();
+        loop.callSoon(() => ran.push('next run'));
+      });
+      loop.callSoon(() => ran.push('same iteration'));
+      await loop.runForever();
+      expect(ran).toEqual(['first', 'same iteration']);
+      expect(loop.isRunning()).toBe(false);
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(ran).toEqual(['first', 'same iteration', 'next run']);
+    });
+
+    it('stop() before runForever runs one iteration', async () => {
+      const loop = makeLoop(mode);
+      let ran = 0;
+      loop.callSoon(() => ran++);
+      loop.stop();
+      await loop.runForever();
+      expect(ran).toBe(1);
+    });
+
+    it('refuses to run twice, to close while running, and to run or take work once closed', async () => {
+      const loop = makeLoop(mode);
+      const errors: unknown[] = [];
+      loop.callSoon(() => {
+        for (const attempt of [() => loop.runForever(), () => loop.close()]) {
+          try {
+            void attempt();
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toBeInstanceOf(LoopRunningError);
+      expect((errors[0] as Error).message).toBe('This event loop is already running');
+      expect((errors[1] as Error).message).toBe('Cannot close a running event loop');
+      loop.close();
+      loop.close();
+      expect(loop.isClosed()).toBe(true);
+      expect(() => loop.runForever()).toThrow(LoopClosedError);
+      expect(() => loop.callSoon(() => {})).toThrow(/Event loop is closed: callSoon\(\)/);
+      expect(() => loop.callLater(1, () => {})).toThrow(LoopClosedError);
+      expect(() => loop.addReader(0, () => {})).toThrow(LoopClosedError);
+      expect(loop.removeReader(0)).toBe(false);
+      expect(String(loop)).toBe(`<EventLoop closed mode=${mode}>`);
+    });
+
+    it('shows its state in toString', async () => {
+      const loop = makeLoop(mode);
+      expect(String(loop)).toBe(`<EventLoop stopped mode=${mode}>`);
+      let inside = '';
+      loop.callSoon(() => {
+        inside = String(loop);
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(inside).toBe(`<EventLoop running mode=${mode}>`);
+      loop.setDebug(true);
+      expect(String(loop)).toBe(`<EventLoop stopped mode=${mode} debug>`);
+    });
+
+    it('is the running loop inside its callbacks, and no loop is outside', async () => {
+      const loop = makeLoop(mode);
+      let seen: EventLoop | undefined;
+      loop.callSoon(() => {
+        seen = getRunningLoop();
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(seen).toBe(loop);
+      expect(() => getRunningLoop()).toThrow(NoRunningLoopError);
+    });
+
+    it('runUntilComplete returns a future-like result, or a promise value, or throws', async () => {
+      const loop = makeLoop(mode);
+      // A minimal structural future: done/result/addDoneCallback, callbacks scheduled soon.
+      const future = makeFuture<number>(loop);
+      loop.callLater(10, () => future.set(42));
+      expect(await loop.runUntilComplete(future)).toBe(42);
+
+      const promise = new Promise<string>((resolve) =>
+        loop.callLater(5, resolve, 'from a promise'),
+      );
+      expect(await loop.runUntilComplete(promise)).toBe('from a promise');
+
+      const failing = Promise.reject(new Error('boom'));
+      await expect(loop.runUntilComplete(failing)).rejects.toThrow('boom');
+
+      const never = makeFuture<number>(loop);
+      loop.callLater(5, () => loop.stop());
+      await expect(loop.runUntilComplete(never)).rejects.toThrow(LoopStoppedError);
+      await expect(loop.runUntilComplete(7 as never)).rejects.toThrow(InvalidArgumentError);
+    });
+  });
+
+  describe('exceptions in callbacks', () => {
+    it('go to the exception handler with asyncio context, and the loop runs the others', async () => {
+      const loop = makeLoop(mode);
+      const contexts: ExceptionContext[] = [];
+      loop.setExceptionHandler((l, context) => {
+        expect(l).toBe(loop);
+        contexts.push(context);
+      });
+      const ran: string[] = [];
+      const boom = new Error('boom');
+      const handle = loop.callSoon(function exploding() {
+        throw boom;
+      });
+      loop.callSoon(() => ran.push('after'));
+      loop.callLater(1, () => loop.stop());
+      await loop.runForever();
+      expect(ran).toEqual(['after']);
+      expect(contexts).toEqual([
+        { message: 'Exception in callback exploding()', exception: boom, handle },
+      ]);
+    });
+
+    it('the default handler logs the message, the handle and the stack', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      expect(loop.getExceptionHandler()).toBeNull();
+      loop.callSoon(function failing(n: number) {
+        throw new TypeError(`bad ${n}`);
+      }, 3);
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(
+        /^Exception in callback failing\(3\)\nhandle: <Handle cb=failing\(3\)>\nTypeError: bad 3\n\s+at .*failing/,
+      );
+    });
+
+    it('an exception handler that throws is reported by the default one', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      loop.setExceptionHandler(() => {
+        throw new Error('handler broke');
+      });
+      loop.callSoon(() => {
+        throw new Error('original');
+      });
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(logged[0]).toMatch(
+        /^Unhandled error in exception handler\ncontext: \{ message: 'Exception in callback <anonymous>\(\)', exception: Error: original.*\nError: handler broke/,
+      );
+    });
+
+    it('debug mode reports slow callbacks', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      loop.setDebug(true);
+      loop.slowCallbackDurationMs = 20;
+      loop.callSoon(function slow() {
+        spin(30);
+      });
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(
+        logged.some((line) =>
+          /^Executing <Handle cb=slow\(\) created at .+> took \d+\.\d ms$/.test(line),
+        ),
+      ).toBe(true);
+    });
+  });
+
+  describe('readers and writers', () => {
+    it('call the reader while data is there, and the writer while there is room', async () => {
+      const loop = makeLoop(mode);
+      const [a, b] = pair();
+      const got: string[] = [];
+      loop.addReader(b, () => {
+        const data = b.recv(100).toString();
+        got.push(data);
+        if (data.includes('!')) loop.stop();
+      });
+      let writes = 0;
+      loop.addWriter(a, () => {
+        a.send(Buffer.from(++writes < 3 ? 'x' : '!'));
+        if (writes === 3) loop.removeWriter(a);
+      });
+      await loop.runForever();
+      expect(got.join('')).toMatch(/^x+!$/);
+      expect(writes).toBe(3);
+      expect(loop.removeReader(b)).toBe(true);
+      expect(loop.removeReader(b)).toBe(false);
+    });
+
+    it('a second reader on an fd replaces the first; readers and writers coexist on one fd', async () => {
+      const loop = makeLoop(mode);
+      const [a, b] = pair();
+      const calls: string[] = [];
+      const first = loop.addReader(b, () => calls.push('first'));
+      loop.addReader(b.fileno(), () => {
+        calls.push('second');
+        b.recv(10);
+      });
+      expect(first.cancelled()).toBe(true);
+      loop.addWriter(b, () => {
+        calls.push('writer');
+        loop.removeWriter(b);
+      });
+      a.send(Buffer.from('x'));
+      loop.callLater(20, () => loop.stop());
+      await loop.runForever();
+      expect(calls.filter((c) => c === 'first')).toEqual([]);
+      expect(calls).toContain('second');
+      expect(calls).toContain('writer');
+      expect(loop.removeWriter(b)).toBe(false);
+      expect(loop.removeReader(b)).toBe(true);
+    });
+
+    it('removeReader works for a socket already closed', () => {
+      const loop = makeLoop(mode);
+      const [, b] = pair();
+      loop.addReader(b, () => {});
+      b.close();
+      expect(loop.removeReader(b)).toBe(true);
+    });
+
+    it('reports a reader whose fd was closed behind its back, without a busy loop', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      const [, b] = pair();
+      const fd = b.fileno();
+      loop.addReader(b, () => {});
+      b.close(); // behind the loop's back: no removeReader first
+      loop.callLater(1_200, () => loop.stop());
+      const cpu = process.cpuUsage();
+      await loop.runForever();
+      const used = process.cpuUsage(cpu);
+      expect(logged.join('\n')).toContain(
+        `fd ${fd} was closed while the loop was watching it; its reader was removed`,
+      );
+      expect((used.user + used.system) / 1000).toBeLessThan(400);
+    });
+
+    it('notices a stale fd at once when its number is reused for a new reader', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      const [, b] = pair();
+      const fd = b.fileno();
+      loop.addWriter(b, () => {});
+      b.close();
+      const [c, d] = pair();
+      const [e, f] = pair();
+      // One of the fresh sockets now carries the closed fd's number.
+      const reused = [c, d, e, f].find((s) => s.fileno() === fd);
+      expect(reused).toBeDefined();
+      const peer = reused === c ? d : reused === d ? c : reused === e ? f : e;
+      loop.addReader(reused!, () => {
+        reused!.recv(10);
+        loop.stop();
+      });
+      expect(logged.join('\n')).toContain(
+        `fd ${fd} was closed while the loop was watching it; its writer was removed`,
+      );
+      peer.send(Buffer.from('x'));
+      await loop.runForever();
+    });
+
+    it('rejects bad arguments with named errors', () => {
+      const loop = makeLoop(mode);
+      expect(() => loop.callSoon('nope' as never)).toThrow(InvalidArgumentError);
+      expect(() => loop.callSoon('nope' as never)).toThrow(
+        'callSoon() expected a function as callback, got "nope"',
+      );
+      expect(() => loop.callLater(Number.NaN, () => {})).toThrow(
+        /callLater\(\) expected delayMs in milliseconds, got NaN/,
+      );
+      expect(() => loop.addReader('abc' as never, () => {})).toThrow(
+        /addReader\(\) expected a file descriptor/,
+      );
+      expect(() => new EventLoop({ mode: 'fast' as never })).toThrow(
+        /expected mode 'hosted' or 'blocking', got "fast"/,
+      );
+    });
+  });
+});
+
+describe('two loops', () => {
+  it('cannot run at the same time', async () => {
+    const first = makeLoop('hosted');
+    const second = makeLoop('hosted');
+    let error: unknown;
+    first.callSoon(() => {
+      try {
+        void second.runForever();
+      } catch (err) {
+        error = err;
+      }
+      first.stop();
+    });
+    await first.runForever();
+    expect(error).toBeInstanceOf(LoopRunningError);
+    expect((error as Error).message).toMatch(
+      /^Cannot run the event loop while another loop is running/,
+    );
+  });
+});
+
+interface TestFuture<T> extends FutureLike<T> {
+  set(value: T): void;
+}
+
+function makeFuture<T>(loop: EventLoop): TestFuture<T> {
+  let state: { value: T } | undefined;
+  const callbacks: ((f: never) => void)[] = [];
+  const future: TestFuture<T> = {
+    done: () => state !== undefined,
+    result: () => {
+      if (!state) throw new Error('not done');
+      return state.value;
+    },
+    addDoneCallback: (cb) => {
+      callbacks.push(cb);
+    },
+    removeDoneCallback: (cb) => {
+      const i = callbacks.indexOf(cb);
+      if (i >= 0) callbacks.splice(i, 1);
+      return i >= 0 ? 1 : 0;
+    },
+    set: (value) => {
+      state = { value };
+      for (const cb of callbacks.splice(0)) loop.callSoon(cb, future as never);
+    },
+  };
+  return future;
+}

@@ -1,0 +1,40 @@
+/**
+ * Which loop is running, and the current loop of this thread: asyncio's `get_running_loop`,
+ * `get_event_loop`, `set_event_loop`, `new_event_loop`.
+ */
+import { NoRunningLoopError } from './errors';
+import { EventLoop, type EventLoopOptions } from './event-loop';
+import { loopState as state } from './state';
+
+/** The loop that is running now. @throws NoRunningLoopError when none is */
+export function getRunningLoop(): EventLoop {
+  if (state.running === null) {
+    throw new NoRunningLoopError(
+      'no running event loop: call this from a callback or coroutine running on a loop',
+    );
+  }
+  return state.running;
+}
+
+/** The running loop, or null: for code that works with or without one. */
+export function getRunningLoopOrNull(): EventLoop | null {
+  return state.running;
+}
+
+/**
+ * The running loop; else the loop set with `setEventLoop`; else a new loop, which becomes the
+ * current one (asyncio before 3.12 did this too, without its later deprecation warning).
+ */
+export function getEventLoop(): EventLoop {
+  return state.running ?? (state.current ??= new EventLoop());
+}
+
+/** Makes `loop` the current loop (what `getEventLoop` returns when none is running). */
+export function setEventLoop(loop: EventLoop | null): void {
+  state.current = loop;
+}
+
+/** A new loop; it does not become current. */
+export function newEventLoop(options?: EventLoopOptions): EventLoop {
+  return new EventLoop(options);
+}
