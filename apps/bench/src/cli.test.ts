@@ -19,6 +19,13 @@ function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   });
 }
 
+interface LoopResult {
+  callSoonChain: { callbacksPerSec: Record<string, number | null> };
+  timers: { maxDelayMs: number; elapsedMs: Record<string, number> };
+  echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
+  wakeLatencyUs: { aioHosted: { median: number } };
+}
+
 describe('pnpm bench', () => {
   it('selector --quick --json prints every measurement and the ratios', async () => {
     const { code, stdout, stderr } = await bench(['selector', '--quick', '--json']);
@@ -49,6 +56,21 @@ describe('pnpm bench', () => {
     expect(pingPong.roundTripsPerSec.node).toBeGreaterThan(0);
     expect(pingPong.ratios.aioOverNode).toBeGreaterThan(0);
   }, 120_000);
+
+  it('loop --quick --json measures every contender it can and says why any is missing', async () => {
+    const { code, stdout, stderr } = await bench(['loop', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const { loop } = (JSON.parse(stdout) as { results: { loop: LoopResult } }).results;
+    expect(loop.callSoonChain.callbacksPerSec.hosted).toBeGreaterThan(0);
+    expect(loop.callSoonChain.callbacksPerSec.blocking).toBeGreaterThan(0);
+    expect(loop.timers.elapsedMs.hosted).toBeGreaterThanOrEqual(loop.timers.maxDelayMs);
+    expect(loop.wakeLatencyUs.aioHosted.median).toBeGreaterThan(0);
+    for (const [server, rate] of Object.entries(loop.echo.requestsPerSec)) {
+      // Each echo server either answered, or is listed as skipped with a reason.
+      if (rate === null) expect(loop.echo.skipped[server] ?? 'no C compiler').toBeTruthy();
+      else expect(rate).toBeGreaterThan(0);
+    }
+  }, 180_000);
 
   it('an unknown benchmark exits 2 and lists the ones there are', async () => {
     const { code, stderr } = await bench(['nope']);

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { environment, progressDone } from './lib/report';
+import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
 
 export interface BenchOptions {
@@ -25,7 +26,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<BenchResult>;
 }
 
-const BENCHMARKS: readonly Benchmark[] = [selectorBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [selectorBenchmark, loopBenchmark];
 
 function usage(): string {
   const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n');

@@ -49,7 +49,9 @@ export class Handle {
   /** Runs the callback now; an exception goes to the loop's exception handler. */
   run(): void {
     try {
-      this.callback(...this.args);
+      // Most callbacks take no arguments: skip the spread for them (a hot path in busy loops).
+      if (this.args.length === 0) this.callback();
+      else this.callback(...this.args);
     } catch (exception) {
       this.owner.callExceptionHandler({
         message: `Exception in callback ${formatCallback(this.callback, this.args)}`,

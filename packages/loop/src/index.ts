@@ -5,6 +5,8 @@ export {
   EventLoop,
   POLL_INTERVAL_MS,
   HOST_SLICE_MS,
+  SPIN_MS,
+  SPIN_WINDOW_MS,
   FD_AUDIT_INTERVAL_MS,
   type EventLoopOptions,
   type ExceptionHandler,

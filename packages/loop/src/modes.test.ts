@@ -112,7 +112,9 @@ describe('hosted mode', () => {
       const before = process.cpuUsage();
       await sleep(1_000);
       const used = process.cpuUsage(before);
-      expect((used.user + used.system) / 1000).toBeLessThan(50);
+      // A loop that spun instead of waiting would use ~1000 ms of CPU in that second; the bound
+      // leaves room for whatever else this process (vitest, GC) does meanwhile.
+      expect((used.user + used.system) / 1000).toBeLessThan(250);
     } finally {
       loop.stop();
       await running;

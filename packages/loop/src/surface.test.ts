@@ -16,6 +16,8 @@ it('exports exactly these names', () => {
       "LoopStoppedError",
       "NoRunningLoopError",
       "POLL_INTERVAL_MS",
+      "SPIN_MS",
+      "SPIN_WINDOW_MS",
       "TimerHandle",
       "formatExceptionContext",
       "getEventLoop",

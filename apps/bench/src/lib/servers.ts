@@ -1,0 +1,204 @@
+/**
+ * Running peer servers in child processes and loading them with the C echo client. Every
+ * server speaks one protocol: it prints `{"port": N}` on stdout once listening and exits when
+ * its stdin closes. So a server dies with this process however it ends (stdin closes when we
+ * die), `stop()` is just closing stdin, and a process-exit hook SIGKILLs whatever is still
+ * running. Exit code 3 before the port line means "peer not installed": a benchmark reports it
+ * as skipped and measures the rest.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
+import { compileC } from './native';
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 3_000;
+/** The exit code a peer uses to say its runtime or library is missing. */
+const EXIT_NOT_INSTALLED = 3;
+
+export interface ServerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly pid: number;
+  /** Closes the server's stdin, waits up to 3 s for it to exit, then SIGKILLs it. */
+  stop(): Promise<void>;
+}
+
+/** Thrown by {@link startServer} when the peer exits with code 3: it is not installed here. */
+export class PeerNotInstalledError extends Error {
+  override readonly name = 'PeerNotInstalledError';
+}
+
+export interface EchoLoad {
+  readonly connections: number;
+  readonly messageSize: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+}
+
+export interface EchoLoadResult {
+  readonly requestsPerSec: number;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Spawns a server (`command args…`) and resolves once it has printed `{"port": N}` on stdout.
+ * Rejects, after killing it, if no port line comes within 20 s; rejects with a
+ * {@link PeerNotInstalledError} if it exits with code 3 first, and with a plain Error if it
+ * exits any other way. The server's stderr goes to ours.
+ */
+export function startServer(
+  command: string,
+  args: readonly string[],
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const label = [command, ...args].join(' ');
+  const child = spawn(command, args, {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: options.env,
+    cwd: options.cwd,
+  });
+  track(child);
+  const { stdin, stdout } = child;
+  // A server that died before stop() makes our stdin writes fail: that is not an error here.
+  stdin.on('error', () => {});
+
+  return new Promise<RunningServer>((resolve, reject) => {
+    let settled = false;
+    let output = '';
+
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stdout.off('data', onData);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+
+    const onData = (chunk: string): void => {
+      output += chunk;
+      const newline = output.indexOf('\n');
+      if (newline < 0) {
+        if (output.length > 4096) fail(new Error(`${label}: no port line, printed: ${output}`));
+        return;
+      }
+      const line = output.slice(0, newline).trim();
+      let port: unknown;
+      try {
+        port = (JSON.parse(line) as { port?: unknown }).port;
+      } catch {
+        port = undefined;
+      }
+      if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        fail(new Error(`${label}: expected {"port": N} as its first line, got: ${line}`));
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      stdout.off('data', onData);
+      // Keep draining stdout so the server never blocks on a full pipe, and let a server that
+      // is never stopped not hold this process open: the exit hook kills it.
+      stdout.resume();
+      for (const pipe of [stdin, stdout]) if (pipe instanceof Socket) pipe.unref();
+      child.unref();
+      let stopping: Promise<void> | undefined;
+      resolve({
+        port,
+        pid: child.pid!,
+        stop: () => (stopping ??= stopChild(child)),
+      });
+    };
+
+    const timer = setTimeout(
+      () => fail(new Error(`${label}: no {"port": N} line within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    stdout.setEncoding('utf8');
+    stdout.on('data', onData);
+    child.once('error', (err) => fail(new Error(`cannot start ${label}: ${err.message}`)));
+    // 'close', not 'exit': it comes after stdout is drained, so a port line is never missed.
+    child.once('close', (code, signal) => {
+      if (code === EXIT_NOT_INSTALLED) {
+        fail(new PeerNotInstalledError(`peer not installed: ${label} exited with code 3`));
+      } else {
+        const how = signal === null ? `with code ${code}` : `on ${signal}`;
+        fail(new Error(`${label} exited ${how} before printing its port`));
+      }
+    });
+  });
+}
+
+/**
+ * Drives the echo server on 127.0.0.1:`port` with the compiled C load client (`echo_client.c`):
+ * `connections` connections, each sending a `messageSize`-byte message and awaiting its echo
+ * before the next, counting round trips for `durationMs` after `warmupMs` of warm-up.
+ */
+export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResult> {
+  const client = compileC('echo_client.c');
+  const args = [
+    '127.0.0.1',
+    String(port),
+    String(opts.connections),
+    String(opts.messageSize),
+    String(Math.round(opts.durationMs)),
+    String(Math.round(opts.warmupMs)),
+  ];
+  const timeout = opts.durationMs + opts.warmupMs + 30_000;
+  return new Promise((resolve, reject) => {
+    execFile(client, args, { timeout, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const why = stderr.trim() || err.message;
+        reject(new Error(`echo_client ${args.join(' ')} failed: ${why}`));
+        return;
+      }
+      try {
+        const result = JSON.parse(stdout) as Partial<Record<keyof EchoLoadResult, unknown>>;
+        const { requestsPerSec, requests, errors } = result;
+        if (
+          typeof requestsPerSec !== 'number' ||
+          typeof requests !== 'number' ||
+          typeof errors !== 'number'
+        ) {
+          throw new TypeError('missing fields');
+        }
+        resolve({ requestsPerSec, requests, errors });
+      } catch {
+        reject(
+          new Error(`echo_client printed something that is not JSON: ${stdout.slice(0, 200)}`),
+        );
+      }
+    });
+  });
+}

@@ -1,0 +1,99 @@
+"""Peer for `pnpm bench loop`: CPython's asyncio echo server, on the Protocol API (the fastest
+way asyncio has: no streams, no coroutine per read), or on uvloop with --uvloop. The aio echo
+server is measured against it and against the C ceiling, all driven by the same C load client.
+
+usage: echo_asyncio.py [--uvloop] [--port N]
+
+asyncio is measured as it ships: its transport reads with recv(256 KiB), which on glibc costs an
+mmap, mremap and munmap per read (see python/cpython#85451) and makes the default loop several
+times slower than it is with a 64 KiB read. That cost is asyncio's, so it is left in (uvloop
+reads into one preallocated buffer and does not pay it).
+
+Listens on 127.0.0.1 (port 0 picks a free one), prints {"port": N} once listening, and stops
+when stdin reaches EOF (the parent closed it, or died) or on SIGTERM/SIGINT. Exits 3 if
+--uvloop was asked for and uvloop is not installed.
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--uvloop", action="store_true", help="run on uvloop instead of asyncio's loop")
+parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+args = parser.parse_args()
+
+if args.uvloop:
+    try:
+        import uvloop
+    except ImportError:
+        print(
+            f"echo_asyncio.py: uvloop is not installed for {sys.executable} "
+            "(apt-get install python3-uvloop, or pip install uvloop)",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+class Echo(asyncio.Protocol):
+    def __init__(self, open_transports):
+        self.open_transports = open_transports
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.open_transports.add(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data):
+        self.transport.write(data)
+
+    def connection_lost(self, exc):
+        self.open_transports.discard(self.transport)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    stopped = loop.create_future()
+
+    def stop():
+        if not stopped.done():
+            stopped.set_result(None)
+
+    def on_stdin():
+        try:
+            data = os.read(0, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+    try:
+        loop.add_reader(0, on_stdin)
+    except (OSError, ValueError):
+        pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
+
+    open_transports = set()
+    server = await loop.create_server(lambda: Echo(open_transports), "127.0.0.1", args.port)
+    port = server.sockets[0].getsockname()[1]
+    sys.stdout.write(json.dumps({"port": port}) + "\n")
+    sys.stdout.flush()
+
+    await stopped
+    server.close()
+    for transport in list(open_transports):
+        transport.abort()
+    loop.remove_reader(0)
+
+
+asyncio.run(main())

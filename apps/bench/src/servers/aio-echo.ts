@@ -1,0 +1,106 @@
+/**
+ * The aio echo server for `pnpm bench loop`: a TCP echo written directly on the loop's
+ * `addReader`/`addWriter` and `Socket` (no streams, no futures), as asyncio's lowest level would.
+ *
+ *   aio-echo.ts --mode hosted|blocking
+ *
+ * Reads into one shared 64 KiB buffer and writes straight back; only what the kernel does not
+ * take at once is copied and sent when the socket is writable again (reading pauses meanwhile).
+ * Speaks the bench servers' protocol: prints `{"port": N}` once listening, and stops when stdin
+ * reaches EOF. Stdin is watched by the loop itself (a reader on fd 0), so the server stops in
+ * blocking mode too, where Node's own stream events would not run while the loop waits.
+ */
+import { readSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EventLoop, type LoopMode } from '@aio/loop';
+import {
+  IPPROTO_TCP,
+  SO_REUSEADDR,
+  SOL_SOCKET,
+  Socket,
+  TCP_NODELAY,
+  WOULD_BLOCK,
+} from '@aio/selector';
+
+const { values } = parseArgs({ options: { mode: { type: 'string', default: 'hosted' } } });
+const loop = new EventLoop({ mode: values.mode as LoopMode });
+const buffer = Buffer.allocUnsafe(64 * 1024);
+const connections = new Set<Socket>();
+
+function close(conn: Socket): void {
+  loop.removeReader(conn);
+  loop.removeWriter(conn);
+  connections.delete(conn);
+  conn.close();
+}
+
+function serve(conn: Socket): void {
+  let pending: Buffer | null = null;
+
+  const flush = (): void => {
+    const sent = conn.trySend(pending!);
+    if (sent === WOULD_BLOCK) return;
+    pending = sent < pending!.length ? pending!.subarray(sent) : null;
+    if (pending === null) {
+      loop.removeWriter(conn);
+      loop.addReader(conn, echo);
+    }
+  };
+
+  const echo = (): void => {
+    let n: number;
+    try {
+      n = conn.tryRecvInto(buffer);
+    } catch {
+      close(conn); // reset by the peer
+      return;
+    }
+    if (n === WOULD_BLOCK) return;
+    if (n === 0) {
+      close(conn);
+      return;
+    }
+    const data = n === buffer.length ? buffer : buffer.subarray(0, n);
+    let sent: number;
+    try {
+      sent = conn.trySend(data);
+    } catch {
+      close(conn);
+      return;
+    }
+    if (sent === n) return;
+    pending = Buffer.from(data.subarray(sent === WOULD_BLOCK ? 0 : sent));
+    loop.removeReader(conn);
+    loop.addWriter(conn, flush);
+  };
+
+  loop.addReader(conn, echo);
+}
+
+const listener = new Socket();
+listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+listener.bind(['127.0.0.1', 0]);
+listener.listen(1024);
+listener.setBlocking(false);
+loop.addReader(listener, () => {
+  for (let accepted = listener.tryAccept(); accepted !== null; accepted = listener.tryAccept()) {
+    const [conn] = accepted;
+    conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+    connections.add(conn);
+    serve(conn);
+  }
+});
+
+const stdinScratch = Buffer.alloc(256);
+loop.addReader(0, () => {
+  if (readSync(0, stdinScratch) === 0) loop.stop();
+});
+
+const [, port] = listener.getsockname() as [string, number];
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+await loop.runForever();
+loop.removeReader(0);
+for (const conn of connections) close(conn);
+loop.removeReader(listener);
+listener.close();
+loop.close();

@@ -1,0 +1,25 @@
+/**
+ * Node's own echo server for `pnpm bench loop`: `net` with `data` → `write`, the way a Node
+ * programmer would write it. Same protocol as every bench server: prints `{"port": N}`, stops
+ * when stdin reaches EOF.
+ */
+import { createServer, type Socket } from 'node:net';
+
+const sockets = new Set<Socket>();
+const server = createServer((socket) => {
+  sockets.add(socket);
+  socket.setNoDelay(true);
+  socket.on('data', (data) => socket.write(data));
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => sockets.delete(socket));
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+});
+process.stdin.on('end', () => {
+  for (const socket of sockets) socket.destroy();
+  server.close();
+});
+process.stdin.resume();
