@@ -110,6 +110,8 @@ export const SPIN_WINDOW_MS = 1;
 export const HOST_SLICE_MS = 4;
 /** While fds are registered, check for ones closed behind the loop's back this often (ms). */
 export const FD_AUDIT_INTERVAL_MS = 1000;
+/** A blocking loop with foreign promises pending waits at most this long at a time (ms). */
+export const FOREIGN_SLICE_MS = 1;
 /** The longest single wait (asyncio's MAXIMUM_SELECT_TIMEOUT): one day. */
 const MAX_WAIT_MS = 24 * 3600 * 1000;
 
@@ -144,6 +146,9 @@ export class EventLoop implements HandleOwner {
   #lastIo = -Infinity;
   #nextAudit = Infinity;
   #exceptionHandler: ExceptionHandler | null = null;
+  readonly #closeCallbacks: ((loop: EventLoop) => void)[] = [];
+  /** Foreign promises the loop's work waits on (see keepAwakeUntil). */
+  #foreignPending = 0;
 
   /** Debug mode reports callbacks that take at least this long (ms). asyncio: 100 ms. */
   slowCallbackDurationMs = 100;
@@ -389,6 +394,33 @@ export class EventLoop implements HandleOwner {
     return outcome.value;
   }
 
+  /**
+   * Calls `callback(loop)` when the loop closes, before it lets go of its resources (an upper
+   * layer reports its unretrieved exceptions there). Returns a function that unregisters it.
+   */
+  addCloseCallback(callback: (loop: EventLoop) => void): () => void {
+    checkCallback(callback, 'addCloseCallback');
+    this.#closeCallbacks.push(callback);
+    return () => {
+      const i = this.#closeCallbacks.indexOf(callback);
+      if (i >= 0) this.#closeCallbacks.splice(i, 1);
+    };
+  }
+
+  /**
+   * Tells the loop that a foreign promise (Node's fs, fetch, a timer …) will give it work when
+   * it settles, so it must not sleep through it. A hosted loop needs nothing (Node runs while it
+   * waits, and the work wakes it); a blocking loop then waits in slices of at most
+   * {@link FOREIGN_SLICE_MS} ms, handing Node a turn between them, until the promise settles.
+   */
+  keepAwakeUntil(promise: PromiseLike<unknown>): void {
+    this.#foreignPending++;
+    const settled = (): void => {
+      this.#foreignPending--;
+    };
+    promise.then(settled, settled);
+  }
+
   /** Stops the loop after the iteration that is running now. */
   stop(): void {
     this.#stopping = true;
@@ -410,6 +442,14 @@ export class EventLoop implements HandleOwner {
   close(): void {
     if (this.#state === 'running') throw new LoopRunningError('Cannot close a running event loop');
     if (this.#state === 'closed') return;
+    // Close callbacks first, while the loop can still report what they find.
+    for (const callback of this.#closeCallbacks.splice(0)) {
+      try {
+        callback(this);
+      } catch (exception) {
+        this.callExceptionHandler({ message: 'Exception in a close callback', exception });
+      }
+    }
     this.#state = 'closed';
     this.#ready = [];
     this.#spare = [];
@@ -437,6 +477,9 @@ export class EventLoop implements HandleOwner {
           // about to give the loop work, and it could not run while the thread is blocked.
           await yieldToNode();
           timeout = this.#prepare(this.time());
+          // A foreign promise is pending: wake again soon to give Node its next turn.
+          if (this.#foreignPending > 0 && (timeout < 0 || timeout > FOREIGN_SLICE_MS))
+            timeout = FOREIGN_SLICE_MS;
           events = this.#wait(timeout);
           now = this.time();
         }

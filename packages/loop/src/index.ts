@@ -8,6 +8,7 @@ export {
   SPIN_MS,
   SPIN_WINDOW_MS,
   FD_AUDIT_INTERVAL_MS,
+  FOREIGN_SLICE_MS,
   type EventLoopOptions,
   type ExceptionHandler,
   type FutureLike,

@@ -192,3 +192,33 @@ describe('process lifetime', () => {
     },
   );
 });
+
+describe('keepAwakeUntil', () => {
+  it('lets a blocking loop wait for a foreign promise without sleeping through it', async () => {
+    const loop = makeLoop('blocking');
+    // A Node timer the loop knows nothing about; only keepAwakeUntil tells it to give Node turns.
+    const foreign = sleep(30).then(() => 'node timer done');
+    loop.keepAwakeUntil(foreign);
+    const start = performance.now();
+    expect(await loop.runUntilComplete(foreign)).toBe('node timer done');
+    expect(performance.now() - start).toBeLessThan(1_000);
+  });
+});
+
+describe('addCloseCallback', () => {
+  it('runs close callbacks once, in order, before the loop lets go; a throwing one is reported', () => {
+    const logged: string[] = [];
+    const loop = new EventLoop({ log: (text) => logged.push(text) });
+    const calls: string[] = [];
+    loop.addCloseCallback((l) => calls.push(`first ${String(l.isClosed())}`));
+    const remove = loop.addCloseCallback(() => calls.push('removed'));
+    loop.addCloseCallback(() => {
+      throw new Error('close hook failed');
+    });
+    remove();
+    loop.close();
+    loop.close();
+    expect(calls).toEqual(['first false']);
+    expect(logged[0]).toMatch(/^Exception in a close callback\nError: close hook failed/);
+  });
+});

@@ -7,6 +7,7 @@ it('exports exactly these names', () => {
     [
       "EventLoop",
       "FD_AUDIT_INTERVAL_MS",
+      "FOREIGN_SLICE_MS",
       "HOST_SLICE_MS",
       "Handle",
       "InvalidArgumentError",

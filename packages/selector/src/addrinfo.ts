@@ -46,15 +46,21 @@ function service(port: unknown): string | null {
   );
 }
 
-/** Runs getaddrinfo(3) on the calling thread (it blocks while DNS answers). */
-export function lookup(
+interface Call {
+  readonly host: string | null;
+  readonly service: string | null;
+  readonly hints: Buffer;
+  readonly out: [unknown];
+}
+
+function prepare(
   host: string | null,
   port: number | string | null | undefined,
   family: number,
   type: number,
   proto: number,
   flags: number,
-): RawAddrInfo[] {
+): Call {
   if (host !== null && typeof host !== 'string') {
     throw new InvalidAddressError(
       `getaddrinfo() expected a host string or null, got ${describe(host)}`,
@@ -65,22 +71,25 @@ export function lookup(
   hints.writeInt32LE(family, 4);
   hints.writeInt32LE(type, 8);
   hints.writeInt32LE(proto, 12);
-  const out: [unknown] = [null];
-  const rc = libc.getaddrinfo(host, service(port), hints, out);
+  return { host, service: service(port), hints, out: [null] };
+}
+
+/** Turns getaddrinfo's return code and list into results (or the error), freeing the list. */
+function finish(call: Call, rc: number, errnoValue: number): RawAddrInfo[] {
   if (rc !== 0) {
     const name = gaiNames.get(rc);
-    if (name === 'EAI_SYSTEM') throw osError(errno(), 'getaddrinfo', host ?? undefined);
+    if (name === 'EAI_SYSTEM') throw osError(errnoValue, 'getaddrinfo', call.host ?? undefined);
     throw new GaiError(
       rc,
       'getaddrinfo',
-      host ?? undefined,
+      call.host ?? undefined,
       name ?? `EAI_${rc}`,
       libc.gai_strerror(rc),
     );
   }
   const results: RawAddrInfo[] = [];
   try {
-    for (let node = out[0]; node !== null; node = readPointerField(node, OFF_NEXT)) {
+    for (let node = call.out[0]; node !== null; node = readPointerField(node, OFF_NEXT)) {
       const addrlen = readIntField(node, 16);
       results.push({
         family: readIntField(node, 4),
@@ -91,9 +100,48 @@ export function lookup(
       });
     }
   } finally {
-    libc.freeaddrinfo(out[0]);
+    libc.freeaddrinfo(call.out[0]);
   }
   return results;
+}
+
+/** Runs getaddrinfo(3) on the calling thread (it blocks while DNS answers). */
+export function lookup(
+  host: string | null,
+  port: number | string | null | undefined,
+  family: number,
+  type: number,
+  proto: number,
+  flags: number,
+): RawAddrInfo[] {
+  const call = prepare(host, port, family, type, proto, flags);
+  const rc = libc.getaddrinfo(call.host, call.service, call.hints, call.out);
+  return finish(call, rc, rc === 0 ? 0 : errno());
+}
+
+/** The same getaddrinfo(3), run on a libuv worker thread so the calling thread stays free. */
+export function lookupAsync(
+  host: string | null,
+  port: number | string | null | undefined,
+  family: number,
+  type: number,
+  proto: number,
+  flags: number,
+): Promise<RawAddrInfo[]> {
+  return new Promise((resolve, reject) => {
+    const call = prepare(host, port, family, type, proto, flags);
+    libc.getaddrinfo.async(call.host, call.service, call.hints, call.out, (err, rc) => {
+      if (err) {
+        reject(err instanceof Error ? err : new Error(describe(err)));
+        return;
+      }
+      try {
+        resolve(finish(call, rc, rc === 0 ? 0 : errno()));
+      } catch (failure) {
+        reject(failure instanceof Error ? failure : new Error(describe(failure)));
+      }
+    });
+  });
 }
 
 /** The first numeric address for `host` in `family`, as connect/bind need it. */

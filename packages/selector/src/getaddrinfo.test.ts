@@ -42,3 +42,22 @@ describe('getaddrinfo', () => {
     expect(() => getaddrinfo('127.0.0.1', 70000)).toThrow(/expected a port number/);
   });
 });
+
+describe('getaddrinfoAsync', () => {
+  it('gives the same answer as getaddrinfo, as a promise', async () => {
+    const { getaddrinfoAsync } = await import('./getaddrinfo');
+    const pending = getaddrinfoAsync('localhost', 80, AF_INET, SOCK_STREAM);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toEqual(getaddrinfo('localhost', 80, AF_INET, SOCK_STREAM));
+  });
+
+  it('rejects with GaiError the way getaddrinfo throws', async () => {
+    const { getaddrinfoAsync } = await import('./getaddrinfo');
+    await expect(
+      getaddrinfoAsync('not-an-address', 80, AF_INET, SOCK_STREAM, 0, AI_NUMERICHOST),
+    ).rejects.toMatchObject({
+      name: 'GaiError',
+      code: 'EAI_NONAME',
+    });
+  });
+});

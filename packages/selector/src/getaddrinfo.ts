@@ -4,7 +4,7 @@
  * on a worker thread.
  */
 import { decodeAddress, type Address } from './address';
-import { lookup } from './addrinfo';
+import { lookup, lookupAsync, type RawAddrInfo } from './addrinfo';
 
 /** One result, in Python's order: `[family, type, proto, canonname, address]`. */
 export type AddrInfo = [
@@ -36,11 +36,30 @@ export function getaddrinfo(
   proto = 0,
   flags = 0,
 ): AddrInfo[] {
-  return lookup(host, port, family, type, proto, flags).map((info) => [
+  return lookup(host, port, family, type, proto, flags).map(toTuple);
+}
+
+/**
+ * `getaddrinfo` on a libuv worker thread: the same answer, as a Promise, without blocking the
+ * calling thread while DNS answers (upper layers use it inside an event loop).
+ */
+export async function getaddrinfoAsync(
+  host: string | null,
+  port: number | string | null = null,
+  family = 0,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Promise<AddrInfo[]> {
+  return (await lookupAsync(host, port, family, type, proto, flags)).map(toTuple);
+}
+
+function toTuple(info: RawAddrInfo): AddrInfo {
+  return [
     info.family,
     info.type,
     info.proto,
     info.canonname,
     decodeAddress(info.sockaddr, info.sockaddr.length),
-  ]);
+  ];
 }

@@ -49,7 +49,7 @@ export {
   AI_ALL,
 } from './socket';
 export type { Address, IPv4Address, IPv6Address, UnixAddress } from './address';
-export { getaddrinfo, type AddrInfo } from './getaddrinfo';
+export { getaddrinfo, getaddrinfoAsync, type AddrInfo } from './getaddrinfo';
 export { Waker } from './waker';
 export { isFdOpen } from './fd';
 export {

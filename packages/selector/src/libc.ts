@@ -118,12 +118,9 @@ export const libc = {
   gai_strerror: lib.func('const char *gai_strerror(int)') as unknown as (code: number) => string,
   getaddrinfo: lib.func(
     'int getaddrinfo(const char *, const char *, void *, _Out_ void **)',
-  ) as unknown as (
-    node: string | null,
-    service: string | null,
-    hints: Uint8Array,
-    res: [unknown],
-  ) => number,
+  ) as unknown as AsyncFn<
+    [node: string | null, service: string | null, hints: Uint8Array, res: [unknown]]
+  >,
   freeaddrinfo: lib.func('void freeaddrinfo(void *)') as unknown as (res: unknown) => void,
 };
 

@@ -79,6 +79,7 @@ it('exports exactly these names', () => {
       "errnoName",
       "fileobjToFd",
       "getaddrinfo",
+      "getaddrinfoAsync",
       "isFdOpen",
       "platform",
       "socketpair",
