@@ -1,3 +1,4 @@
 import { aioVitest } from '@aio/tooling/vitest';
 
-export default aioVitest();
+// --expose-gc: future.test.ts checks that a collected future reports its unretrieved exception.
+export default aioVitest({ test: { poolOptions: { forks: { execArgv: ['--expose-gc'] } } } });

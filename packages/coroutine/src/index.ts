@@ -1,5 +1,41 @@
 /**
- * @aio/coroutine — a shell until its issue lands: it builds, tests and declares its place in the layers
- * (see the repository's DESIGN and README). Its real API arrives with the @aio/coroutine issue.
+ * @aio/coroutine: asyncio's Task and coroutine toolkit for Node.js — generator coroutines and
+ * async functions driven by the aio event loop.
  */
-export const LAYER = 'coroutine';
+export {
+  Task,
+  createTask,
+  currentTask,
+  allTasks,
+  isCoroutine,
+  type Coroutine,
+  type TaskOptions,
+  type TaskSource,
+  type AsyncTaskFunction,
+} from './task';
+export { ensureFuture, type Awaitable } from './ensure-future';
+export { run, type RunOptions } from './run';
+export { sleep, Relinquish } from './sleep';
+export { gather, GatheringFuture, type GatherOptions } from './gather';
+export {
+  wait,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type ReturnWhen,
+  type WaitOptions,
+} from './wait';
+export { waitFor } from './wait-for';
+export { asCompleted, AsCompleted, type AsCompletedOptions } from './as-completed';
+export { shield } from './shield';
+export { taskGroup, TaskGroup } from './task-group';
+export { timeout, timeoutAt, Timeout } from './timeout';
+export { Scoped, type Body } from './body';
+export {
+  TaskGroupError,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+  isCancelledError,
+} from './errors';
+export { Future, wrapPromise } from '@aio/future';

@@ -1,5 +1,17 @@
 /**
- * @aio/future — a shell until its issue lands: it builds, tests and declares its place in the layers
- * (see the repository's DESIGN and README). Its real API arrives with the @aio/future issue.
+ * @aio/future: asyncio's Future for Node.js — awaitable, iterable, cancellable — with promise
+ * bridges and socket operations as futures.
  */
-export const LAYER = 'future';
+export { Future, isFuture, type DoneCallback, type FutureState } from './future';
+export { CancelledError, InvalidStateError, TimeoutError, isCancelledError } from './errors';
+export { wrapPromise, toPromise, chainFuture } from './bridge';
+export {
+  readable,
+  writable,
+  sockConnect,
+  sockAccept,
+  sockRecv,
+  sockRecvInto,
+  sockSendall,
+  getaddrinfo,
+} from './io';

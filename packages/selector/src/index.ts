@@ -88,4 +88,5 @@ export {
   InvalidArgumentError,
   UnsupportedPlatformError,
   errnoName,
+  osError,
 } from './errors';

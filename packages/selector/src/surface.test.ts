@@ -81,6 +81,7 @@ it('exports exactly these names', () => {
       "getaddrinfo",
       "getaddrinfoAsync",
       "isFdOpen",
+      "osError",
       "platform",
       "socketpair",
     ]

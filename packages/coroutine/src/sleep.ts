@@ -1,0 +1,58 @@
+/**
+ * `sleep(ms, value?)`: asyncio's `sleep`.
+ *
+ * `sleep(ms)` with `ms > 0` is a Future that a timer resolves (cancelling it cancels the timer).
+ * `sleep(0)` gives up exactly one loop iteration, as asyncio's bare `yield` does: in a generator
+ * it is a bare yield (the task steps again on the next iteration), and awaited it resolves from a
+ * callback scheduled with `callSoon`.
+ */
+import { getEventLoop } from '@aio/loop';
+import { Future } from '@aio/future';
+
+const RELINQUISH = Symbol.for('@aio/coroutine.relinquish');
+
+/** What `sleep(0)` returns: one iteration's pause, awaitable both ways. */
+export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T> {
+  readonly [RELINQUISH] = true;
+  constructor(readonly value: T) {}
+
+  /** `yield* sleep(0)`: a bare yield; the task steps again on the next iteration. */
+  *[Symbol.iterator](): Generator<Relinquish<T>, T, unknown> {
+    yield this;
+    return this.value;
+  }
+
+  /** `await sleep(0)`: resolves from a callback on the next loop iteration. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<T>((resolve) => getEventLoop().callSoon(resolve, this.value)).then(
+      onFulfilled,
+      onRejected,
+    );
+  }
+}
+
+export function isRelinquish(value: unknown): value is Relinquish<unknown> {
+  return typeof value === 'object' && value !== null && RELINQUISH in value;
+}
+
+/** Waits `ms` milliseconds (on the running loop), then gives `value`. */
+export function sleep(ms: number): Future<void> | Relinquish<void>;
+export function sleep<T>(ms: number, value: T): Future<T> | Relinquish<T>;
+export function sleep<T>(ms: number, value?: T): Future<T | undefined> | Relinquish<T | undefined> {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) {
+    throw new TypeError(`sleep() expected a delay in milliseconds, got ${String(ms)}`);
+  }
+  if (ms <= 0) return new Relinquish(value);
+  const loop = getEventLoop();
+  const future = new Future<T | undefined>(loop);
+  const timer = loop.callLater(ms, () => {
+    if (!future.done()) future.setResult(value);
+  });
+  future.addDoneCallback(function cancelTimer() {
+    timer.cancel();
+  });
+  return future;
+}

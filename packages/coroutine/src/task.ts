@@ -1,0 +1,394 @@
+/**
+ * `Task`: a Future that drives a coroutine — asyncio's `Task.__step`, tornado's `Runner`, and the
+ * article's `Task.step`.
+ *
+ * A generator coroutine yields what it waits for; the task resumes it with `next(result)` or
+ * `throw(error)` once that is done, one `callSoon`-scheduled step at a time. It may yield:
+ * - a Future or a Task (`yield future`, or `const x = yield* future`, which yields the future);
+ * - a Promise or any thenable (wrapped with `wrapPromise`);
+ * - an array of those (awaited together with `gather`);
+ * - nothing (`yield;`): gives up the rest of this iteration and resumes on the next one;
+ * - a sub-generator only through `yield*` (yielding a generator object is a mistake, reported).
+ * Anything else is thrown back into the coroutine as a `TypeError` naming what it yielded.
+ *
+ * An `async` function can be a task too: `createTask(async (signal) => …)`. The task calls it in
+ * its first step and follows its promise; cancelling the task aborts `signal` (with a
+ * CancelledError as the reason), and the task ends cancelled if the function rejects because of
+ * it (or ignores the cancellation and returns, as catching CancelledError would).
+ *
+ * Invariant (asyncio's): either `#waiter` is null and a step is scheduled, or `#waiter` is the
+ * future the coroutine waits on and its done-callback (`Task.wakeup`) will schedule the step.
+ */
+import { getEventLoop, getRunningLoopOrNull, type EventLoop } from '@aio/loop';
+import {
+  CancelledError,
+  Future,
+  InvalidStateError,
+  isCancelledError,
+  isFuture,
+  wrapPromise,
+} from '@aio/future';
+import { coroutineName } from './describe';
+import { formatValue } from './format';
+import type { Awaitable } from './ensure-future';
+import { gather } from './gather';
+import { isRelinquish } from './sleep';
+
+/** A generator coroutine: what calling a `function*` gives. */
+export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
+/** An async function a task can run: it gets the task's AbortSignal. */
+export type AsyncTaskFunction<T> = (signal: AbortSignal) => PromiseLike<T>;
+/** What a task can run. */
+export type TaskSource<T> =
+  Coroutine<T> | PromiseLike<T> | ((signal: AbortSignal) => Coroutine<T> | PromiseLike<T> | T);
+
+export interface TaskOptions {
+  /** Default: `Task-<n>`. */
+  name?: string;
+  /** Default: the running loop, else the current one. */
+  loop?: EventLoop;
+}
+
+let taskCounter = 0;
+const tasksByLoop = new WeakMap<EventLoop, Set<Task>>();
+const currentByLoop = new WeakMap<EventLoop, Task>();
+
+/** True for a generator object (what a `function*` returns). */
+export function isCoroutine(value: unknown): value is Coroutine {
+  const gen = value as Partial<Coroutine> | null;
+  return (
+    typeof gen === 'object' &&
+    gen !== null &&
+    typeof gen.next === 'function' &&
+    typeof gen.throw === 'function' &&
+    typeof gen.return === 'function' &&
+    typeof gen[Symbol.iterator] === 'function'
+  );
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+export class Task<T = unknown> extends Future<T> {
+  readonly #source: TaskSource<T>;
+  #coro: Coroutine<T> | null = null;
+  #name: string;
+  #waiter: Future | null = null;
+  #mustCancel = false;
+  #cancelMessage: string | undefined;
+  #cancelsRequested = 0;
+  #cancelledError: CancelledError | null = null;
+  #controller: AbortController | null = null;
+  #started = false;
+  readonly #wakeup: (future: Future) => void;
+  readonly #stepSoon: () => void;
+
+  constructor(source: TaskSource<T>, options: TaskOptions = {}) {
+    super(options.loop);
+    if (!isCoroutine(source) && !isThenable(source) && typeof source !== 'function') {
+      throw new TypeError(
+        `a Task runs a generator, an async function or a promise, got ${formatValue(source)}`,
+      );
+    }
+    this.#source = source;
+    this.#name = options.name ?? `Task-${++taskCounter}`;
+    // Object-literal keys give these functions the names asyncio's repr shows.
+    const { 'Task.wakeup': wakeup, 'Task.step': step } = {
+      'Task.wakeup': (future: Future): void => this.#onWakeup(future),
+      'Task.step': (): void => this.#step(false, undefined, undefined),
+    };
+    this.#wakeup = wakeup;
+    this.#stepSoon = step;
+    const loop = this.getLoop();
+    let tasks = tasksByLoop.get(loop);
+    if (tasks === undefined) tasksByLoop.set(loop, (tasks = new Set()));
+    tasks.add(this);
+    // The first step never runs inline: whoever created the task runs on until it yields.
+    loop.callSoon(this.#stepSoon);
+  }
+
+  getName(): string {
+    return this.#name;
+  }
+
+  setName(name: string): void {
+    this.#name = name;
+  }
+
+  /** What the task runs: the generator, the async function, or the promise. */
+  getCoro(): TaskSource<T> {
+    return this.#coro ?? this.#source;
+  }
+
+  /** How many cancellation requests are pending (asyncio 3.11's `cancelling()`). */
+  cancelling(): number {
+    return this.#cancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns how many are left. */
+  uncancel(): number {
+    if (this.#cancelsRequested > 0) {
+      this.#cancelsRequested--;
+      if (this.#cancelsRequested === 0) this.#mustCancel = false;
+    }
+    return this.#cancelsRequested;
+  }
+
+  /**
+   * Requests cancellation: a generator gets `CancelledError` thrown in at its current `yield`
+   * (its `finally` blocks run, and it may catch it); the future it waits on is cancelled too. An
+   * async function's AbortSignal is aborted. Returns false if the task is done already.
+   */
+  override cancel(message?: string): boolean {
+    if (this.done()) return false;
+    this.#cancelsRequested++;
+    if (this.#controller !== null) {
+      this.#cancelMessage = message;
+      if (!this.#controller.signal.aborted)
+        this.#controller.abort(new CancelledError(message ?? ''));
+      return true;
+    }
+    if (this.#waiter !== null && this.#waiter.cancel(message)) {
+      // Keep #waiter: it may be a task that swallows the cancellation, to be cancelled again.
+      return true;
+    }
+    // A step is scheduled: it will throw CancelledError into the coroutine.
+    this.#mustCancel = true;
+    this.#cancelMessage = message;
+    return true;
+  }
+
+  protected override makeCancelledError(): CancelledError {
+    return this.#cancelledError ?? super.makeCancelledError();
+  }
+
+  #onWakeup(future: Future): void {
+    let value: unknown;
+    try {
+      value = future.result();
+    } catch (error) {
+      this.#step(true, error, undefined);
+      return;
+    }
+    this.#step(false, undefined, value);
+  }
+
+  /** One step: resume the coroutine with `value`, or throw `error` into it; see what it yields. */
+  #step(hasError: boolean, error: unknown, value: unknown): void {
+    if (this.done()) throw new InvalidStateError(`Task.step: already done: ${this.toString()}`);
+    if (this.#mustCancel) {
+      if (!isCancelledError(error)) error = new CancelledError(this.#cancelMessage ?? '');
+      hasError = true;
+      this.#mustCancel = false;
+    }
+    this.#waiter = null;
+    const loop = this.getLoop();
+    const previous = currentByLoop.get(loop);
+    currentByLoop.set(loop, this);
+    try {
+      if (!this.#started) {
+        this.#started = true;
+        if (!this.#start(hasError, error)) return;
+      }
+      let result: IteratorResult<unknown, T>;
+      try {
+        result = hasError ? this.#coro!.throw(error) : this.#coro!.next(value);
+      } catch (thrown) {
+        this.#finishWithError(thrown);
+        return;
+      }
+      if (result.done === true) {
+        if (this.#mustCancel) {
+          this.#mustCancel = false;
+          this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ''));
+        } else {
+          this.#finishWithResult(result.value);
+        }
+        return;
+      }
+      this.#handleYield(result.value);
+    } finally {
+      if (previous === undefined) currentByLoop.delete(loop);
+      else currentByLoop.set(loop, previous);
+    }
+  }
+
+  /**
+   * The first step: decide what the task drives. Returns true to go on driving a generator,
+   * false if the task follows a promise or is finished already.
+   */
+  #start(hasError: boolean, error: unknown): boolean {
+    const source = this.#source;
+    if (isCoroutine(source)) {
+      this.#coro = source;
+      return true;
+    }
+    if (hasError) {
+      // Cancelled before it began: an async function is never called, a promise not followed.
+      this.#finishWithError(error);
+      return false;
+    }
+    if (isThenable(source)) {
+      this.#follow(source);
+      return false;
+    }
+    const controller = new AbortController();
+    let produced: Coroutine<T> | PromiseLike<T> | T;
+    try {
+      produced = source(controller.signal);
+    } catch (thrown) {
+      this.#finishWithError(thrown);
+      return false;
+    }
+    if (isCoroutine(produced)) {
+      this.#coro = produced;
+      return true;
+    }
+    if (isThenable(produced)) {
+      this.#controller = controller;
+      this.#follow(produced);
+      return false;
+    }
+    this.#finishWithResult(produced);
+    return false;
+  }
+
+  /** Follows a promise to the end: its outcome becomes the task's. */
+  #follow(promise: PromiseLike<T>): void {
+    this.getLoop().keepAwakeUntil(promise);
+    promise.then(
+      (value) => {
+        if (!this.done()) this.#finishWithResult(value);
+      },
+      (failure: unknown) => {
+        if (this.done()) return;
+        const signal = this.#controller?.signal;
+        const aborted =
+          signal?.aborted === true &&
+          (failure === signal.reason || (failure as Error | null)?.name === 'AbortError');
+        if (aborted) this.#finishCancelled(signal.reason as CancelledError);
+        else this.#finishWithError(failure);
+      },
+    );
+  }
+
+  // The three ways a task ends; each also drops it from its loop's set of tasks.
+
+  #finishWithResult(value: T): void {
+    tasksByLoop.get(this.getLoop())?.delete(this);
+    super.setResult(value);
+  }
+
+  #finishWithError(error: unknown): void {
+    if (isCancelledError(error)) {
+      this.#finishCancelled(error);
+      return;
+    }
+    tasksByLoop.get(this.getLoop())?.delete(this);
+    super.setException(error);
+  }
+
+  #finishCancelled(error: CancelledError): void {
+    tasksByLoop.get(this.getLoop())?.delete(this);
+    this.#cancelledError = error;
+    super.cancel(error.message || undefined);
+  }
+
+  /** asyncio's "what did the coroutine yield?" (Task.__step's else-branch, tornado's handle_yield). */
+  #handleYield(yielded: unknown): void {
+    const loop = this.getLoop();
+    if (yielded === undefined) {
+      // A bare `yield`: give up the rest of this iteration.
+      loop.callSoon(this.#stepSoon);
+      return;
+    }
+    if (isRelinquish(yielded)) {
+      loop.callSoon(() => this.#step(false, undefined, yielded.value));
+      return;
+    }
+    let future: Future;
+    if (isFuture(yielded)) future = yielded;
+    else if (Array.isArray(yielded)) future = gather(...(yielded as Awaitable<unknown>[]));
+    else if (isThenable(yielded)) future = wrapPromise(yielded, loop);
+    else {
+      const hint = isCoroutine(yielded)
+        ? 'a generator: delegate to it with yield* instead of yield'
+        : `${formatValue(yielded)}, which is not awaitable: yield a Future, a Task, a Promise or an array of them, or yield* a generator`;
+      this.#throwSoon(
+        new TypeError(`coroutine ${this.#describeCoro()} (task ${this.#name}) yielded ${hint}`),
+      );
+      return;
+    }
+    if (future.getLoop() !== loop) {
+      this.#throwSoon(
+        new Error(
+          `Task ${this.toString()} got Future ${future.toString()} attached to a different loop`,
+        ),
+      );
+      return;
+    }
+    if (future === (this as Future)) {
+      this.#throwSoon(new Error(`Task cannot await on itself: ${this.toString()}`));
+      return;
+    }
+    future.addDoneCallback(this.#wakeup);
+    this.#waiter = future;
+    if (this.#mustCancel && future.cancel(this.#cancelMessage)) this.#mustCancel = false;
+  }
+
+  #throwSoon(error: Error): void {
+    this.getLoop().callSoon(() => this.#step(true, error, undefined));
+  }
+
+  #describeCoro(): string {
+    return `${coroutineName(this.#coro ?? this.#source)}()`;
+  }
+
+  protected override describe(): string[] {
+    const parts = super.describe();
+    parts.splice(1, 0, `name=${this.#name}`);
+    parts.push(`coro=${this.#describeCoro()}`);
+    if (this.#waiter !== null) parts.push(`wait_for=${this.#waiter.toString()}`);
+    return parts;
+  }
+
+  override setResult(): never {
+    throw new InvalidStateError(
+      'Task does not support setResult(): its result comes from its coroutine',
+    );
+  }
+
+  override setException(): never {
+    throw new InvalidStateError(
+      'Task does not support setException(): its exception comes from its coroutine',
+    );
+  }
+}
+
+/**
+ * Wraps a coroutine in a Task and schedules its first step: asyncio's `create_task`.
+ * @example
+ * ```ts
+ * const task = createTask(fetchPage('/'), { name: 'fetch-/' });
+ * const body = yield* task;
+ * ```
+ */
+export function createTask<T>(source: TaskSource<T>, options: TaskOptions = {}): Task<T> {
+  return new Task<T>(source, options);
+}
+
+/** The task running on `loop` (default: the running loop) right now, or null. */
+export function currentTask(loop: EventLoop | null = getRunningLoopOrNull()): Task | null {
+  if (loop === null) return null;
+  return currentByLoop.get(loop) ?? null;
+}
+
+/** The tasks of `loop` (default: the running loop, else the current one) that are not done. */
+export function allTasks(loop: EventLoop = getRunningLoopOrNull() ?? getEventLoop()): Set<Task> {
+  return new Set(tasksByLoop.get(loop));
+}

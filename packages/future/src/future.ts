@@ -1,0 +1,306 @@
+/**
+ * `Future`: asyncio's Future, a value that will be there later.
+ *
+ * States: PENDING → FINISHED (with a result or an exception) or CANCELLED; every transition
+ * happens once, and every done-callback is scheduled with the loop's `callSoon` — never called
+ * inline — so code after `setResult()` runs before anyone who waited (asyncio's rule, which makes
+ * reentrancy bugs impossible by construction).
+ *
+ * A Future is awaitable three ways:
+ * - `await future` in an async function (it is a thenable);
+ * - `const x = yield* future` in a generator coroutine: `[Symbol.iterator]` yields the future
+ *   itself and returns its result, as asyncio's `Future.__iter__` does, so `x` is typed;
+ * - `const x = yield future` (the article's and tornado's style): the Task sends the result back.
+ *
+ * An exception nobody retrieved (with `result()` or `exception()`) is reported through the loop's
+ * exception handler — "Future exception was never retrieved", with the stack — when the future
+ * is garbage-collected or its loop closes, whichever comes first.
+ */
+import { inspect } from 'node:util';
+import { getEventLoop, type EventLoop } from '@aio/loop';
+import { CancelledError, InvalidStateError } from './errors';
+import { formatValue } from './format';
+
+export type FutureState = 'PENDING' | 'CANCELLED' | 'FINISHED';
+/**
+ * A done-callback. Declared method-style so that a `Future<number>` is usable where a
+ * `Future<unknown>` is expected (function-typed parameters would make Future invariant).
+ */
+export type DoneCallback<T> = { bivariant(future: Future<T>): void }['bivariant'];
+
+/** Marks futures across copies of this package (ESM and CJS builds in one process). */
+const FUTURE_BRAND = Symbol.for('@aio/future.Future');
+
+// ─── Unretrieved exceptions ────────────────────────────────────────────────────────────────────
+// A future with an unretrieved exception is registered with a FinalizationRegistry (reporting on
+// garbage collection) and in its loop's pending set (reporting when the loop closes). The record
+// must not reference the future, or the future could never be collected: it keeps a printed form.
+
+interface Unretrieved {
+  readonly loop: EventLoop;
+  readonly exception: unknown;
+  readonly kind: string;
+  readonly description: string;
+  reported: boolean;
+}
+
+function report(record: Unretrieved): void {
+  if (record.reported || record.loop.isClosed()) return;
+  record.reported = true;
+  record.loop.callExceptionHandler({
+    message: `${record.kind} exception was never retrieved`,
+    exception: record.exception,
+    // The future itself may be gone (that is one way to get here): a stand-in that prints as it did.
+    future: { toString: () => record.description },
+  });
+}
+
+const collected = new FinalizationRegistry<Unretrieved>((record) => {
+  pendingByLoop.get(record.loop)?.delete(record);
+  report(record);
+});
+const pendingByLoop = new WeakMap<EventLoop, Set<Unretrieved>>();
+
+function pendingFor(loop: EventLoop): Set<Unretrieved> {
+  let pending = pendingByLoop.get(loop);
+  if (pending === undefined) {
+    const created = new Set<Unretrieved>();
+    pending = created;
+    pendingByLoop.set(loop, created);
+    loop.addCloseCallback(() => {
+      for (const record of created) report(record);
+      created.clear();
+    });
+  }
+  return pending;
+}
+
+/**
+ * asyncio's Future.
+ * @example
+ * ```ts
+ * const future = new Future<number>(loop);
+ * loop.callLater(100, () => future.setResult(42));
+ * console.log(await future);                 // 42, in an async function
+ * const value = yield* future;               // 42, in a generator coroutine
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, T> {
+  #state: FutureState = 'PENDING';
+  #result: T | undefined;
+  #exception: unknown;
+  #hasException = false;
+  #cancelMessage: string | undefined;
+  #callbacks: DoneCallback<T>[] = [];
+  #unretrieved: Unretrieved | null = null;
+  readonly #loop: EventLoop;
+
+  /** @param loop the loop to schedule callbacks on; default: the running loop, else the current one */
+  constructor(loop?: EventLoop) {
+    this.#loop = loop ?? getEventLoop();
+  }
+
+  /** True for an aio Future (also one made by another copy of this package). */
+  static isFuture(value: unknown): value is Future {
+    return (
+      value instanceof Future ||
+      (typeof value === 'object' && value !== null && FUTURE_BRAND in value)
+    );
+  }
+
+  get [FUTURE_BRAND](): true {
+    return true;
+  }
+
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  done(): boolean {
+    return this.#state !== 'PENDING';
+  }
+
+  cancelled(): boolean {
+    return this.#state === 'CANCELLED';
+  }
+
+  /** The state, as asyncio names it. */
+  get state(): FutureState {
+    return this.#state;
+  }
+
+  /**
+   * The result. Throws the future's exception if it has one (which counts as retrieving it),
+   * `CancelledError` if it was cancelled, `InvalidStateError` while it is pending.
+   */
+  result(): T {
+    if (this.#state === 'CANCELLED') throw this.makeCancelledError();
+    if (this.#state !== 'FINISHED') throw new InvalidStateError('Result is not ready.');
+    this.#retrieved();
+    if (this.#hasException) throw this.#exception;
+    return this.#result as T;
+  }
+
+  /** The exception (undefined if it finished with a result); throws as `result()` does otherwise. */
+  exception(): unknown {
+    if (this.#state === 'CANCELLED') throw this.makeCancelledError();
+    if (this.#state !== 'FINISHED') throw new InvalidStateError('Exception is not set.');
+    this.#retrieved();
+    return this.#hasException ? this.#exception : undefined;
+  }
+
+  /**
+   * Schedules `callback(future)` for when the future is done (at once, via `callSoon`, if it is
+   * done already). Callbacks run in the order they were added.
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (this.#state !== 'PENDING') this.#loop.callSoon(callback, this);
+    else this.#callbacks.push(callback);
+  }
+
+  /** Removes every registration of `callback`; returns how many there were. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const before = this.#callbacks.length;
+    this.#callbacks = this.#callbacks.filter((cb) => cb !== callback);
+    return before - this.#callbacks.length;
+  }
+
+  /**
+   * Cancels the future if it is pending: it becomes CANCELLED and its callbacks are scheduled.
+   * Returns false if it was done already.
+   */
+  cancel(message?: string): boolean {
+    if (this.#state !== 'PENDING') return false;
+    this.#state = 'CANCELLED';
+    this.#cancelMessage = message;
+    this.#scheduleCallbacks();
+    return true;
+  }
+
+  /** Marks the future done with `result`. @throws InvalidStateError if it is done already */
+  setResult(result: T): void {
+    if (this.#state !== 'PENDING')
+      throw new InvalidStateError(`${this.#state}: ${this.toString()}`);
+    this.#result = result;
+    this.#state = 'FINISHED';
+    this.#scheduleCallbacks();
+  }
+
+  /** Marks the future done with `exception`. @throws InvalidStateError if it is done already */
+  setException(exception: unknown): void {
+    if (this.#state !== 'PENDING')
+      throw new InvalidStateError(`${this.#state}: ${this.toString()}`);
+    this.#exception = exception;
+    this.#hasException = true;
+    this.#state = 'FINISHED';
+    this.#trackUnretrieved();
+    this.#scheduleCallbacks();
+  }
+
+  /** The message `cancel()` was given, for subclasses that raise their own CancelledError. */
+  protected get cancelMessage(): string | undefined {
+    return this.#cancelMessage;
+  }
+
+  /** The CancelledError that `result()` throws for a cancelled future. */
+  protected makeCancelledError(): CancelledError {
+    return new CancelledError(this.#cancelMessage ?? '');
+  }
+
+  #scheduleCallbacks(): void {
+    const callbacks = this.#callbacks;
+    if (callbacks.length === 0) return;
+    this.#callbacks = [];
+    for (const callback of callbacks) this.#loop.callSoon(callback, this);
+  }
+
+  #trackUnretrieved(): void {
+    const record: Unretrieved = {
+      loop: this.#loop,
+      exception: this.#exception,
+      kind: this.constructor.name,
+      description: this.toString(),
+      reported: false,
+    };
+    this.#unretrieved = record;
+    pendingFor(this.#loop).add(record);
+    collected.register(this, record, this);
+  }
+
+  #retrieved(): void {
+    const record = this.#unretrieved;
+    if (record === null) return;
+    this.#unretrieved = null;
+    pendingByLoop.get(this.#loop)?.delete(record);
+    collected.unregister(this);
+  }
+
+  // ─── awaiting ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Makes `await future` work: settles once the future's done-callbacks run. A cancelled future
+   * rejects with CancelledError.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<T>((resolve, reject) => {
+      this.addDoneCallback((future) => {
+        try {
+          resolve(future.result());
+        } catch (error) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the future's own exception, as is
+          reject(error);
+        }
+      });
+    }).then(onFulfilled, onRejected);
+  }
+
+  /** `yield* future` in a generator coroutine: waits for the future, then returns its result. */
+  *[Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (!this.done()) yield this;
+    if (!this.done())
+      throw new InvalidStateError(`yield* of ${this.toString()} resumed before it was done`);
+    return this.result();
+  }
+
+  /** `<Future pending cb=[Task.wakeup()]>`, `<Future finished result=42>`, `<Future cancelled>` */
+  toString(): string {
+    return `<${this.constructor.name} ${this.describe().join(' ')}>`;
+  }
+
+  /** The words inside `<…>`, for subclasses (Task adds its name and coroutine). */
+  protected describe(): string[] {
+    const parts: string[] = [this.#state.toLowerCase()];
+    if (this.#state === 'FINISHED') {
+      parts.push(
+        this.#hasException
+          ? `exception=${formatError(this.#exception)}`
+          : `result=${formatValue(this.#result)}`,
+      );
+    }
+    if (this.#callbacks.length > 0) {
+      parts.push(`cb=[${this.#callbacks.map((cb) => `${cb.name || '<anonymous>'}()`).join(', ')}]`);
+    }
+    return parts;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return this.constructor.name;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function formatError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}(${JSON.stringify(error.message)})`;
+  return formatValue(error);
+}
+
+/** asyncio's `isfuture`: true for an aio Future (also one from another copy of this package). */
+export function isFuture(value: unknown): value is Future {
+  return Future.isFuture(value);
+}

@@ -1,0 +1,256 @@
+/**
+ * Socket operations as futures: asyncio's `loop.sock_recv`, `sock_sendall`, `sock_connect`,
+ * `sock_accept`, and readiness itself (`readable`, `writable`).
+ *
+ * Each tries the operation at once (most reads and writes on a busy connection succeed without
+ * waiting), and only if it would block registers a reader or writer on the loop. Every one is
+ * safe to cancel: a done-callback removes the reader or writer whatever ends the future, so a
+ * cancelled or failed operation leaves nothing registered. The socket must be non-blocking.
+ */
+import { constants } from 'node:os';
+import { isIP } from 'node:net';
+import type { EventLoop } from '@aio/loop';
+import {
+  AF_UNIX,
+  InvalidArgumentError,
+  SOL_SOCKET,
+  SO_ERROR,
+  WOULD_BLOCK,
+  fileobjToFd,
+  getaddrinfoAsync,
+  osError,
+  type AddrInfo,
+  type Address,
+  type FileObj,
+  type Socket,
+} from '@aio/selector';
+import { wrapPromise } from './bridge';
+import { Future } from './future';
+
+const { EINPROGRESS, EAGAIN, EINTR } = constants.errno;
+
+function checkNonBlocking(sock: Socket, method: string): void {
+  if (sock.getBlocking()) {
+    throw new InvalidArgumentError(
+      `${method}() needs a non-blocking socket: call sock.setBlocking(false) first`,
+    );
+  }
+}
+
+/** Settles when `fd` is readable (or at EOF, or in error). Cancelling removes the reader. */
+export function readable(loop: EventLoop, fd: FileObj): Future<void> {
+  return readiness(loop, fd, 'read');
+}
+
+/** Settles when `fd` is writable. Cancelling removes the writer. */
+export function writable(loop: EventLoop, fd: FileObj): Future<void> {
+  return readiness(loop, fd, 'write');
+}
+
+function readiness(loop: EventLoop, fileobj: FileObj, kind: 'read' | 'write'): Future<void> {
+  const fd = fileobjToFd(fileobj, kind === 'read' ? 'readable' : 'writable');
+  return retryWhenReady<void>(loop, fd, kind, () => undefined);
+}
+
+/** What an attempt returns when the operation would block: wait for readiness, then try again. */
+const AGAIN: unique symbol = Symbol('again');
+type Attempt<T> = () => T | typeof AGAIN;
+
+/**
+ * Repeats `attempt` whenever `fd` is ready until it returns a value (not AGAIN); an attempt that
+ * throws fails the future. Whatever ends the future removes the reader/writer — but only if it
+ * is still ours: a later operation on the same fd replaces it (cancelling our handle), and must
+ * keep its own (asyncio's `_sock_read_done` makes the same check).
+ */
+function retryWhenReady<T>(
+  loop: EventLoop,
+  fd: number,
+  kind: 'read' | 'write',
+  attempt: Attempt<T>,
+): Future<T> {
+  const future = new Future<T>(loop);
+  const onReady = (): void => {
+    if (future.done()) return;
+    let value: T | typeof AGAIN;
+    try {
+      value = attempt();
+    } catch (error) {
+      future.setException(error);
+      removeIfOurs();
+      return;
+    }
+    if (value !== AGAIN) {
+      future.setResult(value);
+      removeIfOurs();
+    }
+  };
+  const handle = kind === 'read' ? loop.addReader(fd, onReady) : loop.addWriter(fd, onReady);
+  const removeIfOurs = (): void => {
+    if (handle.cancelled()) return;
+    if (kind === 'read') loop.removeReader(fd);
+    else loop.removeWriter(fd);
+  };
+  future.addDoneCallback(removeIfOurs);
+  return future;
+}
+
+/** A future settled at once: the fast path when the operation did not have to wait. */
+function resolved<T>(loop: EventLoop, value: T): Future<T> {
+  const future = new Future<T>(loop);
+  future.setResult(value);
+  return future;
+}
+
+function failed<T>(loop: EventLoop, error: unknown): Future<T> {
+  const future = new Future<T>(loop);
+  future.setException(error);
+  return future;
+}
+
+/** Tries `attempt` at once; only if it would block does it wait for readiness. */
+function operation<T>(
+  loop: EventLoop,
+  fd: number,
+  kind: 'read' | 'write',
+  attempt: Attempt<T>,
+): Future<T> {
+  let value: T | typeof AGAIN;
+  try {
+    value = attempt();
+  } catch (error) {
+    return failed(loop, error);
+  }
+  return value === AGAIN ? retryWhenReady(loop, fd, kind, attempt) : resolved(loop, value);
+}
+
+/** Receives up to `n` bytes (an empty Buffer at EOF): asyncio's `sock_recv`. */
+export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffer> {
+  checkNonBlocking(sock, 'sockRecv');
+  const buffer = Buffer.allocUnsafe(n);
+  return operation(loop, sock.fileno(), 'read', () => {
+    const got = sock.tryRecvInto(buffer);
+    if (got === WOULD_BLOCK) return AGAIN;
+    // Don't pin a large buffer for a small read.
+    return got === n
+      ? buffer
+      : got < n >>> 1
+        ? Buffer.from(buffer.subarray(0, got))
+        : buffer.subarray(0, got);
+  });
+}
+
+/** Receives into `buffer`; settles with the count (0 at EOF): asyncio's `sock_recv_into`. */
+export function sockRecvInto(
+  loop: EventLoop,
+  sock: Socket,
+  buffer: Uint8Array,
+  nbytes = 0,
+): Future<number> {
+  checkNonBlocking(sock, 'sockRecvInto');
+  return operation(loop, sock.fileno(), 'read', () => {
+    const got = sock.tryRecvInto(buffer, nbytes);
+    return got === WOULD_BLOCK ? AGAIN : got;
+  });
+}
+
+/** Sends all of `data`, waiting for room as needed: asyncio's `sock_sendall`. */
+export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Future<void> {
+  checkNonBlocking(sock, 'sockSendall');
+  let rest = data;
+  let copied = false;
+  return operation<void>(loop, sock.fileno(), 'write', () => {
+    while (rest.byteLength > 0) {
+      const sent = sock.trySend(rest);
+      if (sent === WOULD_BLOCK) {
+        // The caller may reuse its buffer once this returns: keep our own copy of what is left.
+        if (!copied) {
+          rest = Buffer.from(rest);
+          copied = true;
+        }
+        return AGAIN;
+      }
+      rest = rest.subarray(sent);
+    }
+    return undefined;
+  });
+}
+
+/**
+ * Connects `sock` to `address`: asyncio's `sock_connect`. A host name is resolved first, off
+ * the main thread, with `getaddrinfo`.
+ */
+export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Future<void> {
+  checkNonBlocking(sock, 'sockConnect');
+  if (
+    Array.isArray(address) &&
+    typeof address[0] === 'string' &&
+    address[0] !== '' &&
+    isIP(address[0]) === 0 &&
+    sock.family !== AF_UNIX
+  ) {
+    const [host, port] = address as readonly [string, number];
+    const result = new Future<void>(loop);
+    const resolving = getaddrinfo(loop, host, port, sock.family, sock.type);
+    resolving.addDoneCallback((done) => {
+      if (result.done()) return;
+      if (done.cancelled()) {
+        result.cancel();
+        return;
+      }
+      const failure = done.exception();
+      const first = failure === undefined ? done.result()[0] : undefined;
+      if (failure !== undefined || first === undefined) {
+        result.setException(failure ?? new Error(`getaddrinfo found no address for ${host}`));
+        return;
+      }
+      const inner = sockConnect(loop, sock, first[4]);
+      inner.addDoneCallback((c) => {
+        if (result.done()) return;
+        if (c.cancelled()) result.cancel();
+        else if (c.exception() !== undefined) result.setException(c.exception());
+        else result.setResult();
+      });
+      result.addDoneCallback((r) => {
+        if (r.cancelled()) inner.cancel();
+      });
+    });
+    result.addDoneCallback((r) => {
+      if (r.cancelled()) resolving.cancel();
+    });
+    return result;
+  }
+  const err = sock.connectEx(address);
+  if (err === 0) return resolved<void>(loop, undefined);
+  if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
+    return failed(loop, osError(err, 'connect', describeAddress(address)));
+  }
+  return retryWhenReady<void>(loop, sock.fileno(), 'write', () => {
+    const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);
+    if (soError !== 0) throw osError(soError, 'connect', describeAddress(address));
+  });
+}
+
+/** Accepts a connection: `[conn, address]`, `conn` non-blocking. asyncio's `sock_accept`. */
+export function sockAccept(loop: EventLoop, sock: Socket): Future<[Socket, Address]> {
+  checkNonBlocking(sock, 'sockAccept');
+  return operation(loop, sock.fileno(), 'read', () => sock.tryAccept() ?? AGAIN);
+}
+
+/** getaddrinfo resolved on a worker thread, as a Future: asyncio's `loop.getaddrinfo`. */
+export function getaddrinfo(
+  loop: EventLoop,
+  host: string | null,
+  port: number | string | null = null,
+  family = 0,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Future<AddrInfo[]> {
+  return wrapPromise(getaddrinfoAsync(host, port, family, type, proto, flags), loop);
+}
+
+function describeAddress(address: Address): string {
+  if (typeof address === 'string') return address;
+  const [host, port] = address;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
