@@ -26,6 +26,21 @@ interface LoopResult {
   wakeLatencyUs: { aioHosted: { median: number } };
 }
 
+interface CoroutineResult {
+  tasks: {
+    count: number;
+    tasksPerSec: Record<string, number | null>;
+    skipped: Record<string, string>;
+  };
+  gatherFutures: {
+    count: number;
+    futuresPerSec: Record<string, number | null>;
+    skipped: Record<string, string>;
+  };
+  echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
+  goals: Record<string, { ratio: number | null; met: boolean | null }>;
+}
+
 describe('pnpm bench', () => {
   it('selector --quick --json prints every measurement and the ratios', async () => {
     const { code, stdout, stderr } = await bench(['selector', '--quick', '--json']);
@@ -70,6 +85,48 @@ describe('pnpm bench', () => {
       if (rate === null) expect(loop.echo.skipped[server] ?? 'no C compiler').toBeTruthy();
       else expect(rate).toBeGreaterThan(0);
     }
+  }, 180_000);
+
+  it('coroutine --quick --json measures every contender it can and says why any is missing', async () => {
+    const { code, stdout, stderr } = await bench(['coroutine', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const { coroutine } = (JSON.parse(stdout) as { results: { coroutine: CoroutineResult } })
+      .results;
+    const { tasks, gatherFutures, echo, goals } = coroutine;
+    expect(tasks.count).toBe(20_000);
+    expect(gatherFutures.count).toBe(10_000);
+    for (const key of [
+      'generator:hosted',
+      'generator:blocking',
+      'async:hosted',
+      'async:blocking',
+      'generatorObject:hosted',
+    ]) {
+      expect(tasks.tasksPerSec[key]).toBeGreaterThan(0);
+    }
+    expect(gatherFutures.futuresPerSec.hosted).toBeGreaterThan(0);
+    expect(gatherFutures.futuresPerSec.blocking).toBeGreaterThan(0);
+    for (const flavour of ['asyncio', 'uvloop']) {
+      // A Python peer either answered, or is listed as skipped with a reason.
+      for (const { perSec, skipped } of [
+        { perSec: tasks.tasksPerSec, skipped: tasks.skipped },
+        { perSec: gatherFutures.futuresPerSec, skipped: gatherFutures.skipped },
+      ]) {
+        const rate = perSec[flavour];
+        if (rate === null || rate === undefined) expect(skipped[flavour]).toBeTruthy();
+        else expect(rate).toBeGreaterThan(0);
+      }
+    }
+    expect(Object.keys(echo.requestsPerSec)).toHaveLength(7);
+    for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
+      if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
+      else expect(rate).toBeGreaterThan(0);
+    }
+    expect(Object.keys(goals).sort()).toEqual([
+      'asyncEchoAtLeastNodeNet',
+      'generatorEchoAtLeastUvloopProtocol',
+      'tasksAtLeast10xAsyncio',
+    ]);
   }, 180_000);
 
   it('an unknown benchmark exits 2 and lists the ones there are', async () => {

@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { coroutineBenchmark } from './coroutine';
 import { environment, progressDone } from './lib/report';
 import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
@@ -26,7 +27,7 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<BenchResult>;
 }
 
-const BENCHMARKS: readonly Benchmark[] = [selectorBenchmark, loopBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [selectorBenchmark, loopBenchmark, coroutineBenchmark];
 
 function usage(): string {
   const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n');

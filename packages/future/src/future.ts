@@ -22,11 +22,33 @@ import { CancelledError, InvalidStateError } from './errors';
 import { formatValue } from './format';
 
 export type FutureState = 'PENDING' | 'CANCELLED' | 'FINISHED';
+
+const PENDING = 0;
+const RESULT = 1;
+const EXCEPTION = 2;
+const CANCELLED = 3;
+type State = typeof PENDING | typeof RESULT | typeof EXCEPTION | typeof CANCELLED;
+const STATE_NAMES: readonly FutureState[] = ['PENDING', 'FINISHED', 'FINISHED', 'CANCELLED'];
 /**
  * A done-callback. Declared method-style so that a `Future<number>` is usable where a
  * `Future<unknown>` is expected (function-typed parameters would make Future invariant).
  */
 export type DoneCallback<T> = { bivariant(future: Future<T>): void }['bivariant'];
+
+/**
+ * Marks done-callbacks that run no user code — they only settle a promise or put a task on the
+ * ready queue — so the future may call them the moment it is done instead of through
+ * `callSoon`, without breaking the never-inline rule.
+ */
+const INLINE_SAFE = Symbol.for('@aio/future.inlineSafe');
+
+/**
+ * Marks `callback` as safe to call the moment a future is done (see INLINE_SAFE): for layers
+ * above whose done-callbacks only schedule work (a Task's wakeup). Never for user callbacks.
+ */
+export function inlineSafe<F extends (...args: never[]) => void>(callback: F): F {
+  return Object.assign(callback, { [INLINE_SAFE]: true });
+}
 
 /** Marks futures across copies of this package (ESM and CJS builds in one process). */
 const FUTURE_BRAND = Symbol.for('@aio/future.Future');
@@ -86,12 +108,13 @@ function pendingFor(loop: EventLoop): Set<Unretrieved> {
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, T> {
-  #state: FutureState = 'PENDING';
-  #result: T | undefined;
-  #exception: unknown;
-  #hasException = false;
-  #cancelMessage: string | undefined;
-  #callbacks: DoneCallback<T>[] = [];
+  // One state number and one value slot (the result, the exception or the cancel message), so a
+  // future stays small: a server keeps tens of thousands of them alive at once.
+  #state: State = PENDING;
+  #value: unknown = undefined;
+  /** Allocated on the first callback: many futures get one or none. */
+  /** None, one (most futures have exactly one waiter), or several. */
+  #callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
   #unretrieved: Unretrieved | null = null;
   readonly #loop: EventLoop;
 
@@ -117,16 +140,16 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   }
 
   done(): boolean {
-    return this.#state !== 'PENDING';
+    return this.#state !== PENDING;
   }
 
   cancelled(): boolean {
-    return this.#state === 'CANCELLED';
+    return this.#state === CANCELLED;
   }
 
   /** The state, as asyncio names it. */
   get state(): FutureState {
-    return this.#state;
+    return STATE_NAMES[this.#state]!;
   }
 
   /**
@@ -134,19 +157,32 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
    * `CancelledError` if it was cancelled, `InvalidStateError` while it is pending.
    */
   result(): T {
-    if (this.#state === 'CANCELLED') throw this.makeCancelledError();
-    if (this.#state !== 'FINISHED') throw new InvalidStateError('Result is not ready.');
-    this.#retrieved();
-    if (this.#hasException) throw this.#exception;
-    return this.#result as T;
+    switch (this.#state) {
+      case RESULT:
+        return this.#value as T;
+      case EXCEPTION:
+        this.#retrieved();
+        throw this.#value;
+      case CANCELLED:
+        throw this.makeCancelledError();
+      case PENDING:
+        throw new InvalidStateError('Result is not ready.');
+    }
   }
 
   /** The exception (undefined if it finished with a result); throws as `result()` does otherwise. */
   exception(): unknown {
-    if (this.#state === 'CANCELLED') throw this.makeCancelledError();
-    if (this.#state !== 'FINISHED') throw new InvalidStateError('Exception is not set.');
-    this.#retrieved();
-    return this.#hasException ? this.#exception : undefined;
+    switch (this.#state) {
+      case RESULT:
+        return undefined;
+      case EXCEPTION:
+        this.#retrieved();
+        return this.#value;
+      case CANCELLED:
+        throw this.makeCancelledError();
+      case PENDING:
+        throw new InvalidStateError('Exception is not set.');
+    }
   }
 
   /**
@@ -154,15 +190,22 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
    * done already). Callbacks run in the order they were added.
    */
   addDoneCallback(callback: DoneCallback<T>): void {
-    if (this.#state !== 'PENDING') this.#loop.callSoon(callback, this);
+    if (this.#state !== PENDING) this.#loop.callSoon(callback, this);
+    else this.#addCallback(callback);
+  }
+
+  #addCallback(callback: DoneCallback<T>): void {
+    if (this.#callbacks === null) this.#callbacks = callback;
+    else if (typeof this.#callbacks === 'function') this.#callbacks = [this.#callbacks, callback];
     else this.#callbacks.push(callback);
   }
 
   /** Removes every registration of `callback`; returns how many there were. */
   removeDoneCallback(callback: DoneCallback<T>): number {
-    const before = this.#callbacks.length;
-    this.#callbacks = this.#callbacks.filter((cb) => cb !== callback);
-    return before - this.#callbacks.length;
+    const callbacks = this.#callbackList();
+    const kept = callbacks.filter((cb) => cb !== callback);
+    this.#callbacks = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
+    return callbacks.length - kept.length;
   }
 
   /**
@@ -170,54 +213,70 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
    * Returns false if it was done already.
    */
   cancel(message?: string): boolean {
-    if (this.#state !== 'PENDING') return false;
-    this.#state = 'CANCELLED';
-    this.#cancelMessage = message;
+    if (this.#state !== PENDING) return false;
+    this.#state = CANCELLED;
+    this.#value = message;
     this.#scheduleCallbacks();
     return true;
   }
 
   /** Marks the future done with `result`. @throws InvalidStateError if it is done already */
   setResult(result: T): void {
-    if (this.#state !== 'PENDING')
-      throw new InvalidStateError(`${this.#state}: ${this.toString()}`);
-    this.#result = result;
-    this.#state = 'FINISHED';
+    if (this.#state !== PENDING) throw new InvalidStateError(`${this.state}: ${this.toString()}`);
+    this.#value = result;
+    this.#state = RESULT;
     this.#scheduleCallbacks();
   }
 
-  /** Marks the future done with `exception`. @throws InvalidStateError if it is done already */
+  /**
+   * Marks the future done with `exception`. A nullish exception (a promise rejected with
+   * `undefined`) becomes an Error saying so, so that `exception()` is never undefined for a
+   * failed future. @throws InvalidStateError if it is done already
+   */
   setException(exception: unknown): void {
-    if (this.#state !== 'PENDING')
-      throw new InvalidStateError(`${this.#state}: ${this.toString()}`);
-    this.#exception = exception;
-    this.#hasException = true;
-    this.#state = 'FINISHED';
+    if (this.#state !== PENDING) throw new InvalidStateError(`${this.state}: ${this.toString()}`);
+    this.#value =
+      exception === undefined || exception === null
+        ? new Error(`${this.constructor.name} failed with ${String(exception)}`)
+        : exception;
+    this.#state = EXCEPTION;
     this.#trackUnretrieved();
     this.#scheduleCallbacks();
   }
 
   /** The message `cancel()` was given, for subclasses that raise their own CancelledError. */
   protected get cancelMessage(): string | undefined {
-    return this.#cancelMessage;
+    return this.#state === CANCELLED ? (this.#value as string | undefined) : undefined;
   }
 
   /** The CancelledError that `result()` throws for a cancelled future. */
   protected makeCancelledError(): CancelledError {
-    return new CancelledError(this.#cancelMessage ?? '');
+    return new CancelledError(this.cancelMessage ?? '');
   }
 
   #scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
-    if (callbacks.length === 0) return;
-    this.#callbacks = [];
-    for (const callback of callbacks) this.#loop.callSoon(callback, this);
+    if (callbacks === null) return;
+    this.#callbacks = null;
+    if (typeof callbacks === 'function') this.#runOrSchedule(callbacks);
+    else for (const callback of callbacks) this.#runOrSchedule(callback);
+  }
+
+  /** Done-callbacks go through `callSoon`; inline-safe ones (see `inlineSafe`) run at once. */
+  #runOrSchedule(callback: DoneCallback<T>): void {
+    if (INLINE_SAFE in callback) callback(this);
+    else this.#loop.callSoon(callback, this);
+  }
+
+  #callbackList(): DoneCallback<T>[] {
+    const callbacks = this.#callbacks;
+    return callbacks === null ? [] : typeof callbacks === 'function' ? [callbacks] : callbacks;
   }
 
   #trackUnretrieved(): void {
     const record: Unretrieved = {
       loop: this.#loop,
-      exception: this.#exception,
+      exception: this.#value,
       kind: this.constructor.name,
       description: this.toString(),
       reported: false,
@@ -238,22 +297,28 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   // ─── awaiting ────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Makes `await future` work: settles once the future's done-callbacks run. A cancelled future
-   * rejects with CancelledError.
+   * Makes `await future` work. A cancelled future rejects with CancelledError.
+   *
+   * The promise is settled the moment the future is done, not one loop iteration later as a
+   * done-callback would be: settling a promise runs no user code (its reactions are microtasks),
+   * so the never-inline rule holds, and an `await` resumes right after the current callback
+   * instead of a whole iteration later.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return new Promise<T>((resolve, reject) => {
-      this.addDoneCallback((future) => {
+      const settle: DoneCallback<T> = () => {
         try {
-          resolve(future.result());
+          resolve(this.result());
         } catch (error) {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the future's own exception, as is
           reject(error);
         }
-      });
+      };
+      if (this.#state !== PENDING) settle(this);
+      else this.#addCallback(inlineSafe(settle));
     }).then(onFulfilled, onRejected);
   }
 
@@ -272,16 +337,12 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
 
   /** The words inside `<…>`, for subclasses (Task adds its name and coroutine). */
   protected describe(): string[] {
-    const parts: string[] = [this.#state.toLowerCase()];
-    if (this.#state === 'FINISHED') {
-      parts.push(
-        this.#hasException
-          ? `exception=${formatError(this.#exception)}`
-          : `result=${formatValue(this.#result)}`,
-      );
-    }
-    if (this.#callbacks.length > 0) {
-      parts.push(`cb=[${this.#callbacks.map((cb) => `${cb.name || '<anonymous>'}()`).join(', ')}]`);
+    const parts: string[] = [this.state.toLowerCase()];
+    if (this.#state === RESULT) parts.push(`result=${formatValue(this.#value)}`);
+    if (this.#state === EXCEPTION) parts.push(`exception=${formatError(this.#value)}`);
+    const callbacks = this.#callbackList();
+    if (callbacks.length > 0) {
+      parts.push(`cb=[${callbacks.map((cb) => `${cb.name || '<anonymous>'}()`).join(', ')}]`);
     }
     return parts;
   }

@@ -48,8 +48,8 @@ export function writable(loop: EventLoop, fd: FileObj): Future<void> {
 }
 
 function readiness(loop: EventLoop, fileobj: FileObj, kind: 'read' | 'write'): Future<void> {
-  const fd = fileobjToFd(fileobj, kind === 'read' ? 'readable' : 'writable');
-  return retryWhenReady<void>(loop, fd, kind, () => undefined);
+  fileobjToFd(fileobj, kind === 'read' ? 'readable' : 'writable'); // validates, with a clear error
+  return retryWhenReady<void>(loop, fileobj, kind, () => undefined);
 }
 
 /** What an attempt returns when the operation would block: wait for readiness, then try again. */
@@ -60,11 +60,13 @@ type Attempt<T> = () => T | typeof AGAIN;
  * Repeats `attempt` whenever `fd` is ready until it returns a value (not AGAIN); an attempt that
  * throws fails the future. Whatever ends the future removes the reader/writer — but only if it
  * is still ours: a later operation on the same fd replaces it (cancelling our handle), and must
- * keep its own (asyncio's `_sock_read_done` makes the same check).
+ * keep its own (asyncio's `_sock_read_done` makes the same check). Sockets are passed to the
+ * loop as objects, not fd numbers: then the loop may keep the kernel registration between a
+ * read and the next one on the same socket (see EventLoop#removeReader).
  */
 function retryWhenReady<T>(
   loop: EventLoop,
-  fd: number,
+  fd: FileObj,
   kind: 'read' | 'write',
   attempt: Attempt<T>,
 ): Future<T> {
@@ -110,7 +112,7 @@ function failed<T>(loop: EventLoop, error: unknown): Future<T> {
 /** Tries `attempt` at once; only if it would block does it wait for readiness. */
 function operation<T>(
   loop: EventLoop,
-  fd: number,
+  fd: FileObj,
   kind: 'read' | 'write',
   attempt: Attempt<T>,
 ): Future<T> {
@@ -123,20 +125,29 @@ function operation<T>(
   return value === AGAIN ? retryWhenReady(loop, fd, kind, attempt) : resolved(loop, value);
 }
 
+/**
+ * Reads land in one shared buffer first (a read is synchronous, so sharing is safe) and are
+ * copied out at their real size: a `sockRecv(65536)` that gets 1 KiB allocates 1 KiB, not 64.
+ */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
 /** Receives up to `n` bytes (an empty Buffer at EOF): asyncio's `sock_recv`. */
 export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffer> {
   checkNonBlocking(sock, 'sockRecv');
-  const buffer = Buffer.allocUnsafe(n);
-  return operation(loop, sock.fileno(), 'read', () => {
-    const got = sock.tryRecvInto(buffer);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`sockRecv() expected a size >= 0, got ${String(n)}`);
+  }
+  if (n === 0) return resolved(loop, Buffer.alloc(0));
+  const into = n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n);
+  const attempt: Attempt<Buffer> = () => {
+    const got = sock.tryRecvInto(into, n);
     if (got === WOULD_BLOCK) return AGAIN;
-    // Don't pin a large buffer for a small read.
-    return got === n
-      ? buffer
-      : got < n >>> 1
-        ? Buffer.from(buffer.subarray(0, got))
-        : buffer.subarray(0, got);
-  });
+    if (into !== SCRATCH) return got === n ? into : Buffer.from(into.subarray(0, got));
+    const out = Buffer.allocUnsafe(got);
+    SCRATCH.copy(out, 0, 0, got);
+    return out;
+  };
+  return operation(loop, sock, 'read', attempt);
 }
 
 /** Receives into `buffer`; settles with the count (0 at EOF): asyncio's `sock_recv_into`. */
@@ -147,7 +158,7 @@ export function sockRecvInto(
   nbytes = 0,
 ): Future<number> {
   checkNonBlocking(sock, 'sockRecvInto');
-  return operation(loop, sock.fileno(), 'read', () => {
+  return operation(loop, sock, 'read', () => {
     const got = sock.tryRecvInto(buffer, nbytes);
     return got === WOULD_BLOCK ? AGAIN : got;
   });
@@ -158,7 +169,7 @@ export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Fu
   checkNonBlocking(sock, 'sockSendall');
   let rest = data;
   let copied = false;
-  return operation<void>(loop, sock.fileno(), 'write', () => {
+  return operation<void>(loop, sock, 'write', () => {
     while (rest.byteLength > 0) {
       const sent = sock.trySend(rest);
       if (sent === WOULD_BLOCK) {
@@ -224,7 +235,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
   if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
     return failed(loop, osError(err, 'connect', describeAddress(address)));
   }
-  return retryWhenReady<void>(loop, sock.fileno(), 'write', () => {
+  return retryWhenReady<void>(loop, sock, 'write', () => {
     const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);
     if (soError !== 0) throw osError(soError, 'connect', describeAddress(address));
   });
@@ -233,7 +244,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
 /** Accepts a connection: `[conn, address]`, `conn` non-blocking. asyncio's `sock_accept`. */
 export function sockAccept(loop: EventLoop, sock: Socket): Future<[Socket, Address]> {
   checkNonBlocking(sock, 'sockAccept');
-  return operation(loop, sock.fileno(), 'read', () => sock.tryAccept() ?? AGAIN);
+  return operation(loop, sock, 'read', () => sock.tryAccept() ?? AGAIN);
 }
 
 /** getaddrinfo resolved on a worker thread, as a Future: asyncio's `loop.getaddrinfo`. */

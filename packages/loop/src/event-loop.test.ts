@@ -422,6 +422,63 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       await loop.runForever();
     });
 
+    it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {
+      const loop = makeLoop(mode);
+      const [a, b] = pair();
+      let calls = 0;
+      loop.addReader(b, () => calls++);
+      loop.removeReader(b);
+      a.send(Buffer.from('unread'));
+      loop.callLater(100, () => loop.stop());
+      const cpu = process.cpuUsage();
+      await loop.runForever();
+      const used = process.cpuUsage(cpu);
+      expect(calls).toBe(0);
+      expect((used.user + used.system) / 1000).toBeLessThan(80);
+    });
+
+    it('a socket closed after removeReader, its fd number reused by a new socket: the new reader works', async () => {
+      const loop = makeLoop(mode);
+      const [, b] = pair();
+      const fd = b.fileno();
+      loop.addReader(b, () => {});
+      loop.removeReader(b);
+      b.close();
+      const fresh = [...pair(), ...pair()];
+      const reused = fresh.find((sock) => sock.fileno() === fd)!;
+      expect(reused).toBeDefined();
+      const peer = fresh[fresh.indexOf(reused) ^ 1]!;
+      loop.addReader(reused, () => {
+        reused.recv(10);
+        loop.stop();
+      });
+      peer.send(Buffer.from('x'));
+      loop.callLater(2_000, () => loop.stop());
+      const start = performance.now();
+      await loop.runForever();
+      expect(performance.now() - start).toBeLessThan(1_000);
+    });
+
+    it('a reader removed and added back on the same socket keeps working', async () => {
+      const loop = makeLoop(mode);
+      const [a, b] = pair();
+      const got: string[] = [];
+      const read = (): void => {
+        got.push(b.recv(10).toString());
+        loop.removeReader(b);
+        if (got.length < 3) {
+          loop.addReader(b, read);
+          a.send(Buffer.from(String(got.length)));
+        } else {
+          loop.stop();
+        }
+      };
+      loop.addReader(b, read);
+      a.send(Buffer.from('0'));
+      await loop.runForever();
+      expect(got).toEqual(['0', '1', '2']);
+    });
+
     it('rejects bad arguments with named errors', () => {
       const loop = makeLoop(mode);
       expect(() => loop.callSoon('nope' as never)).toThrow(InvalidArgumentError);

@@ -83,6 +83,14 @@ export interface EventLoopOptions {
   log?: LogSink;
 }
 
+/** Anything the loop can run from its ready queue: a Handle, or an object of a layer above. */
+export interface Runnable {
+  run(): void;
+  cancelled(): boolean;
+  /** How debug mode names it in a slow-callback report. */
+  toString(): string;
+}
+
 /** The custom exception handler's shape: asyncio's `handler(loop, context)`. */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
@@ -119,7 +127,16 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
 interface FdHandles {
   reader: Handle | null;
   writer: Handle | null;
+  /** The iteration in which the last handler was removed lazily (see #removeHandler). */
+  idleSince: number;
 }
+
+/**
+ * How many iterations a lazily kept registration may see events with nobody to call before it
+ * is really dropped: long enough for an async function's continuation (a few microtask turns
+ * away) to come back for its next read.
+ */
+const IDLE_GRACE_ITERATIONS = 3;
 
 type State = 'stopped' | 'running' | 'closed';
 const NO_EVENTS: Ready[] = [];
@@ -127,8 +144,8 @@ const NO_EVENTS: Ready[] = [];
 const MICROTASK_TURN: Promise<void> = Promise.resolve();
 
 export class EventLoop implements HandleOwner {
-  #ready: Handle[] = [];
-  #spare: Handle[] = [];
+  #ready: Runnable[] = [];
+  #spare: Runnable[] = [];
   readonly #timers = new TimerHeap();
   readonly #selector: BaseSelector<FdHandles | null>;
   readonly #waker: Waker;
@@ -142,6 +159,8 @@ export class EventLoop implements HandleOwner {
   #parked = false;
   #parkUntil = Infinity;
   #lastPoll = -Infinity;
+  /** Iterations dispatched so far. */
+  #iteration = 0;
   /** When the selector last reported a ready fd (other than the waker). */
   #lastIo = -Infinity;
   #nextAudit = Infinity;
@@ -200,6 +219,18 @@ export class EventLoop implements HandleOwner {
     this.#ready.push(handle);
     if (this.#parked) this.#waker.wake();
     return handle;
+  }
+
+  /**
+   * Puts `runnable` on the ready queue, as `callSoon` does with the Handle it makes: for layers
+   * above that schedule the same object many times (a Task scheduling its own steps) without
+   * allocating a Handle each time. Its `run()` must not throw: it reports its own errors through
+   * `callExceptionHandler`. It is skipped if `cancelled()` is true when its turn comes.
+   */
+  schedule(runnable: Runnable): void {
+    this.#checkOpen('schedule');
+    this.#ready.push(runnable);
+    if (this.#parked) this.#waker.wake();
   }
 
   /** Runs `callback(...args)` once `delayMs` milliseconds have passed (never earlier). */
@@ -268,6 +299,12 @@ export class EventLoop implements HandleOwner {
     }
     const handle = new Handle(callback, args, this);
     let key = this.#selector.getMap().get(fd);
+    if (key !== undefined && key.data !== null && key.fileobj !== fileobj && isIdle(key.data)) {
+      // Only a lazily kept registration is left, made for another object: the fd may have been
+      // closed and its number reused since, so the kernel's registration may be gone. Start afresh.
+      this.#selector.unregister(fd);
+      key = undefined;
+    }
     if (key !== undefined && (key.events & event) === 0) {
       try {
         this.#selector.modify(fd, key.events | event, key.data);
@@ -276,12 +313,12 @@ export class EventLoop implements HandleOwner {
         // Report the stale registration and start afresh.
         if (!(err instanceof OSError) || (err.code !== 'ENOENT' && err.code !== 'EBADF')) throw err;
         this.#selector.unregister(fd);
-        this.#reportClosedFd(fd, key.data!);
+        if (!isIdle(key.data!)) this.#reportClosedFd(fd, key.data!);
         key = undefined;
       }
     }
     if (key === undefined) {
-      const handles: FdHandles = { reader: null, writer: null };
+      const handles: FdHandles = { reader: null, writer: null, idleSince: 0 };
       this.#setHandle(handles, event, handle);
       this.#selector.register(fileobj, event, handles);
     } else {
@@ -300,20 +337,39 @@ export class EventLoop implements HandleOwner {
     else handles.writer = handle;
   }
 
+  /**
+   * Removes a reader or writer. For a file object (a Socket), the kernel registration is kept
+   * for now: the common pattern — a `sockRecv` finishes, the coroutine sends, and reads again —
+   * adds the same reader right back, and keeping it saves two `epoll_ctl` calls per message.
+   * The registration really goes when an event finds nobody to call (one `epoll_ctl` then), or
+   * is replaced if another object brings the same fd number. A raw fd number is removed at once:
+   * nothing tells the loop whether that number still means the same file.
+   */
   #removeHandler(fileobj: FileObj, event: number): boolean {
     if (this.#state === 'closed') return false;
     const key = this.#keyOf(fileobj);
     if (key === undefined || key.data === null) return false;
     const handles = key.data;
     const previous = event === EVENT_READ ? handles.reader : handles.writer;
-    const remaining = key.events & ~event;
-    if (remaining === 0) this.#selector.unregister(key.fd);
-    else if (remaining !== key.events) this.#selector.modify(key.fd, remaining, handles);
-    this.#setHandle(handles, event, null);
-    if (this.#parked) this.#waker.wake();
     if (previous === null) return false;
+    this.#setHandle(handles, event, null);
     previous.cancel();
+    handles.idleSince = this.#iteration;
+    if (typeof key.fileobj === 'number') {
+      this.#syncRegistration(key);
+      if (this.#parked) this.#waker.wake();
+    }
     return true;
+  }
+
+  /** Makes the kernel watch exactly the events that have a handler (unregistering if none). */
+  #syncRegistration(key: SelectorKey<FdHandles | null>): void {
+    const handles = key.data!;
+    const wanted =
+      (handles.reader !== null ? EVENT_READ : 0) | (handles.writer !== null ? EVENT_WRITE : 0);
+    if (wanted === key.events) return;
+    if (wanted === 0) this.#selector.unregister(key.fd);
+    else this.#selector.modify(key.fd, wanted, handles);
   }
 
   #keyOf(fileobj: FileObj): SelectorKey<FdHandles | null> | undefined {
@@ -616,6 +672,7 @@ export class EventLoop implements HandleOwner {
    *    iteration.
    */
   #dispatch(events: Ready<FdHandles | null>[], now: number): void {
+    this.#iteration++;
     // 3. I/O events → ready callbacks
     for (let i = 0; i < events.length; i++) {
       const [key, mask] = events[i]!;
@@ -625,8 +682,18 @@ export class EventLoop implements HandleOwner {
         continue;
       }
       this.#lastIo = this.#lastPoll;
-      if (mask & EVENT_READ && handles.reader !== null) this.#ready.push(handles.reader);
-      if (mask & EVENT_WRITE && handles.writer !== null) this.#ready.push(handles.writer);
+      let idleEvent = false;
+      if (mask & EVENT_READ) {
+        if (handles.reader !== null) this.#ready.push(handles.reader);
+        else idleEvent = true;
+      }
+      if (mask & EVENT_WRITE) {
+        if (handles.writer !== null) this.#ready.push(handles.writer);
+        else idleEvent = true;
+      }
+      // An event for a handler removed lazily: now drop that part of the registration.
+      if (idleEvent && this.#iteration - handles.idleSince >= IDLE_GRACE_ITERATIONS)
+        this.#syncRegistration(key);
     }
 
     // 4. due timers → ready callbacks
@@ -653,14 +720,14 @@ export class EventLoop implements HandleOwner {
     }
   }
 
-  #runDebug(batch: Handle[]): void {
+  #runDebug(batch: Runnable[]): void {
     for (const handle of batch) {
       if (handle.cancelled()) continue;
       const start = this.time();
       handle.run();
       const took = this.time() - start;
       if (took >= this.slowCallbackDurationMs)
-        this.#log(`Executing ${String(handle)} took ${took.toFixed(1)} ms`);
+        this.#log(`Executing ${handle.toString()} took ${took.toFixed(1)} ms`);
     }
   }
 
@@ -677,7 +744,8 @@ export class EventLoop implements HandleOwner {
     }
     for (const key of stale) {
       this.#selector.unregister(key.fd);
-      this.#reportClosedFd(key.fd, key.data!);
+      // A registration kept lazily for a socket closed after its removeReader: nothing to report.
+      if (!isIdle(key.data!)) this.#reportClosedFd(key.fd, key.data!);
     }
     this.#nextAudit = this.#selector.getMap().size > 1 ? now + FD_AUDIT_INTERVAL_MS : Infinity;
   }
@@ -766,6 +834,11 @@ export class EventLoop implements HandleOwner {
   get [Symbol.toStringTag](): string {
     return 'EventLoop';
   }
+}
+
+/** True when an fd's registration has no reader and no writer left (kept lazily, see #removeHandler). */
+function isIdle(handles: FdHandles): boolean {
+  return handles.reader === null && handles.writer === null;
 }
 
 function checkCallback(callback: unknown, method: string): void {

@@ -12,6 +12,7 @@ export {
   type EventLoopOptions,
   type ExceptionHandler,
   type FutureLike,
+  type Runnable,
   type LoopMode,
 } from './event-loop';
 export { Handle, TimerHandle, type Callback } from './handles';

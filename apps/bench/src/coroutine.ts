@@ -1,0 +1,446 @@
+/**
+ * `pnpm bench coroutine`: tasks, gather and a coroutine echo server against their peers, each
+ * comparison in one run.
+ *
+ * 1. Tasks: N tasks, each giving up one loop iteration (`sleep(0)`) and returning, gathered;
+ *    tasks per second, timed from just before the first `createTask` until the gather is done.
+ *    aio runs them as generator coroutines (`createTask(work(i))`, as Python's
+ *    `create_task(work(i))`) and as async functions (`createTask(() => workAsync(i))`), each in
+ *    hosted and blocking mode, under `run.with({ mode })`; CPython asyncio and uvloop run the
+ *    same (`src/peers/coro_tasks.py`). One more aio row makes a new generator function per task
+ *    (`createTask(function* () { … })`), to show what that costs: each such function has its own
+ *    prototype for its generators, which defeats V8's inline caches.
+ * 2. gather of M plain futures, each resolved by `callSoon(future.setResult, i)`: futures per
+ *    second, timed from the first future created until the gather is done.
+ * 3. TCP echo: 1 KiB messages on 10 connections, driven by the C load client
+ *    (`src/peers/echo_client.c`), against servers that run one task per connection on the loop's
+ *    socket operations (`sockRecv`/`sockSendall`, asyncio's `sock_recv`/`sock_sendall`): aio with
+ *    generator coroutines (hosted and blocking) and with async functions (hosted)
+ *    (`src/servers/aio-coro-echo.ts`), asyncio and uvloop (`src/peers/coro_echo_asyncio.py`);
+ *    with Node `net` and uvloop's Protocol echo (`src/peers/echo_asyncio.py`) as reference points.
+ *
+ * The aio contenders get one warm-up round (not counted) before the measured rounds; rounds
+ * alternate between contenders so machine noise hits them alike; medians are reported.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { createTask, gather, run, sleep, type Task } from '@aio/coroutine';
+import { Future } from '@aio/future';
+import { getRunningLoop, type LoopMode } from '@aio/loop';
+import { hasCompiler } from './lib/native';
+import { findPython, runPythonPeer, type Python } from './lib/peers';
+import { median, progress, ratio, table, type Cell } from './lib/report';
+import { PeerNotInstalledError, runEchoLoad, startServer } from './lib/servers';
+import type { Benchmark, BenchOptions } from './cli';
+
+const MODES: readonly LoopMode[] = ['hosted', 'blocking'];
+
+/** How an aio task is written: a generator function, an async function, a generator object. */
+type TaskStyle = 'generator' | 'async' | 'closure';
+
+/** The aio task contenders, by their key in the JSON output. */
+const AIO_TASKS: readonly { key: string; style: TaskStyle; mode: LoopMode; label: string }[] = [
+  {
+    key: 'generator:hosted',
+    style: 'generator',
+    mode: 'hosted',
+    label: 'aio hosted, generator',
+  },
+  {
+    key: 'generator:blocking',
+    style: 'generator',
+    mode: 'blocking',
+    label: 'aio blocking, generator',
+  },
+  { key: 'async:hosted', style: 'async', mode: 'hosted', label: 'aio hosted, async function' },
+  {
+    key: 'async:blocking',
+    style: 'async',
+    mode: 'blocking',
+    label: 'aio blocking, async function',
+  },
+  {
+    key: 'closure:hosted',
+    style: 'closure',
+    mode: 'hosted',
+    label: 'aio hosted, a generator function per task',
+  },
+];
+
+/** The task body, as Python's `async def work(i): await asyncio.sleep(0); return i`. */
+function* work(i: number): Generator<unknown, number, unknown> {
+  yield* sleep(0);
+  return i;
+}
+
+async function workAsync(i: number): Promise<number> {
+  await sleep(0);
+  return i;
+}
+
+/**
+ * N tasks that each give up one iteration and return, gathered, in a fresh `run`: tasks per
+ * second from just before the first `createTask` until the gather is done.
+ */
+function aioTasks(style: TaskStyle, mode: LoopMode, count: number): Promise<number> {
+  return run.with({ mode })(function* () {
+    const start = performance.now();
+    const tasks: Task<number>[] = [];
+    for (let i = 0; i < count; i++) {
+      if (style === 'generator') {
+        tasks.push(createTask(work(i)));
+      } else if (style === 'async') {
+        tasks.push(createTask(() => workAsync(i)));
+      } else {
+        tasks.push(
+          createTask(function* () {
+            yield* sleep(0);
+            return i;
+          }),
+        );
+      }
+    }
+    const results = yield* gather(...tasks);
+    const elapsed = performance.now() - start;
+    if (results.length !== count) throw new Error(`gather gave ${results.length} results`);
+    return (count / elapsed) * 1000;
+  });
+}
+
+/**
+ * M plain futures, each resolved by `loop.callSoon(future.setResult, i)`, gathered, in a fresh
+ * `run`: futures per second from the first future created until the gather is done.
+ */
+function aioGatherFutures(mode: LoopMode, count: number): Promise<number> {
+  return run.with({ mode })(function* () {
+    const loop = getRunningLoop();
+    const start = performance.now();
+    const futures: Future<number>[] = [];
+    for (let i = 0; i < count; i++) {
+      const f = new Future<number>(loop);
+      loop.callSoon(f.setResult.bind(f), i);
+      futures.push(f);
+    }
+    const results = yield* gather(...futures);
+    const elapsed = performance.now() - start;
+    if (results.length !== count) throw new Error(`gather gave ${results.length} results`);
+    return (count / elapsed) * 1000;
+  });
+}
+
+/** Runs a Python peer, or returns why it could not (not installed, no Python). */
+async function pythonPeer<T>(
+  python: Python | null,
+  script: string,
+  args: object,
+): Promise<T | string> {
+  if (!python) return 'python3 not found';
+  try {
+    return await runPythonPeer<T>(python, script, args);
+  } catch (err) {
+    const message = (err as Error).message;
+    return /exit code 3|not installed|No module named/.test(message)
+      ? 'not installed'
+      : message.split('\n')[0]!;
+  }
+}
+
+interface EchoServer {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+const ECHO = {
+  generatorHosted: 'aio hosted, generator (sockRecv/sockSendall)',
+  generatorBlocking: 'aio blocking, generator (sockRecv/sockSendall)',
+  asyncHosted: 'aio hosted, async function (sockRecv/sockSendall)',
+  asyncio: 'asyncio (sock_recv/sock_sendall)',
+  uvloop: 'uvloop (sock_recv/sock_sendall)',
+  nodeNet: 'Node net (reference)',
+  uvloopProtocol: 'uvloop Protocol (reference)',
+} as const;
+const ECHO_NAMES: readonly string[] = Object.values(ECHO);
+
+function echoServers(python: Python | null): EchoServer[] {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+  const node = (script: string, ...args: string[]): EchoServer['args'] => [
+    '--import',
+    tsx,
+    '--conditions=@aio/source',
+    here(script),
+    ...args,
+  ];
+  const coro = (style: string, mode: LoopMode): EchoServer['args'] =>
+    node('./servers/aio-coro-echo.ts', `--style=${style}`, `--mode=${mode}`);
+  const servers: EchoServer[] = [
+    {
+      name: ECHO.generatorHosted,
+      command: process.execPath,
+      args: coro('generator', 'hosted'),
+    },
+    {
+      name: ECHO.generatorBlocking,
+      command: process.execPath,
+      args: coro('generator', 'blocking'),
+    },
+    { name: ECHO.asyncHosted, command: process.execPath, args: coro('async', 'hosted') },
+    { name: ECHO.nodeNet, command: process.execPath, args: node('./servers/node-echo.ts') },
+  ];
+  if (python) {
+    servers.push(
+      { name: ECHO.asyncio, command: python.path, args: [here('./peers/coro_echo_asyncio.py')] },
+      {
+        name: ECHO.uvloop,
+        command: python.path,
+        args: [here('./peers/coro_echo_asyncio.py'), '--uvloop'],
+      },
+      {
+        name: ECHO.uvloopProtocol,
+        command: python.path,
+        args: [here('./peers/echo_asyncio.py'), '--uvloop'],
+      },
+    );
+  }
+  return servers;
+}
+
+export const coroutineBenchmark: Benchmark = {
+  name: 'coroutine',
+  description:
+    'tasks/s, gather of futures, one-task-per-connection TCP echo on sockRecv/sockSendall: aio vs asyncio, uvloop, Node',
+  async run(options: BenchOptions) {
+    const python = findPython();
+    const rounds = options.quick ? 1 : 3;
+    const notes: string[] = [];
+
+    // 1 and 2. tasks, and gather of plain futures
+    const taskCount = options.quick ? 20_000 : 100_000;
+    const futureCount = 10_000;
+    const tasks: Record<string, number[]> = {};
+    const futures: Record<string, number[]> = {};
+    for (const c of AIO_TASKS) tasks[c.key] = [];
+    for (const mode of MODES) futures[mode] = [];
+    for (const flavour of ['asyncio', 'uvloop']) {
+      tasks[flavour] = [];
+      futures[flavour] = [];
+    }
+    const pySkipped: Record<string, string> = {};
+    for (let round = 0; round <= rounds; round++) {
+      const warmup = round === 0;
+      const label = warmup ? 'warm-up' : `round ${round}/${rounds}`;
+      for (const c of AIO_TASKS) {
+        progress(`coroutine: ${taskCount.toLocaleString('en-US')} tasks, ${c.label}, ${label}`);
+        const rate = await aioTasks(c.style, c.mode, taskCount);
+        if (!warmup) tasks[c.key]!.push(rate);
+      }
+      for (const mode of MODES) {
+        progress(
+          `coroutine: gather of ${futureCount.toLocaleString('en-US')} futures, aio ${mode}, ${label}`,
+        );
+        const rate = await aioGatherFutures(mode, futureCount);
+        if (!warmup) futures[mode]!.push(rate);
+      }
+      if (warmup) continue; // the Python peers have no JIT to warm up
+      for (const flavour of ['asyncio', 'uvloop'] as const) {
+        if (pySkipped[flavour]) continue;
+        progress(`coroutine: tasks and gather, ${flavour}, ${label}`);
+        const result = await pythonPeer<{ tasksPerSec: number; gatherFuturesPerSec: number }>(
+          python,
+          'coro_tasks.py',
+          { tasks: taskCount, gather: futureCount, uvloop: flavour === 'uvloop' },
+        );
+        if (typeof result === 'string') {
+          pySkipped[flavour] = result;
+        } else {
+          tasks[flavour]!.push(result.tasksPerSec);
+          futures[flavour]!.push(result.gatherFuturesPerSec);
+        }
+      }
+    }
+    const taskRate = (key: string): number | null =>
+      tasks[key]?.length ? median(tasks[key]) : null;
+    const futureRate = (key: string): number | null =>
+      futures[key]?.length ? median(futures[key]) : null;
+
+    // 3. TCP echo
+    const load = {
+      connections: 10,
+      messageSize: 1024,
+      durationMs: options.quick ? 1_000 : 3_000,
+      warmupMs: options.quick ? 200 : 500,
+    };
+    const echo: Record<string, number[]> = {};
+    const echoSkipped: Record<string, string> = {};
+    const echoRounds = options.quick ? 1 : 2;
+    if (!hasCompiler()) {
+      notes.push('TCP echo skipped: no C compiler (cc) to build the load client');
+    } else {
+      const servers = echoServers(python);
+      for (let round = 1; round <= echoRounds; round++) {
+        for (const server of servers) {
+          if (echoSkipped[server.name]) continue;
+          progress(`coroutine: TCP echo, ${server.name}, round ${round}/${echoRounds}`);
+          try {
+            const running = await startServer(server.command, [...server.args]);
+            try {
+              const result = await runEchoLoad(running.port, load);
+              (echo[server.name] ??= []).push(result.requestsPerSec);
+            } finally {
+              await running.stop();
+            }
+          } catch (err) {
+            echoSkipped[server.name] =
+              err instanceof PeerNotInstalledError
+                ? 'not installed'
+                : (err as Error).message.split('\n')[0]!;
+          }
+        }
+      }
+    }
+    const echoRate = (name: string): number | null =>
+      echo[name]?.length ? median(echo[name]) : null;
+
+    // ─── report ───
+    const pyLabel = (flavour: 'asyncio' | 'uvloop'): string =>
+      `${flavour}${pySkipped[flavour] ? ` (${pySkipped[flavour]})` : ''}`;
+    const asyncioTasks = taskRate('asyncio');
+    const uvloopTasks = taskRate('uvloop');
+    const taskRows: Cell[][] = [
+      ...AIO_TASKS.map((c): Cell[] => [
+        c.label,
+        taskRate(c.key),
+        ratio(taskRate(c.key), asyncioTasks),
+        ratio(taskRate(c.key), uvloopTasks),
+      ]),
+      [
+        pyLabel('asyncio'),
+        asyncioTasks,
+        asyncioTasks === null ? null : '1.00×',
+        ratio(asyncioTasks, uvloopTasks),
+      ],
+      [
+        pyLabel('uvloop'),
+        uvloopTasks,
+        ratio(uvloopTasks, asyncioTasks),
+        uvloopTasks === null ? null : '1.00×',
+      ],
+    ];
+    const asyncioFutures = futureRate('asyncio');
+    const uvloopFutures = futureRate('uvloop');
+    const futureRows: Cell[][] = [
+      ...MODES.map((mode): Cell[] => [
+        `aio ${mode}`,
+        futureRate(mode),
+        ratio(futureRate(mode), asyncioFutures),
+        ratio(futureRate(mode), uvloopFutures),
+      ]),
+      [
+        pyLabel('asyncio'),
+        asyncioFutures,
+        asyncioFutures === null ? null : '1.00×',
+        ratio(asyncioFutures, uvloopFutures),
+      ],
+      [
+        pyLabel('uvloop'),
+        uvloopFutures,
+        ratio(uvloopFutures, asyncioFutures),
+        uvloopFutures === null ? null : '1.00×',
+      ],
+    ];
+
+    const asyncioEcho = echoRate(ECHO.asyncio);
+    const uvloopEcho = echoRate(ECHO.uvloop);
+    const protocolEcho = echoRate(ECHO.uvloopProtocol);
+    const nodeEcho = echoRate(ECHO.nodeNet);
+    const echoRows: Cell[][] = ECHO_NAMES.map((name) => {
+      const rate = echoRate(name);
+      const skipped =
+        echoSkipped[name] ??
+        (rate === null && !python && /asyncio|uvloop/.test(name) ? 'python3 not found' : undefined);
+      return [
+        skipped ? `${name} (${skipped})` : name,
+        rate,
+        ratio(rate, asyncioEcho),
+        ratio(rate, uvloopEcho),
+        ratio(rate, protocolEcho),
+        ratio(rate, nodeEcho),
+      ];
+    });
+
+    const generatorTasksMin = Math.min(
+      taskRate('generator:hosted') ?? 0,
+      taskRate('generator:blocking') ?? 0,
+    );
+    const generatorEchoMin = Math.min(
+      echoRate(ECHO.generatorHosted) ?? 0,
+      echoRate(ECHO.generatorBlocking) ?? 0,
+    );
+    const asyncEcho = echoRate(ECHO.asyncHosted) ?? 0;
+    const goals = {
+      tasksAtLeast10xAsyncio: {
+        ratio: asyncioTasks === null ? null : generatorTasksMin / asyncioTasks,
+        met: asyncioTasks === null ? null : generatorTasksMin >= 10 * asyncioTasks,
+      },
+      generatorEchoAtLeastUvloopProtocol: {
+        ratio: protocolEcho === null ? null : generatorEchoMin / protocolEcho,
+        met: protocolEcho === null ? null : generatorEchoMin >= protocolEcho,
+      },
+      asyncEchoAtLeastNodeNet: {
+        ratio: nodeEcho === null ? null : asyncEcho / nodeEcho,
+        met: nodeEcho === null ? null : asyncEcho >= nodeEcho,
+      },
+    };
+    const goal = (met: boolean | null): string =>
+      met === null ? 'not measured (peer missing)' : met ? 'met' : 'NOT met';
+    const text = [
+      `Tasks: ${taskCount.toLocaleString('en-US')} tasks, each sleep(0) then return, gathered: tasks/s from the first createTask to the end (median of ${rounds}; aio after a warm-up)`,
+      table(['tasks', 'tasks/s', '÷ asyncio', '÷ uvloop'], taskRows),
+      '',
+      `gather of ${futureCount.toLocaleString('en-US')} plain futures, each resolved by callSoon(setResult): futures/s (median of ${rounds}; aio after a warm-up)`,
+      table(['loop', 'futures/s', '÷ asyncio', '÷ uvloop'], futureRows),
+      '',
+      hasCompiler()
+        ? `TCP echo, one task per connection, ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c)`
+        : 'TCP echo: skipped (no C compiler)',
+      table(
+        ['server', 'req/s', '÷ asyncio', '÷ uvloop', '÷ uvloop Protocol', '÷ Node net'],
+        echoRows,
+      ),
+      '',
+      'Goals:',
+      `  generator tasks ≥ 10× asyncio (both modes): ${goal(goals.tasksAtLeast10xAsyncio.met)} (${ratio(generatorTasksMin, asyncioTasks) ?? '—'})`,
+      `  generator echo ≥ uvloop Protocol echo (both modes): ${goal(goals.generatorEchoAtLeastUvloopProtocol.met)} (${ratio(generatorEchoMin, protocolEcho) ?? '—'})`,
+      `  async-function echo ≥ Node net: ${goal(goals.asyncEchoAtLeastNodeNet.met)} (${ratio(asyncEcho, nodeEcho) ?? '—'})`,
+      ...notes,
+    ].join('\n');
+
+    return {
+      text,
+      data: {
+        tasks: {
+          count: taskCount,
+          tasksPerSec: Object.fromEntries(Object.keys(tasks).map((k) => [k, taskRate(k)])),
+          samples: tasks,
+          skipped: pySkipped,
+        },
+        gatherFutures: {
+          count: futureCount,
+          futuresPerSec: Object.fromEntries(Object.keys(futures).map((k) => [k, futureRate(k)])),
+          samples: futures,
+          skipped: pySkipped,
+        },
+        echo: {
+          load,
+          client: 'src/peers/echo_client.c (C, epoll, one thread)',
+          requestsPerSec: Object.fromEntries(ECHO_NAMES.map((n) => [n, echoRate(n)])),
+          samples: echo,
+          skipped: echoSkipped,
+        },
+        goals,
+        peers: { python: python ? `${python.path} ${python.version}` : null },
+      },
+    };
+  },
+};
