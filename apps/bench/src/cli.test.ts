@@ -100,7 +100,7 @@ describe('pnpm bench', () => {
       'generator:blocking',
       'async:hosted',
       'async:blocking',
-      'generatorObject:hosted',
+      'closure:hosted',
     ]) {
       expect(tasks.tasksPerSec[key]).toBeGreaterThan(0);
     }

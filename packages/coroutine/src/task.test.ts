@@ -260,12 +260,14 @@ describe.each(['hosted', 'blocking'] as const)('Task driving a generator (%s mod
     it('cancelling again while it cleans up in finally interrupts the cleanup too', async () => {
       const loop = makeLoop(mode);
       const log: string[] = [];
-      const task = createTask(
+      const task: Task<void> = createTask(
         (function* () {
           try {
             yield* sleep(1000);
           } finally {
             log.push('cleanup start');
+            // The second cancellation arrives while the cleanup waits.
+            loop.callLater(5, () => task.cancel());
             try {
               yield* sleep(1000);
               log.push('cleanup end');
@@ -279,7 +281,6 @@ describe.each(['hosted', 'blocking'] as const)('Task driving a generator (%s mod
         { loop },
       );
       loop.callLater(5, () => task.cancel());
-      loop.callLater(10, () => task.cancel());
       await expect(loop.runUntilComplete(task)).rejects.toThrow(CancelledError);
       expect(log).toEqual(['cleanup start', 'cleanup CancelledError']);
       expect(task.cancelling()).toBe(2);
@@ -343,12 +344,13 @@ describe.each(['hosted', 'blocking'] as const)('Task driving a generator (%s mod
         throw new Error('lost');
       })(),
       { loop, name: 'lost-task' },
-    );
-    loop.callLater(10, () => loop.stop());
+    ).addDoneCallback(function stopLoop() {
+      loop.stop();
+    });
     await loop.runForever();
     loop.close();
     expect(logged.join('\n')).toMatch(
-      /^Task exception was never retrieved\nfuture: <Task finished name=lost-task exception=Error\("lost"\) coro=failing\(\)>\nError: lost/,
+      /^Task exception was never retrieved\nfuture: <Task finished name=lost-task exception=Error\("lost"\) cb=\[stopLoop\(\)\] coro=failing\(\)>\nError: lost/,
     );
   });
 });
