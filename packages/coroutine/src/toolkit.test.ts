@@ -145,10 +145,11 @@ describe('wait', () => {
     'returnWhen %s splits into done and pending',
     async (returnWhen, doneCount, pendingCount) => {
       const [done, pending] = await main(function* () {
+        // Far apart, so that a loop slowed down by a busy machine still sees them finish one by one.
         const fs = [
           ensureFuture(delayed(1, 'a')),
-          ensureFuture(failing(5, 'b')),
-          ensureFuture(delayed(30, 'c')),
+          ensureFuture(failing(100, 'b')),
+          ensureFuture(delayed(300, 'c')),
         ];
         const [d, p] = yield* wait(fs, { returnWhen });
         for (const f of p) f.cancel();
