@@ -22,15 +22,13 @@
  * The aio contenders get one warm-up round (not counted) before the measured rounds; rounds
  * alternate between contenders so machine noise hits them alike; medians are reported.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { createTask, gather, run, sleep, type Task } from '@aio/coroutine';
 import { Future } from '@aio/future';
 import { getRunningLoop, type LoopMode } from '@aio/loop';
 import { hasCompiler } from './lib/native';
-import { findPython, runPythonPeer, type Python } from './lib/peers';
+import { findPython, tryPythonPeer, type Python } from './lib/peers';
 import { median, progress, ratio, table, type Cell } from './lib/report';
-import { PeerNotInstalledError, runEchoLoad, startServer } from './lib/servers';
+import { nodeServer, pythonServer, runEchoServers, type EchoServer } from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
 const MODES: readonly LoopMode[] = ['hosted', 'blocking'];
@@ -128,29 +126,6 @@ function aioGatherFutures(mode: LoopMode, count: number): Promise<number> {
   });
 }
 
-/** Runs a Python peer, or returns why it could not (not installed, no Python). */
-async function pythonPeer<T>(
-  python: Python | null,
-  script: string,
-  args: object,
-): Promise<T | string> {
-  if (!python) return 'python3 not found';
-  try {
-    return await runPythonPeer<T>(python, script, args);
-  } catch (err) {
-    const message = (err as Error).message;
-    return /exit code 3|not installed|No module named/.test(message)
-      ? 'not installed'
-      : message.split('\n')[0]!;
-  }
-}
-
-interface EchoServer {
-  readonly name: string;
-  readonly command: string;
-  readonly args: readonly string[];
-}
-
 const ECHO = {
   generatorHosted: 'aio hosted, generator (sockRecv/sockSendall)',
   generatorBlocking: 'aio blocking, generator (sockRecv/sockSendall)',
@@ -163,44 +138,19 @@ const ECHO = {
 const ECHO_NAMES: readonly string[] = Object.values(ECHO);
 
 function echoServers(python: Python | null): EchoServer[] {
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-  const node = (script: string, ...args: string[]): EchoServer['args'] => [
-    '--import',
-    tsx,
-    '--conditions=@aio/source',
-    here(script),
-    ...args,
-  ];
-  const coro = (style: string, mode: LoopMode): EchoServer['args'] =>
-    node('./servers/aio-coro-echo.ts', `--style=${style}`, `--mode=${mode}`);
-  const servers: EchoServer[] = [
-    {
-      name: ECHO.generatorHosted,
-      command: process.execPath,
-      args: coro('generator', 'hosted'),
-    },
-    {
-      name: ECHO.generatorBlocking,
-      command: process.execPath,
-      args: coro('generator', 'blocking'),
-    },
-    { name: ECHO.asyncHosted, command: process.execPath, args: coro('async', 'hosted') },
-    { name: ECHO.nodeNet, command: process.execPath, args: node('./servers/node-echo.ts') },
+  const coro = (name: string, style: string, mode: LoopMode): EchoServer =>
+    nodeServer(name, 'servers/aio-coro-echo.ts', `--style=${style}`, `--mode=${mode}`);
+  const servers = [
+    coro(ECHO.generatorHosted, 'generator', 'hosted'),
+    coro(ECHO.generatorBlocking, 'generator', 'blocking'),
+    coro(ECHO.asyncHosted, 'async', 'hosted'),
+    nodeServer(ECHO.nodeNet, 'servers/node-echo.ts'),
   ];
   if (python) {
     servers.push(
-      { name: ECHO.asyncio, command: python.path, args: [here('./peers/coro_echo_asyncio.py')] },
-      {
-        name: ECHO.uvloop,
-        command: python.path,
-        args: [here('./peers/coro_echo_asyncio.py'), '--uvloop'],
-      },
-      {
-        name: ECHO.uvloopProtocol,
-        command: python.path,
-        args: [here('./peers/echo_asyncio.py'), '--uvloop'],
-      },
+      pythonServer(ECHO.asyncio, python.path, 'peers/coro_echo_asyncio.py'),
+      pythonServer(ECHO.uvloop, python.path, 'peers/coro_echo_asyncio.py', '--uvloop'),
+      pythonServer(ECHO.uvloopProtocol, python.path, 'peers/echo_asyncio.py', '--uvloop'),
     );
   }
   return servers;
@@ -246,7 +196,7 @@ export const coroutineBenchmark: Benchmark = {
       for (const flavour of ['asyncio', 'uvloop'] as const) {
         if (pySkipped[flavour]) continue;
         progress(`coroutine: tasks and gather, ${flavour}, ${label}`);
-        const result = await pythonPeer<{ tasksPerSec: number; gatherFuturesPerSec: number }>(
+        const result = await tryPythonPeer<{ tasksPerSec: number; gatherFuturesPerSec: number }>(
           python,
           'coro_tasks.py',
           { tasks: taskCount, gather: futureCount, uvloop: flavour === 'uvloop' },
@@ -271,33 +221,17 @@ export const coroutineBenchmark: Benchmark = {
       durationMs: options.quick ? 1_000 : 3_000,
       warmupMs: options.quick ? 200 : 500,
     };
-    const echo: Record<string, number[]> = {};
-    const echoSkipped: Record<string, string> = {};
     const echoRounds = options.quick ? 1 : 2;
+    let echo: Record<string, number[]> = {};
+    let echoSkipped: Record<string, string> = {};
     if (!hasCompiler()) {
       notes.push('TCP echo skipped: no C compiler (cc) to build the load client');
     } else {
-      const servers = echoServers(python);
-      for (let round = 1; round <= echoRounds; round++) {
-        for (const server of servers) {
-          if (echoSkipped[server.name]) continue;
-          progress(`coroutine: TCP echo, ${server.name}, round ${round}/${echoRounds}`);
-          try {
-            const running = await startServer(server.command, [...server.args]);
-            try {
-              const result = await runEchoLoad(running.port, load);
-              (echo[server.name] ??= []).push(result.requestsPerSec);
-            } finally {
-              await running.stop();
-            }
-          } catch (err) {
-            echoSkipped[server.name] =
-              err instanceof PeerNotInstalledError
-                ? 'not installed'
-                : (err as Error).message.split('\n')[0]!;
-          }
-        }
-      }
+      const results = await runEchoServers(echoServers(python), load, echoRounds, (m) =>
+        progress(`coroutine: ${m}`),
+      );
+      echo = results.samples;
+      echoSkipped = results.skipped;
     }
     const echoRate = (name: string): number | null =>
       echo[name]?.length ? median(echo[name]) : null;

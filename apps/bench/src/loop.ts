@@ -16,13 +16,11 @@
  *
  * Rounds alternate between contenders so machine noise hits them alike; medians are reported.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { EventLoop, type LoopMode } from '@aio/loop';
-import { hasCompiler } from './lib/native';
-import { findPython, runPythonPeer, type Python } from './lib/peers';
+import { compileC, hasCompiler } from './lib/native';
+import { findPython, tryPythonPeer, type Python } from './lib/peers';
 import { median, progress, ratio, table, type Cell } from './lib/report';
-import { PeerNotInstalledError, runEchoLoad, startServer } from './lib/servers';
+import { nodeServer, pythonServer, runEchoServers, type EchoServer } from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
 const MODES: readonly LoopMode[] = ['hosted', 'blocking'];
@@ -149,61 +147,17 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Runs a Python peer, or returns why it could not (not installed, no Python). */
-async function pythonPeer<T>(
-  python: Python | null,
-  script: string,
-  args: object,
-): Promise<T | string> {
-  if (!python) return 'python3 not found';
-  try {
-    return await runPythonPeer<T>(python, script, args);
-  } catch (err) {
-    const message = (err as Error).message;
-    return /exit code 3|not installed|No module named/.test(message)
-      ? 'not installed'
-      : message.split('\n')[0]!;
-  }
-}
-
-interface EchoServer {
-  readonly name: string;
-  readonly command: string;
-  readonly args: readonly string[];
-}
-
 function echoServers(python: Python | null): EchoServer[] {
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-  const node = (script: string, ...args: string[]): EchoServer['args'] => [
-    '--import',
-    tsx,
-    '--conditions=@aio/source',
-    here(script),
-    ...args,
-  ];
-  const servers: EchoServer[] = [
-    {
-      name: 'aio hosted (addReader + Socket)',
-      command: process.execPath,
-      args: node('./servers/aio-echo.ts', '--mode=hosted'),
-    },
-    {
-      name: 'aio blocking (addReader + Socket)',
-      command: process.execPath,
-      args: node('./servers/aio-echo.ts', '--mode=blocking'),
-    },
-    { name: 'Node net', command: process.execPath, args: node('./servers/node-echo.ts') },
+  const servers = [
+    nodeServer('aio hosted (addReader + Socket)', 'servers/aio-echo.ts', '--mode=hosted'),
+    nodeServer('aio blocking (addReader + Socket)', 'servers/aio-echo.ts', '--mode=blocking'),
+    nodeServer('Node net', 'servers/node-echo.ts'),
   ];
   if (python) {
     servers.push(
-      { name: 'asyncio (Protocol)', command: python.path, args: [here('./peers/echo_asyncio.py')] },
-      {
-        name: 'uvloop (Protocol)',
-        command: python.path,
-        args: [here('./peers/echo_asyncio.py'), '--uvloop'],
-      },
-      { name: 'tornado (IOStream)', command: python.path, args: [here('./peers/echo_tornado.py')] },
+      pythonServer('asyncio (Protocol)', python.path, 'peers/echo_asyncio.py'),
+      pythonServer('uvloop (Protocol)', python.path, 'peers/echo_asyncio.py', '--uvloop'),
+      pythonServer('tornado (IOStream)', python.path, 'peers/echo_tornado.py'),
     );
   }
   return servers;
@@ -239,10 +193,14 @@ export const loopBenchmark: Benchmark = {
       for (const flavour of ['asyncio', 'uvloop'] as const) {
         if (chainSkipped[flavour]) continue;
         progress(`loop: call_soon chain, ${flavour}, round ${round}/${rounds}`);
-        const result = await pythonPeer<{ callbacksPerSec: number }>(python, 'loop_callsoon.py', {
-          callbacks: pyChainN,
-          uvloop: flavour === 'uvloop',
-        });
+        const result = await tryPythonPeer<{ callbacksPerSec: number }>(
+          python,
+          'loop_callsoon.py',
+          {
+            callbacks: pyChainN,
+            uvloop: flavour === 'uvloop',
+          },
+        );
         if (typeof result === 'string') chainSkipped[flavour] = result;
         else chain[flavour]!.push(result.callbacksPerSec);
       }
@@ -277,7 +235,7 @@ export const loopBenchmark: Benchmark = {
       for (const flavour of ['asyncio', 'uvloop'] as const) {
         if (timerSkipped[flavour]) continue;
         progress(`loop: 100k timers, ${flavour}, ${label}`);
-        const result = await pythonPeer<{ elapsedMs: number }>(python, 'loop_timers.py', {
+        const result = await tryPythonPeer<{ elapsedMs: number }>(python, 'loop_timers.py', {
           timers: timerCount,
           maxDelayMs: maxDelay,
           seed: 1,
@@ -297,38 +255,26 @@ export const loopBenchmark: Benchmark = {
       durationMs: options.quick ? 1_000 : 3_000,
       warmupMs: options.quick ? 200 : 500,
     };
-    const echo: Record<string, number[]> = {};
-    const echoSkipped: Record<string, string> = {};
     const echoRounds = options.quick ? 1 : 2;
+    let echo: Record<string, number[]> = {};
+    let echoSkipped: Record<string, string> = {};
     let ceiling: number | null = null;
     if (!hasCompiler()) {
       notes.push('TCP echo skipped: no C compiler (cc) to build the load client');
     } else {
-      const servers = echoServers(python);
-      const ceilingServer = { name: 'C epoll echo (ceiling)', command: '', args: [] as string[] };
-      const { compileC } = await import('./lib/native');
-      ceilingServer.command = compileC('echo_server.c');
-      ceilingServer.args = ['0'];
-      for (let round = 1; round <= echoRounds; round++) {
-        for (const server of [...servers, ceilingServer]) {
-          if (echoSkipped[server.name]) continue;
-          progress(`loop: TCP echo, ${server.name}, round ${round}/${echoRounds}`);
-          try {
-            const running = await startServer(server.command, [...server.args]);
-            try {
-              const result = await runEchoLoad(running.port, load);
-              (echo[server.name] ??= []).push(result.requestsPerSec);
-            } finally {
-              await running.stop();
-            }
-          } catch (err) {
-            echoSkipped[server.name] =
-              err instanceof PeerNotInstalledError
-                ? 'not installed'
-                : (err as Error).message.split('\n')[0]!;
-          }
-        }
-      }
+      const ceilingServer: EchoServer = {
+        name: 'C epoll echo (ceiling)',
+        command: compileC('echo_server.c'),
+        args: ['0'],
+      };
+      const results = await runEchoServers(
+        [...echoServers(python), ceilingServer],
+        load,
+        echoRounds,
+        (m) => progress(`loop: ${m}`),
+      );
+      echo = results.samples;
+      echoSkipped = results.skipped;
       ceiling = echo[ceilingServer.name] ? median(echo[ceilingServer.name]!) : null;
     }
     const echoRate = (name: string): number | null =>

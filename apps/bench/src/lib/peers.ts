@@ -55,3 +55,20 @@ export function runPythonPeer<T>(
     );
   });
 }
+
+/** Runs a Python peer, or returns why it could not (not installed, no Python, …) as a string. */
+export async function tryPythonPeer<T>(
+  python: Python | null,
+  script: string,
+  args: object,
+): Promise<T | string> {
+  if (!python) return 'python3 not found';
+  try {
+    return await runPythonPeer<T>(python, script, args);
+  } catch (err) {
+    const message = (err as Error).message;
+    return /exit code 3|not installed|No module named/.test(message)
+      ? 'not installed'
+      : message.split('\n')[0]!;
+  }
+}

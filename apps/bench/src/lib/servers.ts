@@ -7,6 +7,8 @@
  * as skipped and measures the rest.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Socket } from 'node:net';
 import { compileC } from './native';
 
@@ -201,4 +203,75 @@ export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResul
       }
     });
   });
+}
+
+/** A server to load: how to start it, and the name its results are reported under. */
+export interface EchoServer {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+const benchSrc = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** A bench server written in TypeScript (`src/servers/…`), run by this Node with tsx. */
+export function nodeServer(name: string, script: string, ...args: string[]): EchoServer {
+  return {
+    name,
+    command: process.execPath,
+    args: ['--import', tsxLoader, '--conditions=@aio/source', benchSrc(script), ...args],
+  };
+}
+
+/** A Python peer server (`src/peers/…`). */
+export function pythonServer(
+  name: string,
+  python: string,
+  script: string,
+  ...args: string[]
+): EchoServer {
+  return { name, command: python, args: [benchSrc(script), ...args] };
+}
+
+export interface EchoResults {
+  /** Requests per second of every round, by server name. */
+  readonly samples: Record<string, number[]>;
+  /** Why a server has no figures (not installed, failed to start …), by server name. */
+  readonly skipped: Record<string, string>;
+}
+
+/**
+ * Loads each server in turn with the C echo client, `rounds` times, alternating servers within
+ * a round so machine noise hits them alike. A server that cannot start is skipped with a reason.
+ */
+export async function runEchoServers(
+  servers: readonly EchoServer[],
+  load: EchoLoad,
+  rounds: number,
+  onProgress: (message: string) => void,
+): Promise<EchoResults> {
+  const samples: Record<string, number[]> = {};
+  const skipped: Record<string, string> = {};
+  for (let round = 1; round <= rounds; round++) {
+    for (const server of servers) {
+      if (skipped[server.name]) continue;
+      onProgress(`TCP echo, ${server.name}, round ${round}/${rounds}`);
+      try {
+        const running = await startServer(server.command, [...server.args]);
+        try {
+          const result = await runEchoLoad(running.port, load);
+          (samples[server.name] ??= []).push(result.requestsPerSec);
+        } finally {
+          await running.stop();
+        }
+      } catch (err) {
+        skipped[server.name] =
+          err instanceof PeerNotInstalledError
+            ? 'not installed'
+            : (err as Error).message.split('\n')[0]!;
+      }
+    }
+  }
+  return { samples, skipped };
 }
