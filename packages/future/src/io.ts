@@ -9,7 +9,7 @@
  */
 import { constants } from 'node:os';
 import { isIP } from 'node:net';
-import type { EventLoop } from '@aio/loop';
+import type { EventLoop, Handle } from '@aio/loop';
 import {
   AF_UNIX,
   InvalidArgumentError,
@@ -70,29 +70,70 @@ function retryWhenReady<T>(
   kind: 'read' | 'write',
   attempt: Attempt<T>,
 ): Future<T> {
-  const future = new Future<T>(loop);
-  const onReady = (): void => {
-    if (future.done()) return;
-    let value: T | typeof AGAIN;
+  return new PendingOperation(loop, fd, kind, attempt);
+}
+
+/**
+ * The future of an operation waiting for readiness. It is its own reader/writer (a static
+ * callback with the operation as argument) and removes it itself when it ends — on success,
+ * failure, or `cancel()` — so waiting costs no closures and no done-callback.
+ */
+class PendingOperation<T> extends Future<T> {
+  readonly #handle: Handle;
+
+  constructor(
+    loop: EventLoop,
+    private readonly fileobj: FileObj,
+    private readonly kind: 'read' | 'write',
+    private readonly attempt: Attempt<T>,
+  ) {
+    super(loop);
+    this.#handle =
+      kind === 'read'
+        ? loop.addReader(fileobj, PendingOperation.onReady, this)
+        : loop.addWriter(fileobj, PendingOperation.onReady, this);
+  }
+
+  static onReady(this: void, op: PendingOperation<unknown>): void {
+    if (op.done()) return;
+    let value: unknown;
     try {
-      value = attempt();
+      value = op.attempt();
     } catch (error) {
-      future.setException(error);
-      removeIfOurs();
+      op.setException(error);
+      op.#removeIfOurs();
       return;
     }
     if (value !== AGAIN) {
-      future.setResult(value);
-      removeIfOurs();
+      op.setResult(value);
+      op.#removeIfOurs();
     }
-  };
-  const handle = kind === 'read' ? loop.addReader(fd, onReady) : loop.addWriter(fd, onReady);
-  const removeIfOurs = (): void => {
-    if (handle.cancelled()) return;
-    if (kind === 'read') loop.removeReader(fd);
-    else loop.removeWriter(fd);
-  };
-  future.addDoneCallback(removeIfOurs);
+  }
+
+  override cancel(message?: string): boolean {
+    if (!super.cancel(message)) return false;
+    this.#removeIfOurs();
+    return true;
+  }
+
+  #removeIfOurs(): void {
+    if (this.#handle.cancelled()) return;
+    const loop = this.getLoop();
+    if (this.kind === 'read') loop.removeReader(this.fileobj);
+    else loop.removeWriter(this.fileobj);
+  }
+}
+
+/** Per loop, one future already done with nothing: what a send that did not wait returns. */
+const doneVoid = new WeakMap<EventLoop, Future<void>>();
+
+function resolvedVoid(loop: EventLoop): Future<void> {
+  let future = doneVoid.get(loop);
+  if (future === undefined) {
+    future = new Future<void>(loop);
+    future.setResult();
+    doneVoid.set(loop, future);
+  }
   return future;
 }
 
@@ -122,7 +163,9 @@ function operation<T>(
   } catch (error) {
     return failed(loop, error);
   }
-  return value === AGAIN ? retryWhenReady(loop, fd, kind, attempt) : resolved(loop, value);
+  if (value === AGAIN) return retryWhenReady(loop, fd, kind, attempt);
+  // An operation that settles with nothing (a send) shares one done future per loop.
+  return value === undefined ? (resolvedVoid(loop) as Future<T>) : resolved(loop, value);
 }
 
 /**
@@ -231,7 +274,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
     return result;
   }
   const err = sock.connectEx(address);
-  if (err === 0) return resolved<void>(loop, undefined);
+  if (err === 0) return resolvedVoid(loop);
   if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
     return failed(loop, osError(err, 'connect', describeAddress(address)));
   }

@@ -114,6 +114,8 @@ export const POLL_INTERVAL_MS = 0.05;
  */
 export const SPIN_MS = 0.1;
 export const SPIN_WINDOW_MS = 1;
+/** Microtask turns the spin lets pass between two polls. */
+const SPIN_TURNS_PER_POLL = 4;
 /** A busy hosted loop hands the thread back to Node at least this often (ms). */
 export const HOST_SLICE_MS = 4;
 /** While fds are registered, check for ones closed behind the loop's back this often (ms). */
@@ -127,16 +129,16 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
 interface FdHandles {
   reader: Handle | null;
   writer: Handle | null;
-  /** The iteration in which the last handler was removed lazily (see #removeHandler). */
+  /** When (loop time) the last handler was removed lazily (see #removeHandler). */
   idleSince: number;
 }
 
 /**
- * How many iterations a lazily kept registration may see events with nobody to call before it
- * is really dropped: long enough for an async function's continuation (a few microtask turns
- * away) to come back for its next read.
+ * How long (ms) a lazily kept registration may see events with nobody to call before it is
+ * really dropped: long enough for a coroutine or an async function's continuation (a loop
+ * iteration and a few microtask turns away) to come back for its next read.
  */
-const IDLE_GRACE_ITERATIONS = 3;
+const IDLE_GRACE_MS = 1;
 
 type State = 'stopped' | 'running' | 'closed';
 const NO_EVENTS: Ready[] = [];
@@ -159,8 +161,6 @@ export class EventLoop implements HandleOwner {
   #parked = false;
   #parkUntil = Infinity;
   #lastPoll = -Infinity;
-  /** Iterations dispatched so far. */
-  #iteration = 0;
   /** When the selector last reported a ready fd (other than the waker). */
   #lastIo = -Infinity;
   #nextAudit = Infinity;
@@ -354,7 +354,7 @@ export class EventLoop implements HandleOwner {
     if (previous === null) return false;
     this.#setHandle(handles, event, null);
     previous.cancel();
-    handles.idleSince = this.#iteration;
+    handles.idleSince = this.time();
     if (typeof key.fileobj === 'number') {
       this.#syncRegistration(key);
       if (this.#parked) this.#waker.wake();
@@ -587,8 +587,12 @@ export class EventLoop implements HandleOwner {
     let now = this.time();
     const deadline = now + (timeout < 0 ? SPIN_MS : Math.min(SPIN_MS, timeout));
     do {
-      await MICROTASK_TURN;
-      if (this.#ready.length > 0 || this.#stopping) break;
+      // A few microtask turns between polls: an async function's continuation (several turns
+      // away) is often what will send the next message, and a poll before it runs finds nothing.
+      for (let turn = 0; turn < SPIN_TURNS_PER_POLL; turn++) {
+        await MICROTASK_TURN;
+        if (this.#ready.length > 0 || this.#stopping) return NO_EVENTS as Ready<FdHandles | null>[];
+      }
       now = this.time();
       const events = this.#poll(now);
       if (events.length > 0) return events;
@@ -672,7 +676,6 @@ export class EventLoop implements HandleOwner {
    *    iteration.
    */
   #dispatch(events: Ready<FdHandles | null>[], now: number): void {
-    this.#iteration++;
     // 3. I/O events → ready callbacks
     for (let i = 0; i < events.length; i++) {
       const [key, mask] = events[i]!;
@@ -692,7 +695,7 @@ export class EventLoop implements HandleOwner {
         else idleEvent = true;
       }
       // An event for a handler removed lazily: now drop that part of the registration.
-      if (idleEvent && this.#iteration - handles.idleSince >= IDLE_GRACE_ITERATIONS)
+      if (idleEvent && this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS)
         this.#syncRegistration(key);
     }
 
