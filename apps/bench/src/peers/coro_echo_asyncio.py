@@ -13,10 +13,10 @@ uvloop is not installed.
 import argparse
 import asyncio
 import json
-import os
-import signal
 import socket
 import sys
+
+from _peer import stop_future
 
 READ_SIZE = 65536
 
@@ -62,28 +62,7 @@ async def accept(loop, listener, tasks):
 
 async def main():
     loop = asyncio.get_running_loop()
-    stopped = loop.create_future()
-
-    def stop():
-        if not stopped.done():
-            stopped.set_result(None)
-
-    def on_stdin():
-        try:
-            data = os.read(0, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            stop()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
-    try:
-        loop.add_reader(0, on_stdin)
-    except (OSError, ValueError):
-        pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
+    stopped = stop_future(loop)
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

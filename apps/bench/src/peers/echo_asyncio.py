@@ -16,10 +16,10 @@ when stdin reaches EOF (the parent closed it, or died) or on SIGTERM/SIGINT. Exi
 import argparse
 import asyncio
 import json
-import os
-import signal
 import socket
 import sys
+
+from _peer import stop_future
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--uvloop", action="store_true", help="run on uvloop instead of asyncio's loop")
@@ -60,28 +60,7 @@ class Echo(asyncio.Protocol):
 
 async def main():
     loop = asyncio.get_running_loop()
-    stopped = loop.create_future()
-
-    def stop():
-        if not stopped.done():
-            stopped.set_result(None)
-
-    def on_stdin():
-        try:
-            data = os.read(0, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            stop()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
-    try:
-        loop.add_reader(0, on_stdin)
-    except (OSError, ValueError):
-        pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
+    stopped = stop_future(loop)
 
     open_transports = set()
     server = await loop.create_server(lambda: Echo(open_transports), "127.0.0.1", args.port)

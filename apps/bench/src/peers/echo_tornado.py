@@ -11,9 +11,9 @@ tornado is not installed.
 import argparse
 import asyncio
 import json
-import os
-import signal
 import sys
+
+from _peer import stop_future
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
@@ -52,28 +52,7 @@ class EchoServer(TCPServer):
 
 async def main():
     loop = asyncio.get_running_loop()
-    stopped = loop.create_future()
-
-    def stop():
-        if not stopped.done():
-            stopped.set_result(None)
-
-    def on_stdin():
-        try:
-            data = os.read(0, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            stop()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
-    try:
-        loop.add_reader(0, on_stdin)
-    except (OSError, ValueError):
-        pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
+    stopped = stop_future(loop)
 
     sockets = bind_sockets(args.port, "127.0.0.1")
     server = EchoServer()

@@ -1,0 +1,34 @@
+"""What every Python bench server shares: the stop signal of the bench server protocol.
+
+A server stops when its stdin reaches EOF (the benchmark closed it, or died) or on SIGTERM or
+SIGINT. `stop_future(loop)` returns a future that is done at that moment.
+"""
+import os
+import signal
+
+
+def stop_future(loop):
+    """A future that is done once stdin reaches EOF or SIGTERM/SIGINT arrives."""
+    stopped = loop.create_future()
+
+    def stop():
+        if not stopped.done():
+            stopped.set_result(None)
+
+    def on_stdin():
+        try:
+            data = os.read(0, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+    try:
+        loop.add_reader(0, on_stdin)
+    except (OSError, ValueError):
+        pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
+    return stopped
