@@ -32,3 +32,20 @@ def stop_future(loop):
     except (OSError, ValueError):
         pass  # stdin is a file or /dev/null, which cannot be watched: only the signals stop us
     return stopped
+
+
+def use_uvloop_or_exit(script):
+    """Installs uvloop's event loop policy, or exits 3 (the bench's "peer not installed")."""
+    import asyncio
+    import sys
+
+    try:
+        import uvloop
+    except ImportError:
+        print(
+            f"{script}: uvloop is not installed for {sys.executable} "
+            "(apt-get install python3-uvloop, or pip install uvloop)",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

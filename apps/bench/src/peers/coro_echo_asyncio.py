@@ -16,7 +16,7 @@ import json
 import socket
 import sys
 
-from _peer import stop_future
+from _peer import stop_future, use_uvloop_or_exit
 
 READ_SIZE = 65536
 
@@ -26,16 +26,7 @@ parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a
 args = parser.parse_args()
 
 if args.uvloop:
-    try:
-        import uvloop
-    except ImportError:
-        print(
-            f"coro_echo_asyncio.py: uvloop is not installed for {sys.executable} "
-            "(apt-get install python3-uvloop, or pip install uvloop)",
-            file=sys.stderr,
-        )
-        sys.exit(3)
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    use_uvloop_or_exit("coro_echo_asyncio.py")
 
 
 async def handle(loop, conn):

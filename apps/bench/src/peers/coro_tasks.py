@@ -16,6 +16,8 @@ import json
 import sys
 import time
 
+from _peer import use_uvloop_or_exit
+
 args = json.loads(sys.argv[1])
 wanted_tasks = int(args["tasks"])
 wanted_futures = int(args.get("gather", 10_000))
@@ -23,16 +25,7 @@ if wanted_tasks < 1 or wanted_futures < 1:
     sys.exit("coro_tasks.py: tasks and gather must be at least 1")
 
 if args.get("uvloop", False):
-    try:
-        import uvloop
-    except ImportError:
-        print(
-            f"coro_tasks.py: uvloop is not installed for {sys.executable} "
-            "(apt-get install python3-uvloop, or pip install uvloop)",
-            file=sys.stderr,
-        )
-        sys.exit(3)
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    use_uvloop_or_exit("coro_tasks.py")
 
 
 async def work(i):

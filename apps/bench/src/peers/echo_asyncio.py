@@ -19,7 +19,7 @@ import json
 import socket
 import sys
 
-from _peer import stop_future
+from _peer import stop_future, use_uvloop_or_exit
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--uvloop", action="store_true", help="run on uvloop instead of asyncio's loop")
@@ -27,16 +27,7 @@ parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a
 args = parser.parse_args()
 
 if args.uvloop:
-    try:
-        import uvloop
-    except ImportError:
-        print(
-            f"echo_asyncio.py: uvloop is not installed for {sys.executable} "
-            "(apt-get install python3-uvloop, or pip install uvloop)",
-            file=sys.stderr,
-        )
-        sys.exit(3)
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    use_uvloop_or_exit("echo_asyncio.py")
 
 
 class Echo(asyncio.Protocol):

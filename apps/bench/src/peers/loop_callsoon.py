@@ -11,22 +11,15 @@ import json
 import sys
 import time
 
+from _peer import use_uvloop_or_exit
+
 args = json.loads(sys.argv[1])
 wanted = int(args["callbacks"])
 if wanted < 1:
     sys.exit("loop_callsoon.py: callbacks must be at least 1")
 
 if args.get("uvloop", False):
-    try:
-        import uvloop
-    except ImportError:
-        print(
-            f"loop_callsoon.py: uvloop is not installed for {sys.executable} "
-            "(apt-get install python3-uvloop, or pip install uvloop)",
-            file=sys.stderr,
-        )
-        sys.exit(3)
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    use_uvloop_or_exit("loop_callsoon.py")
 
 loop = asyncio.new_event_loop()
 done = 0

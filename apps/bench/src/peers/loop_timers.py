@@ -14,6 +14,8 @@ import random
 import sys
 import time
 
+from _peer import use_uvloop_or_exit
+
 args = json.loads(sys.argv[1])
 wanted = int(args["timers"])
 max_delay_ms = args["maxDelayMs"]
@@ -21,16 +23,7 @@ if wanted < 1:
     sys.exit("loop_timers.py: timers must be at least 1")
 
 if args.get("uvloop", False):
-    try:
-        import uvloop
-    except ImportError:
-        print(
-            f"loop_timers.py: uvloop is not installed for {sys.executable} "
-            "(apt-get install python3-uvloop, or pip install uvloop)",
-            file=sys.stderr,
-        )
-        sys.exit(3)
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    use_uvloop_or_exit("loop_timers.py")
 
 rng = random.Random(args.get("seed", 0))
 # Drawn before the clock starts: the measure is the loop's, not the random generator's.
