@@ -6,8 +6,8 @@
  * `returnExceptions` puts exceptions in the results instead. Cancelling the gather cancels every
  * child that is still running; the gather then ends cancelled once they have all finished.
  */
-import { getEventLoop } from '@aio/loop';
-import { CancelledError, Future } from '@aio/future';
+import { getEventLoop, type EventLoop } from '@aio/loop';
+import { CancelledError, Future, inlineSafe, isFuture } from '@aio/future';
 import { ensureFuture, type Awaitable } from './ensure-future';
 
 export interface GatherOptions {
@@ -60,24 +60,20 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     returnExceptions = args[1].returnExceptions === true;
   }
   const loop = getEventLoop();
-  // The same awaitable twice is run once (asyncio dedups coroutines too).
-  const seen = new Map<unknown, Future>();
-  const children = awaitables.map((aw) => {
-    let child = seen.get(aw);
-    if (child === undefined) {
-      child = ensureFuture(aw, loop);
-      seen.set(aw, child);
-    }
-    return child;
-  });
+  const children = toChildren(awaitables, loop);
   const outer = new GatheringFuture<unknown[]>(children);
   if (children.length === 0) {
     outer.setResult([]);
     return outer;
   }
-  const unique = new Set(children);
+  // One done-callback per argument, so a future passed twice is counted twice: no Set of the
+  // distinct children is needed to know when all are done (a gather of 100k tasks made one).
   let finished = 0;
-  const onChildDone = (child: Future): void => {
+  // Inline-safe: it runs no user code (it only reads the children and settles the gather,
+  // whose own callbacks are scheduled as usual), so a child may call it the moment it is done
+  // instead of through callSoon — a Handle per child saved, and the gather done one
+  // iteration sooner.
+  const onChildDone = inlineSafe((child: Future): void => {
     finished++;
     if (outer.done()) {
       // Mark the child's exception retrieved: the gather no longer reports it.
@@ -95,15 +91,40 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         return;
       }
     }
-    if (finished < unique.size) return;
+    if (finished < children.length) return;
     const results = children.map((c) =>
       c.cancelled() ? new CancelledError() : (c.exception() ?? c.result()),
     );
     if (outer.cancelRequested) outer.finishCancelled();
     else outer.setResult(results);
-  };
-  for (const child of unique) child.addDoneCallback(onChildDone);
+  });
+  for (const child of children) child.addDoneCallback(onChildDone);
   return outer;
+}
+
+/**
+ * The futures for `awaitables`, in order. The same generator or promise twice is run once
+ * (asyncio dedups coroutines too); futures are themselves already, so only other awaitables
+ * need the Map that finds repeats.
+ */
+function toChildren(awaitables: readonly Awaitable<unknown>[], loop: EventLoop): Future[] {
+  const children = new Array<Future>(awaitables.length);
+  let seen: Map<unknown, Future> | null = null;
+  for (let i = 0; i < awaitables.length; i++) {
+    const aw = awaitables[i]!;
+    if (isFuture(aw)) {
+      children[i] = aw;
+      continue;
+    }
+    seen ??= new Map();
+    let child = seen.get(aw);
+    if (child === undefined) {
+      child = ensureFuture(aw, loop);
+      seen.set(aw, child);
+    }
+    children[i] = child;
+  }
+  return children;
 }
 
 function isOptions(value: unknown): value is GatherOptions {

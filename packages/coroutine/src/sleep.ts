@@ -9,17 +9,24 @@
 import { getEventLoop } from '@aio/loop';
 import { Future } from '@aio/future';
 
+/** Marks Relinquish objects across copies of this package (ESM and CJS builds in one process). */
 const RELINQUISH = Symbol.for('@aio/coroutine.relinquish');
 
 /** What `sleep(0)` returns: one iteration's pause, awaitable both ways. */
 export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T> {
-  readonly [RELINQUISH] = true;
   constructor(readonly value: T) {}
 
-  /** `yield* sleep(0)`: a bare yield; the task steps again on the next iteration. */
-  *[Symbol.iterator](): Generator<Relinquish<T>, T, unknown> {
-    yield this;
-    return this.value;
+  /** On the prototype, so that making one defines no property. */
+  get [RELINQUISH](): true {
+    return true;
+  }
+
+  /**
+   * `yield* sleep(0)`: yields this once (the task steps again on the next iteration), then
+   * returns the value. A small hand-written iterator: cheaper than a generator to make and resume.
+   */
+  [Symbol.iterator](): Iterator<Relinquish<T>, T, unknown> {
+    return new RelinquishIterator(this);
   }
 
   /** `await sleep(0)`: resolves from a callback on the next loop iteration. */
@@ -34,8 +41,22 @@ export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T>
   }
 }
 
+class RelinquishIterator<T> implements Iterator<Relinquish<T>, T, unknown> {
+  #yielded = false;
+  constructor(readonly relinquish: Relinquish<T>) {}
+
+  next(): IteratorResult<Relinquish<T>, T> {
+    if (this.#yielded) return { done: true, value: this.relinquish.value };
+    this.#yielded = true;
+    return { done: false, value: this.relinquish };
+  }
+}
+
 export function isRelinquish(value: unknown): value is Relinquish<unknown> {
-  return typeof value === 'object' && value !== null && RELINQUISH in value;
+  return (
+    value instanceof Relinquish ||
+    (typeof value === 'object' && value !== null && RELINQUISH in value)
+  );
 }
 
 /** Waits `ms` milliseconds (on the running loop), then gives `value`. */

@@ -406,13 +406,12 @@ export class Task<T = unknown> extends Future<T> {
       this.#scheduleStep(false, undefined);
       return;
     }
-    if (isRelinquish(yielded)) {
-      this.#scheduleStep(false, yielded.value);
-      return;
-    }
     let future: Future;
     if (isFuture(yielded)) future = yielded;
-    else if (Array.isArray(yielded)) future = gather(...(yielded as Awaitable<unknown>[]));
+    else if (isRelinquish(yielded)) {
+      this.#scheduleStep(false, yielded.value);
+      return;
+    } else if (Array.isArray(yielded)) future = gather(...(yielded as Awaitable<unknown>[]));
     else if (isThenable(yielded)) future = wrapPromise(yielded, loop);
     else {
       const hint = isCoroutine(yielded)

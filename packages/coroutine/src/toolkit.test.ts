@@ -114,6 +114,40 @@ describe('gather', () => {
     expect(children.every((c) => c.cancelled())).toBe(true);
   });
 
+  it('runs the same generator given twice once, and gives its result in both places', async () => {
+    let runs = 0;
+    function* once(): Generator<unknown, string, unknown> {
+      runs++;
+      yield* sleep(1);
+      return 'x';
+    }
+    const results = await main(function* () {
+      const gen = once();
+      const f = new Future<number>(loop);
+      loop.callSoon(() => f.setResult(7));
+      const g = gather(gen, f, gen, f);
+      expect(g.children[0]).toBe(g.children[2]);
+      return yield* g;
+    });
+    expect(results).toEqual(['x', 7, 'x', 7]);
+    expect(runs).toBe(1);
+  });
+
+  it('is done in the same iteration as its last child', async () => {
+    const seen = await main(function* () {
+      const f = new Future<number>(loop);
+      const g = gather(f);
+      const states: boolean[] = [];
+      loop.callSoon(() => {
+        f.setResult(1);
+        states.push(g.done());
+      });
+      yield* g;
+      return states;
+    });
+    expect(seen).toEqual([true]);
+  });
+
   it('of nothing is an empty result at once', async () => {
     expect(
       await main(function* () {

@@ -209,6 +209,37 @@ describe.each(['hosted', 'blocking'] as const)('%s loop', (mode: LoopMode) => {
       expect((await loop.runUntilComplete(sockRecv(loop, b, 100))).toString()).toBe('defgh');
     });
 
+    it('after a short read, the next recv waits for readiness before trying, and gets what arrived meanwhile', async () => {
+      const loop = makeLoop();
+      const [a, b] = pair();
+      a.send(Buffer.from('one'));
+      const first = sockRecv(loop, b, 100);
+      expect(first.result().toString()).toBe('one'); // short: the kernel had nothing more
+      a.send(Buffer.from('two')); // arrives before the next recv is even asked for
+      let tries = 0;
+      const tryRecvInto = b.tryRecvInto.bind(b);
+      b.tryRecvInto = (...args) => {
+        tries++;
+        return tryRecvInto(...args);
+      };
+      const second = sockRecv(loop, b, 100);
+      expect(second.done()).toBe(false);
+      expect(tries).toBe(0); // no speculative read: it waits for the poll to say readable
+      expect((await loop.runUntilComplete(second)).toString()).toBe('two');
+      expect(tries).toBe(1);
+      expect(loop.removeReader(b)).toBe(false);
+    });
+
+    it('after a full read, the next recv tries at once', () => {
+      const loop = makeLoop();
+      const [a, b] = pair();
+      a.send(Buffer.from('abcdefgh'));
+      expect(sockRecv(loop, b, 3).result().toString()).toBe('abc');
+      const rest = sockRecv(loop, b, 100);
+      expect(rest.done()).toBe(true);
+      expect(rest.result().toString()).toBe('defgh');
+    });
+
     it('returns an empty Buffer at EOF', async () => {
       const loop = makeLoop();
       const [a, b] = pair();

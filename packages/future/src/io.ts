@@ -126,14 +126,18 @@ class PendingOperation<T> extends Future<T> {
 
 /** Per loop, one future already done with nothing: what a send that did not wait returns. */
 const doneVoid = new WeakMap<EventLoop, Future<void>>();
+/** The last one handed out: a server has one loop, so this skips the WeakMap nearly always. */
+let lastDoneVoid: Future<void> | null = null;
 
 function resolvedVoid(loop: EventLoop): Future<void> {
+  if (lastDoneVoid !== null && lastDoneVoid.getLoop() === loop) return lastDoneVoid;
   let future = doneVoid.get(loop);
   if (future === undefined) {
     future = new Future<void>(loop);
     future.setResult();
     doneVoid.set(loop, future);
   }
+  lastDoneVoid = future;
   return future;
 }
 
@@ -169,6 +173,41 @@ function operation<T>(
 }
 
 /**
+ * Sockets whose last read came back short: the kernel had no more bytes at that moment. The
+ * next read on such a socket waits for readability before trying, instead of trying at once and
+ * almost always failing — on a request/response connection the reply has just been sent and the
+ * peer has not answered yet, so that try is a wasted syscall (a third of an echo server's). It
+ * is only a hint: the loop's readiness polling is level-triggered, so bytes that arrived since
+ * make the socket readable on the next poll; the cost of a wrong hint is one loop iteration.
+ * libuv's reads work the same way.
+ */
+const readHints = new WeakMap<Socket, ReadHint>();
+interface ReadHint {
+  drained: boolean;
+}
+
+/** The read hint of `sock`, made on its first read; a mutable record, so no WeakMap churn. */
+function readHintOf(sock: Socket): ReadHint {
+  let hint = readHints.get(sock);
+  if (hint === undefined) readHints.set(sock, (hint = { drained: false }));
+  return hint;
+}
+
+/** Reads like `operation`, but skips the first try when the last read drained the socket. */
+function readOperation<T>(
+  loop: EventLoop,
+  sock: Socket,
+  hint: ReadHint,
+  attempt: Attempt<T>,
+): Future<T> {
+  if (hint.drained) {
+    hint.drained = false;
+    return retryWhenReady(loop, sock, 'read', attempt);
+  }
+  return operation(loop, sock, 'read', attempt);
+}
+
+/**
  * Reads land in one shared buffer first (a read is synchronous, so sharing is safe) and are
  * copied out at their real size: a `sockRecv(65536)` that gets 1 KiB allocates 1 KiB, not 64.
  */
@@ -182,15 +221,17 @@ export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffe
   }
   if (n === 0) return resolved(loop, Buffer.alloc(0));
   const into = n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n);
+  const hint = readHintOf(sock);
   const attempt: Attempt<Buffer> = () => {
     const got = sock.tryRecvInto(into, n);
     if (got === WOULD_BLOCK) return AGAIN;
+    hint.drained = got > 0 && got < n;
     if (into !== SCRATCH) return got === n ? into : Buffer.from(into.subarray(0, got));
     const out = Buffer.allocUnsafe(got);
     SCRATCH.copy(out, 0, 0, got);
     return out;
   };
-  return operation(loop, sock, 'read', attempt);
+  return readOperation(loop, sock, hint, attempt);
 }
 
 /** Receives into `buffer`; settles with the count (0 at EOF): asyncio's `sock_recv_into`. */
@@ -201,16 +242,29 @@ export function sockRecvInto(
   nbytes = 0,
 ): Future<number> {
   checkNonBlocking(sock, 'sockRecvInto');
-  return operation(loop, sock, 'read', () => {
+  const asked = nbytes > 0 ? Math.min(nbytes, buffer.byteLength) : buffer.byteLength;
+  const hint = readHintOf(sock);
+  return readOperation(loop, sock, hint, () => {
     const got = sock.tryRecvInto(buffer, nbytes);
-    return got === WOULD_BLOCK ? AGAIN : got;
+    if (got === WOULD_BLOCK) return AGAIN;
+    hint.drained = got > 0 && got < asked;
+    return got;
   });
 }
 
 /** Sends all of `data`, waiting for room as needed: asyncio's `sock_sendall`. */
 export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Future<void> {
   checkNonBlocking(sock, 'sockSendall');
-  let rest = data;
+  if (data.byteLength === 0) return resolvedVoid(loop);
+  // The common case first, with nothing allocated: the kernel takes it all at once.
+  let sent: number;
+  try {
+    sent = sock.trySend(data);
+  } catch (error) {
+    return failed(loop, error);
+  }
+  if (sent === data.byteLength) return resolvedVoid(loop);
+  let rest = sent === WOULD_BLOCK ? data : data.subarray(sent);
   let copied = false;
   return operation<void>(loop, sock, 'write', () => {
     while (rest.byteLength > 0) {
