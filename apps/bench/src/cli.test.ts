@@ -2,17 +2,22 @@
  * The benchmark CLI keeps working: a quick run prints its JSON with every figure present. This
  * checks the harness, not the speed: figures are compared only in real runs, as ratios.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+beforeAll(() => {
+  // What `pnpm bench` does first: bundle the CLI and the servers into dist/.
+  execFileSync(process.execPath, ['build.mjs'], { cwd, stdio: 'pipe' });
+});
 
 function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--conditions=@aio/source', 'src/cli.ts', ...args],
+      ['--enable-source-maps', 'dist/cli.mjs', ...args],
       { cwd, encoding: 'utf8', timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

@@ -139,12 +139,12 @@ const ECHO_NAMES: readonly string[] = Object.values(ECHO);
 
 function echoServers(python: Python | null): EchoServer[] {
   const coro = (name: string, style: string, mode: LoopMode): EchoServer =>
-    nodeServer(name, 'servers/aio-coro-echo.ts', `--style=${style}`, `--mode=${mode}`);
+    nodeServer(name, 'aio-coro-echo', `--style=${style}`, `--mode=${mode}`);
   const servers = [
     coro(ECHO.generatorHosted, 'generator', 'hosted'),
     coro(ECHO.generatorBlocking, 'generator', 'blocking'),
     coro(ECHO.asyncHosted, 'async', 'hosted'),
-    nodeServer(ECHO.nodeNet, 'servers/node-echo.ts'),
+    nodeServer(ECHO.nodeNet, 'node-echo'),
   ];
   if (python) {
     servers.push(

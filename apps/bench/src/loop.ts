@@ -149,9 +149,9 @@ function percentile(values: readonly number[], p: number): number {
 
 function echoServers(python: Python | null): EchoServer[] {
   const servers = [
-    nodeServer('aio hosted (addReader + Socket)', 'servers/aio-echo.ts', '--mode=hosted'),
-    nodeServer('aio blocking (addReader + Socket)', 'servers/aio-echo.ts', '--mode=blocking'),
-    nodeServer('Node net', 'servers/node-echo.ts'),
+    nodeServer('aio hosted (addReader + Socket)', 'aio-echo', '--mode=hosted'),
+    nodeServer('aio blocking (addReader + Socket)', 'aio-echo', '--mode=blocking'),
+    nodeServer('Node net', 'node-echo'),
   ];
   if (python) {
     servers.push(

@@ -33,7 +33,7 @@ import { coroutineName } from './describe';
 import { formatValue } from './format';
 import type { Awaitable } from './ensure-future';
 import { gather } from './gather';
-import { isRelinquish } from './sleep';
+import { Relinquish, isRelinquish } from './sleep';
 
 /** A generator coroutine: what calling a `function*` gives. */
 export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
@@ -72,6 +72,18 @@ interface TaskList {
   head: Task | null;
 }
 const tasksByLoop = new WeakMap<EventLoop, TaskList>();
+/** The list last looked up, and its loop: one loop makes most tasks, so this skips the WeakMap. */
+let lastList: TaskList | null = null;
+let lastListLoop: EventLoop | null = null;
+
+function taskListOf(loop: EventLoop): TaskList {
+  if (lastListLoop === loop) return lastList!;
+  let list = tasksByLoop.get(loop);
+  if (list === undefined) tasksByLoop.set(loop, (list = { head: null }));
+  lastList = list;
+  lastListLoop = loop;
+  return list;
+}
 /**
  * The task whose step is running. One loop runs at a time in a thread (the loop enforces it),
  * so one variable is enough; `currentTask(loop)` checks the loop.
@@ -117,16 +129,27 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/**
+ * A task's state for cancellation and async functions, kept out of the task itself: most tasks
+ * are never cancelled, and a server holds one task per connection (fields cost on every one).
+ */
+interface RareState {
+  cancelMessage: string | undefined;
+  /** The CancelledError the task ended with (`result()` rethrows this one). */
+  cancelledError: CancelledError | null;
+  /** An async function's AbortController, aborted by `cancel()`. */
+  controller: AbortController | undefined;
+}
+
 export class Task<T = unknown> extends Future<T> {
-  readonly #source: TaskSource<T>;
-  #coro: Coroutine<T> | null = null;
+  /** What the task runs: the source it was given, then the generator it drives (once started). */
+  #coro: TaskSource<T>;
   /** A number until someone asks: formatting `Task-<n>` for every task costs. */
   #name: string | number;
   #waiter: Future | null = null;
-  #cancelMessage: string | undefined;
   #cancelsRequested = 0;
-  #cancelledError: CancelledError | null = null;
-  #controller: AbortController | null = null;
+  /** What only cancellation and async functions need, made when first needed (see `#rare`). */
+  #rareState: RareState | null = null;
   /** MUST_CANCEL | STARTED | STEP_* bits: one small integer instead of five boolean fields. */
   #flags = 0;
   /** The done-callback for what the task waits on; made on the first wait. */
@@ -144,11 +167,9 @@ export class Task<T = unknown> extends Future<T> {
         `a Task runs a generator, an async function or a promise, got ${formatValue(source)}`,
       );
     }
-    this.#source = source;
+    this.#coro = source;
     this.#name = options.name ?? ++taskCounter;
-    const loop = this.getLoop();
-    let list = tasksByLoop.get(loop);
-    if (list === undefined) tasksByLoop.set(loop, (list = { head: null }));
+    const list = taskListOf(this.getLoop());
     this.#next = list.head;
     if (list.head !== null) list.head.#prev = this;
     list.head = this;
@@ -203,7 +224,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** What the task runs: the generator, the async function, or the promise. */
   getCoro(): TaskSource<T> {
-    return this.#coro ?? this.#source;
+    return this.#coro;
   }
 
   /** How many cancellation requests are pending (asyncio 3.11's `cancelling()`). */
@@ -228,10 +249,10 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(message?: string): boolean {
     if (this.done()) return false;
     this.#cancelsRequested++;
-    if (this.#controller !== null) {
-      this.#cancelMessage = message;
-      if (!this.#controller.signal.aborted)
-        this.#controller.abort(new CancelledError(message ?? ''));
+    const controller = this.#rareState?.controller;
+    if (controller !== undefined) {
+      this.#rare().cancelMessage = message;
+      if (!controller.signal.aborted) controller.abort(new CancelledError(message ?? ''));
       return true;
     }
     if (this.#waiter !== null && this.#waiter.cancel(message)) {
@@ -240,12 +261,12 @@ export class Task<T = unknown> extends Future<T> {
     }
     // A step is scheduled: it will throw CancelledError into the coroutine.
     this.#flags |= MUST_CANCEL;
-    this.#cancelMessage = message;
+    this.#rare().cancelMessage = message;
     return true;
   }
 
   protected override makeCancelledError(): CancelledError {
-    return this.#cancelledError ?? super.makeCancelledError();
+    return this.#rareState?.cancelledError ?? super.makeCancelledError();
   }
 
   #onWakeup(future: Future): void {
@@ -263,7 +284,7 @@ export class Task<T = unknown> extends Future<T> {
   #step(hasError: boolean, error: unknown, value: unknown): void {
     if (this.done()) throw new InvalidStateError(`Task.step: already done: ${this.toString()}`);
     if ((this.#flags & MUST_CANCEL) !== 0) {
-      if (!isCancelledError(error)) error = new CancelledError(this.#cancelMessage ?? '');
+      if (!isCancelledError(error)) error = new CancelledError(this.#cancelMessage() ?? '');
       hasError = true;
       this.#flags &= ~MUST_CANCEL;
     }
@@ -278,7 +299,8 @@ export class Task<T = unknown> extends Future<T> {
       }
       let result: IteratorResult<unknown, T>;
       try {
-        result = hasError ? this.#coro!.throw(error) : this.#coro!.next(value);
+        const coro = this.#coro as Coroutine<T>;
+        result = hasError ? coro.throw(error) : coro.next(value);
       } catch (thrown) {
         this.#finishWithError(thrown);
         return;
@@ -286,7 +308,7 @@ export class Task<T = unknown> extends Future<T> {
       if (result.done === true) {
         if ((this.#flags & MUST_CANCEL) !== 0) {
           this.#flags &= ~MUST_CANCEL;
-          this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ''));
+          this.#finishCancelled(new CancelledError(this.#cancelMessage() ?? ''));
         } else {
           this.#finishWithResult(result.value);
         }
@@ -303,11 +325,8 @@ export class Task<T = unknown> extends Future<T> {
    * false if the task follows a promise or is finished already.
    */
   #start(hasError: boolean, error: unknown): boolean {
-    const source = this.#source;
-    if (isCoroutine(source)) {
-      this.#coro = source;
-      return true;
-    }
+    const source = this.#coro;
+    if (isCoroutine(source)) return true;
     if (hasError) {
       // Cancelled before it began: an async function is never called, a promise not followed.
       this.#finishWithError(error);
@@ -331,7 +350,7 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     if (isThenable(produced)) {
-      this.#controller = controller ?? new AbortController();
+      this.#rare().controller = controller ?? new AbortController();
       this.#follow(produced);
       return false;
     }
@@ -348,7 +367,7 @@ export class Task<T = unknown> extends Future<T> {
       },
       (failure: unknown) => {
         if (this.done()) return;
-        const signal = this.#controller?.signal;
+        const signal = this.#rareState?.controller?.signal;
         const aborted =
           signal?.aborted === true &&
           (failure === signal.reason || (failure as Error | null)?.name === 'AbortError');
@@ -360,8 +379,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Takes the task out of its loop's list of pending tasks. */
   #unlink(): void {
-    const list = tasksByLoop.get(this.getLoop());
-    if (list === undefined) return;
+    const list = taskListOf(this.getLoop());
     if (this.#prev !== null) this.#prev.#next = this.#next;
     else if (list.head === this) list.head = this.#next;
     if (this.#next !== null) this.#next.#prev = this.#prev;
@@ -394,7 +412,7 @@ export class Task<T = unknown> extends Future<T> {
 
   #finishCancelled(error: CancelledError): void {
     this.#unlink();
-    this.#cancelledError = error;
+    this.#rare().cancelledError = error;
     super.cancel(error.message || undefined);
   }
 
@@ -407,7 +425,13 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     let future: Future;
-    if (isFuture(yielded)) future = yielded;
+    // `instanceof` first: the brand checks behind isFuture/isRelinquish (for objects from
+    // another copy of the packages) walk the prototype chain.
+    if (yielded instanceof Future) future = yielded;
+    else if (yielded instanceof Relinquish) {
+      this.#scheduleStep(false, yielded.value);
+      return;
+    } else if (isFuture(yielded)) future = yielded;
     else if (isRelinquish(yielded)) {
       this.#scheduleStep(false, yielded.value);
       return;
@@ -443,8 +467,20 @@ export class Task<T = unknown> extends Future<T> {
     );
     future.addDoneCallback(this.#wakeup);
     this.#waiter = future;
-    if ((this.#flags & MUST_CANCEL) !== 0 && future.cancel(this.#cancelMessage))
+    if ((this.#flags & MUST_CANCEL) !== 0 && future.cancel(this.#cancelMessage()))
       this.#flags &= ~MUST_CANCEL;
+  }
+
+  #rare(): RareState {
+    return (this.#rareState ??= {
+      cancelMessage: undefined,
+      cancelledError: null,
+      controller: undefined,
+    });
+  }
+
+  #cancelMessage(): string | undefined {
+    return this.#rareState?.cancelMessage;
   }
 
   #throwSoon(error: Error): void {
@@ -452,7 +488,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #describeCoro(): string {
-    return `${coroutineName(this.#coro ?? this.#source)}()`;
+    return `${coroutineName(this.#coro)}()`;
   }
 
   protected override describe(): string[] {

@@ -49,7 +49,7 @@ export function writable(loop: EventLoop, fd: FileObj): Future<void> {
 
 function readiness(loop: EventLoop, fileobj: FileObj, kind: 'read' | 'write'): Future<void> {
   fileobjToFd(fileobj, kind === 'read' ? 'readable' : 'writable'); // validates, with a clear error
-  return retryWhenReady<void>(loop, fileobj, kind, () => undefined);
+  return new ClosureOperation<void>(loop, fileobj, kind, () => undefined).begin(false);
 }
 
 /** What an attempt returns when the operation would block: wait for readiness, then try again. */
@@ -57,57 +57,58 @@ const AGAIN: unique symbol = Symbol('again');
 type Attempt<T> = () => T | typeof AGAIN;
 
 /**
- * Repeats `attempt` whenever `fd` is ready until it returns a value (not AGAIN); an attempt that
- * throws fails the future. Whatever ends the future removes the reader/writer — but only if it
+ * A socket operation as a Future: it attempts itself (`attempt()`), at once if asked to, and
+ * again each time the fd is ready, until an attempt gives a value (not AGAIN); an attempt that
+ * throws fails the future. It is its own reader/writer (a static callback with the operation as
+ * argument), so waiting costs no closure and no done-callback.
+ *
+ * Whatever ends it — success, failure or `cancel()` — removes the reader/writer, but only if it
  * is still ours: a later operation on the same fd replaces it (cancelling our handle), and must
  * keep its own (asyncio's `_sock_read_done` makes the same check). Sockets are passed to the
  * loop as objects, not fd numbers: then the loop may keep the kernel registration between a
  * read and the next one on the same socket (see EventLoop#removeReader).
  */
-function retryWhenReady<T>(
-  loop: EventLoop,
-  fd: FileObj,
-  kind: 'read' | 'write',
-  attempt: Attempt<T>,
-): Future<T> {
-  return new PendingOperation(loop, fd, kind, attempt);
-}
-
-/**
- * The future of an operation waiting for readiness. It is its own reader/writer (a static
- * callback with the operation as argument) and removes it itself when it ends — on success,
- * failure, or `cancel()` — so waiting costs no closures and no done-callback.
- */
-class PendingOperation<T> extends Future<T> {
-  readonly #handle: Handle;
+abstract class Operation<T> extends Future<T> {
+  #handle: Handle | null = null;
 
   constructor(
     loop: EventLoop,
     private readonly fileobj: FileObj,
     private readonly kind: 'read' | 'write',
-    private readonly attempt: Attempt<T>,
   ) {
     super(loop);
-    this.#handle =
-      kind === 'read'
-        ? loop.addReader(fileobj, PendingOperation.onReady, this)
-        : loop.addWriter(fileobj, PendingOperation.onReady, this);
   }
 
-  static onReady(this: void, op: PendingOperation<unknown>): void {
-    if (op.done()) return;
-    let value: unknown;
+  /** One try at the operation: its value, or AGAIN if it would block. */
+  protected abstract attempt(): T | typeof AGAIN;
+
+  /** Tries at once if `tryFirst`; waits for readiness if it did not finish. Returns this. */
+  begin(tryFirst: boolean): this {
+    if (tryFirst && this.#settleOnce()) return this;
+    const loop = this.getLoop();
+    this.#handle =
+      this.kind === 'read'
+        ? loop.addReader(this.fileobj, Operation.onReady, this)
+        : loop.addWriter(this.fileobj, Operation.onReady, this);
+    return this;
+  }
+
+  /** Attempts once; true if that settled the future. */
+  #settleOnce(): boolean {
+    let value: T | typeof AGAIN;
     try {
-      value = op.attempt();
+      value = this.attempt();
     } catch (error) {
-      op.setException(error);
-      op.#removeIfOurs();
-      return;
+      this.setException(error);
+      return true;
     }
-    if (value !== AGAIN) {
-      op.setResult(value);
-      op.#removeIfOurs();
-    }
+    if (value === AGAIN) return false;
+    this.setResult(value);
+    return true;
+  }
+
+  static onReady(this: void, op: Operation<unknown>): void {
+    if (!op.done() && op.#settleOnce()) op.#removeIfOurs();
   }
 
   override cancel(message?: string): boolean {
@@ -117,10 +118,27 @@ class PendingOperation<T> extends Future<T> {
   }
 
   #removeIfOurs(): void {
-    if (this.#handle.cancelled()) return;
+    const handle = this.#handle;
+    if (handle === null || handle.cancelled()) return;
     const loop = this.getLoop();
     if (this.kind === 'read') loop.removeReader(this.fileobj);
     else loop.removeWriter(this.fileobj);
+  }
+}
+
+/** An operation whose attempt is a function (the less common ones: connect, accept, …). */
+class ClosureOperation<T> extends Operation<T> {
+  constructor(
+    loop: EventLoop,
+    fileobj: FileObj,
+    kind: 'read' | 'write',
+    private readonly fn: Attempt<T>,
+  ) {
+    super(loop, fileobj, kind);
+  }
+
+  protected attempt(): T | typeof AGAIN {
+    return this.fn();
   }
 }
 
@@ -161,15 +179,7 @@ function operation<T>(
   kind: 'read' | 'write',
   attempt: Attempt<T>,
 ): Future<T> {
-  let value: T | typeof AGAIN;
-  try {
-    value = attempt();
-  } catch (error) {
-    return failed(loop, error);
-  }
-  if (value === AGAIN) return retryWhenReady(loop, fd, kind, attempt);
-  // An operation that settles with nothing (a send) shares one done future per loop.
-  return value === undefined ? (resolvedVoid(loop) as Future<T>) : resolved(loop, value);
+  return new ClosureOperation(loop, fd, kind, attempt).begin(true);
 }
 
 /**
@@ -193,18 +203,11 @@ function readHintOf(sock: Socket): ReadHint {
   return hint;
 }
 
-/** Reads like `operation`, but skips the first try when the last read drained the socket. */
-function readOperation<T>(
-  loop: EventLoop,
-  sock: Socket,
-  hint: ReadHint,
-  attempt: Attempt<T>,
-): Future<T> {
-  if (hint.drained) {
-    hint.drained = false;
-    return retryWhenReady(loop, sock, 'read', attempt);
-  }
-  return operation(loop, sock, 'read', attempt);
+/** Starts a read: at once, unless the last read drained the socket (see `readHints`). */
+function beginRead<T>(op: Operation<T>, hint: ReadHint): Future<T> {
+  const tryFirst = !hint.drained;
+  hint.drained = false;
+  return op.begin(tryFirst);
 }
 
 /**
@@ -220,18 +223,35 @@ export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffe
     throw new InvalidArgumentError(`sockRecv() expected a size >= 0, got ${String(n)}`);
   }
   if (n === 0) return resolved(loop, Buffer.alloc(0));
-  const into = n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n);
   const hint = readHintOf(sock);
-  const attempt: Attempt<Buffer> = () => {
-    const got = sock.tryRecvInto(into, n);
+  return beginRead(new RecvOperation(loop, sock, n, hint), hint);
+}
+
+/** `sockRecv` waiting for data: the hottest operation of a server, so a class of its own. */
+class RecvOperation extends Operation<Buffer> {
+  /** Where a read bigger than SCRATCH lands (made on the first attempt). */
+  #into: Buffer | null = null;
+
+  constructor(
+    loop: EventLoop,
+    private readonly sock: Socket,
+    private readonly n: number,
+    private readonly hint: ReadHint,
+  ) {
+    super(loop, sock, 'read');
+  }
+
+  protected attempt(): Buffer | typeof AGAIN {
+    const n = this.n;
+    const into = n <= SCRATCH.length ? SCRATCH : (this.#into ??= Buffer.allocUnsafe(n));
+    const got = this.sock.tryRecvInto(into, n);
     if (got === WOULD_BLOCK) return AGAIN;
-    hint.drained = got > 0 && got < n;
+    this.hint.drained = got > 0 && got < n;
     if (into !== SCRATCH) return got === n ? into : Buffer.from(into.subarray(0, got));
     const out = Buffer.allocUnsafe(got);
     SCRATCH.copy(out, 0, 0, got);
     return out;
-  };
-  return readOperation(loop, sock, hint, attempt);
+  }
 }
 
 /** Receives into `buffer`; settles with the count (0 at EOF): asyncio's `sock_recv_into`. */
@@ -244,12 +264,13 @@ export function sockRecvInto(
   checkNonBlocking(sock, 'sockRecvInto');
   const asked = nbytes > 0 ? Math.min(nbytes, buffer.byteLength) : buffer.byteLength;
   const hint = readHintOf(sock);
-  return readOperation(loop, sock, hint, () => {
+  const op = new ClosureOperation(loop, sock, 'read', () => {
     const got = sock.tryRecvInto(buffer, nbytes);
     if (got === WOULD_BLOCK) return AGAIN;
     hint.drained = got > 0 && got < asked;
     return got;
   });
+  return beginRead(op, hint);
 }
 
 /** Sends all of `data`, waiting for room as needed: asyncio's `sock_sendall`. */
@@ -332,10 +353,10 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
   if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
     return failed(loop, osError(err, 'connect', describeAddress(address)));
   }
-  return retryWhenReady<void>(loop, sock, 'write', () => {
+  return new ClosureOperation<void>(loop, sock, 'write', () => {
     const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);
     if (soError !== 0) throw osError(soError, 'connect', describeAddress(address));
-  });
+  }).begin(false);
 }
 
 /** Accepts a connection: `[conn, address]`, `conn` non-blocking. asyncio's `sock_accept`. */

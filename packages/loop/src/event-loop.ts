@@ -354,7 +354,9 @@ export class EventLoop implements HandleOwner {
     if (previous === null) return false;
     this.#setHandle(handles, event, null);
     previous.cancel();
-    handles.idleSince = this.time();
+    // The last poll's time, not a fresh clock read: the grace period is a heuristic, and this
+    // runs for every finished socket operation.
+    handles.idleSince = this.#lastPoll;
     if (typeof key.fileobj === 'number') {
       this.#syncRegistration(key);
       if (this.#parked) this.#waker.wake();

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchSource } from './paths';
 
 const CFLAGS = ['-O2', '-Wall', '-Wextra'] as const;
 
@@ -25,7 +25,7 @@ export function hasCompiler(): boolean {
 export function compileC(source: string): string {
   const file = isAbsolute(source)
     ? source
-    : fileURLToPath(new URL(`../peers/${source}`, import.meta.url));
+    : benchSource(`peers/${source}`);
   const text = readFileSync(file, 'utf8');
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'aio-bench-native', hash);

@@ -4,7 +4,7 @@
  */
 import { spawnSync, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { benchSource } from './paths';
 
 export interface Python {
   readonly path: string;
@@ -33,7 +33,7 @@ export function runPythonPeer<T>(
   args: object,
   timeoutMs = 120_000,
 ): Promise<T> {
-  const file = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
+  const file = benchSource(`peers/${script}`);
   return new Promise((resolve, reject) => {
     execFile(
       python.path,

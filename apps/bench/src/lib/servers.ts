@@ -7,10 +7,9 @@
  * as skipped and measures the rest.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Socket } from 'node:net';
 import { compileC } from './native';
+import { benchSource, builtServer } from './paths';
 
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
@@ -212,16 +211,12 @@ export interface EchoServer {
   readonly args: readonly string[];
 }
 
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
-const benchSrc = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
-
-/** A bench server written in TypeScript (`src/servers/…`), run by this Node with tsx. */
+/**
+ * A bench server written in TypeScript (`src/servers/<script>.ts`), run by this Node from its
+ * built bundle (see `build.mjs`), as users run built code.
+ */
 export function nodeServer(name: string, script: string, ...args: string[]): EchoServer {
-  return {
-    name,
-    command: process.execPath,
-    args: ['--import', tsxLoader, '--conditions=@aio/source', benchSrc(script), ...args],
-  };
+  return { name, command: process.execPath, args: [builtServer(script), ...args] };
 }
 
 /** A Python peer server (`src/peers/…`). */
@@ -231,7 +226,7 @@ export function pythonServer(
   script: string,
   ...args: string[]
 ): EchoServer {
-  return { name, command: python, args: [benchSrc(script), ...args] };
+  return { name, command: python, args: [benchSource(script), ...args] };
 }
 
 export interface EchoResults {

@@ -1,0 +1,32 @@
+/**
+ * Where the bench's files are, whether this code runs from `src/` or bundled into `dist/` (as
+ * `pnpm bench` runs it, see `build.mjs`).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const bundled = /\/dist\/[^/]*$/.test(new URL(import.meta.url).pathname);
+
+/** `apps/bench/src/`, with a trailing slash. */
+const SRC = new URL(bundled ? '../src/' : '../', import.meta.url);
+/** `apps/bench/dist/`. */
+const DIST = new URL(bundled ? './' : '../../dist/', import.meta.url);
+
+/** The path of `relative` under `apps/bench/src/` (the Python and C peers live there). */
+export function benchSource(relative: string): string {
+  return fileURLToPath(new URL(relative, SRC));
+}
+
+/**
+ * The built bundle of the bench server `src/servers/<name>.ts`: `dist/servers/<name>.mjs`.
+ * @throws Error if it is not built (`pnpm bench` builds it; or run `node build.mjs`)
+ */
+export function builtServer(name: string): string {
+  const file = fileURLToPath(new URL(`servers/${name}.mjs`, DIST));
+  if (!existsSync(file)) {
+    throw new Error(
+      `bench server ${name} is not built (${file} is missing): run \`node build.mjs\` in apps/bench, or use \`pnpm bench\``,
+    );
+  }
+  return file;
+}
