@@ -23,9 +23,7 @@ export function hasCompiler(): boolean {
  * and returns the binary's path. Throws an Error carrying the compiler's output if it fails.
  */
 export function compileC(source: string): string {
-  const file = isAbsolute(source)
-    ? source
-    : benchSource(`peers/${source}`);
+  const file = isAbsolute(source) ? source : benchSource(`peers/${source}`);
   const text = readFileSync(file, 'utf8');
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'aio-bench-native', hash);
