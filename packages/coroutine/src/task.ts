@@ -134,6 +134,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * are never cancelled, and a server holds one task per connection (fields cost on every one).
  */
 interface RareState {
+  /** Cancellation requests not taken back (`cancelling()`). */
+  cancelsRequested: number;
   cancelMessage: string | undefined;
   /** The CancelledError the task ended with (`result()` rethrows this one). */
   cancelledError: CancelledError | null;
@@ -147,7 +149,6 @@ export class Task<T = unknown> extends Future<T> {
   /** A number until someone asks: formatting `Task-<n>` for every task costs. */
   #name: string | number;
   #waiter: Future | null = null;
-  #cancelsRequested = 0;
   /** What only cancellation and async functions need, made when first needed (see `#rare`). */
   #rareState: RareState | null = null;
   /** MUST_CANCEL | STARTED | STEP_* bits: one small integer instead of five boolean fields. */
@@ -229,16 +230,18 @@ export class Task<T = unknown> extends Future<T> {
 
   /** How many cancellation requests are pending (asyncio 3.11's `cancelling()`). */
   cancelling(): number {
-    return this.#cancelsRequested;
+    return this.#rareState?.cancelsRequested ?? 0;
   }
 
   /** Takes back one cancellation request; returns how many are left. */
   uncancel(): number {
-    if (this.#cancelsRequested > 0) {
-      this.#cancelsRequested--;
-      if (this.#cancelsRequested === 0) this.#flags &= ~MUST_CANCEL;
+    const rare = this.#rareState;
+    if (rare === null) return 0;
+    if (rare.cancelsRequested > 0) {
+      rare.cancelsRequested--;
+      if (rare.cancelsRequested === 0) this.#flags &= ~MUST_CANCEL;
     }
-    return this.#cancelsRequested;
+    return rare.cancelsRequested;
   }
 
   /**
@@ -248,7 +251,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   override cancel(message?: string): boolean {
     if (this.done()) return false;
-    this.#cancelsRequested++;
+    this.#rare().cancelsRequested++;
     const controller = this.#rareState?.controller;
     if (controller !== undefined) {
       this.#rare().cancelMessage = message;
@@ -473,6 +476,7 @@ export class Task<T = unknown> extends Future<T> {
 
   #rare(): RareState {
     return (this.#rareState ??= {
+      cancelsRequested: 0,
       cancelMessage: undefined,
       cancelledError: null,
       controller: undefined,

@@ -82,6 +82,11 @@ const collected = new FinalizationRegistry<Unretrieved>((record) => {
   report(record);
 });
 const pendingByLoop = new WeakMap<EventLoop, Set<Unretrieved>>();
+/**
+ * The record of each future whose exception is not retrieved yet. Kept here rather than in a
+ * field: few futures fail, and a field would cost every future (and every task) 8 bytes.
+ */
+const unretrievedOf = new WeakMap<Future, Unretrieved>();
 
 function pendingFor(loop: EventLoop): Set<Unretrieved> {
   let pending = pendingByLoop.get(loop);
@@ -115,7 +120,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   /** Allocated on the first callback: many futures get one or none. */
   /** None, one (most futures have exactly one waiter), or several. */
   #callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
-  #unretrieved: Unretrieved | null = null;
   readonly #loop: EventLoop;
 
   /** @param loop the loop to schedule callbacks on; default: the running loop, else the current one */
@@ -281,15 +285,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
       description: this.toString(),
       reported: false,
     };
-    this.#unretrieved = record;
+    unretrievedOf.set(this, record);
     pendingFor(this.#loop).add(record);
     collected.register(this, record, this);
   }
 
   #retrieved(): void {
-    const record = this.#unretrieved;
-    if (record === null) return;
-    this.#unretrieved = null;
+    const record = unretrievedOf.get(this);
+    if (record === undefined) return;
+    unretrievedOf.delete(this);
     pendingByLoop.get(this.#loop)?.delete(record);
     collected.unregister(this);
   }
