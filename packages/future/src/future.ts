@@ -119,7 +119,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   #value: unknown = undefined;
   /** Allocated on the first callback: many futures get one or none. */
   /** None, one (most futures have exactly one waiter), or several. */
-  #callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
+  #callbacks: Waiter<T> | Waiter<T>[] | null = null;
   readonly #loop: EventLoop;
 
   /** @param loop the loop to schedule callbacks on; default: the running loop, else the current one */
@@ -198,10 +198,10 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     else this.#addCallback(callback);
   }
 
-  #addCallback(callback: DoneCallback<T>): void {
+  #addCallback(callback: Waiter<T>): void {
     if (this.#callbacks === null) this.#callbacks = callback;
-    else if (typeof this.#callbacks === 'function') this.#callbacks = [this.#callbacks, callback];
-    else this.#callbacks.push(callback);
+    else if (Array.isArray(this.#callbacks)) this.#callbacks.push(callback);
+    else this.#callbacks = [this.#callbacks, callback];
   }
 
   /** Removes every registration of `callback`; returns how many there were. */
@@ -262,19 +262,20 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
-    if (typeof callbacks === 'function') this.#runOrSchedule(callbacks);
-    else for (const callback of callbacks) this.#runOrSchedule(callback);
+    if (Array.isArray(callbacks)) for (const callback of callbacks) this.#runOrSchedule(callback);
+    else this.#runOrSchedule(callbacks);
   }
 
   /** Done-callbacks go through `callSoon`; inline-safe ones (see `inlineSafe`) run at once. */
-  #runOrSchedule(callback: DoneCallback<T>): void {
-    if (INLINE_SAFE in callback) callback(this);
+  #runOrSchedule(callback: Waiter<T>): void {
+    if (callback instanceof PromiseSettler) callback.settle(this);
+    else if (INLINE_SAFE in callback) callback(this);
     else this.#loop.callSoon(callback, this);
   }
 
-  #callbackList(): DoneCallback<T>[] {
+  #callbackList(): Waiter<T>[] {
     const callbacks = this.#callbacks;
-    return callbacks === null ? [] : typeof callbacks === 'function' ? [callbacks] : callbacks;
+    return callbacks === null ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
   }
 
   #trackUnretrieved(): void {
@@ -313,16 +314,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return new Promise<T>((resolve, reject) => {
-      const settle: DoneCallback<T> = () => {
-        try {
-          resolve(this.result());
-        } catch (error) {
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the future's own exception, as is
-          reject(error);
-        }
-      };
-      if (this.#state !== PENDING) settle(this);
-      else this.#addCallback(inlineSafe(settle));
+      const settler = new PromiseSettler(resolve as (value: unknown) => void, reject);
+      if (this.#state !== PENDING) settler.settle(this);
+      else this.#addCallback(settler);
     }).then(onFulfilled, onRejected);
   }
 
@@ -382,6 +376,38 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
     throw error;
   }
 }
+
+/**
+ * What `then()` waits with: it settles a promise the moment the future is done. That runs no
+ * user code (the promise's reactions are microtasks), so it is called inline, not scheduled. An
+ * object, not a closure marked with `inlineSafe`: marking a fresh closure on every `await`
+ * costs a property definition each time.
+ */
+class PromiseSettler {
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {}
+
+  /** What `toString()` shows for it among a future's callbacks. */
+  get name(): string {
+    return 'Future.then';
+  }
+
+  settle(future: Future): void {
+    let value: unknown;
+    try {
+      value = future.result();
+    } catch (error) {
+      this.reject(error);
+      return;
+    }
+    this.resolve(value);
+  }
+}
+
+/** A done-callback, or a promise waiting through `then()`. */
+type Waiter<T> = DoneCallback<T> | PromiseSettler;
 
 function formatError(error: unknown): string {
   if (error instanceof Error) return `${error.name}(${JSON.stringify(error.message)})`;
