@@ -240,6 +240,27 @@ describe.each(['hosted', 'blocking'] as const)('%s loop', (mode: LoopMode) => {
       expect(rest.result().toString()).toBe('defgh');
     });
 
+    it('gives each read a Buffer of its own: later reads never overwrite an earlier result', async () => {
+      const loop = makeLoop();
+      const [a, b] = pair();
+      const results: Buffer[] = [];
+      const sent: Buffer[] = [];
+      // Sizes around the copy-out slab's limits: many small reads, some over a quarter slab.
+      for (const size of [1, 7, 1024, 4095, 4096, 4097, 9000, 1024, 3, 16_000, 1024, 1024]) {
+        for (let round = 0; round < 3; round++) {
+          const data = randomBytes(size);
+          sent.push(data);
+          a.send(data);
+          const got = await loop.runUntilComplete(sockRecv(loop, b, 64 * 1024));
+          expect(got.length).toBe(size);
+          results.push(got);
+        }
+      }
+      for (let i = 0; i < sent.length; i++) expect(results[i]!.equals(sent[i]!)).toBe(true);
+      results[0]![0] = results[0]![0]! ^ 0xff; // writing into one result touches no other
+      for (let i = 1; i < sent.length; i++) expect(results[i]!.equals(sent[i]!)).toBe(true);
+    });
+
     it('returns an empty Buffer at EOF', async () => {
       const loop = makeLoop();
       const [a, b] = pair();

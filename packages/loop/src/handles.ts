@@ -49,9 +49,12 @@ export class Handle {
   /** Runs the callback now; an exception goes to the loop's exception handler. */
   run(): void {
     try {
-      // Most callbacks take no arguments: skip the spread for them (a hot path in busy loops).
-      if (this.args.length === 0) this.callback();
-      else this.callback(...this.args);
+      // Most callbacks take no argument or one (a reader given its operation): skip the spread
+      // for them (a hot path in busy loops).
+      const args = this.args;
+      if (args.length === 0) this.callback();
+      else if (args.length === 1) this.callback(args[0]);
+      else this.callback(...args);
     } catch (exception) {
       this.owner.callExceptionHandler({
         message: `Exception in callback ${formatCallback(this.callback, this.args)}`,
