@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * Builds what `pnpm bench` runs: `src/cli.ts` and every bench server in `src/servers/` bundled
+ * Builds what `pnpm bench` runs: `src/cli.ts`, every bench server in `src/servers/` and every
+ * child script in `src/children/`, bundled
  * with esbuild into `dist/`, together with the aio packages they use (from their TypeScript
  * sources, through the `@aio/source` condition).
  *
@@ -19,9 +20,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const servers = readdirSync(join(root, 'src/servers'))
-  .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-  .map((file) => join(root, 'src/servers', file));
+/** The scripts the CLI starts in processes of their own: `src/servers/*.ts`, `src/children/*.ts`. */
+const scripts = ['servers', 'children'].flatMap((dir) =>
+  readdirSync(join(root, 'src', dir))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .map((file) => join(root, 'src', dir, file)),
+);
 
 const koffi = createRequire(join(root, '../../packages/selector/package.json')).resolve('koffi');
 
@@ -35,7 +39,7 @@ const koffiFromSelector = {
 
 const started = performance.now();
 await build({
-  entryPoints: [join(root, 'src/cli.ts'), ...servers],
+  entryPoints: [join(root, 'src/cli.ts'), ...scripts],
   outdir: join(root, 'dist'),
   outbase: join(root, 'src'),
   outExtension: { '.js': '.mjs' },
@@ -49,5 +53,5 @@ await build({
   plugins: [koffiFromSelector],
 });
 process.stderr.write(
-  `bench: built dist/ (cli and ${servers.length} servers) in ${Math.round(performance.now() - started)} ms\n`,
+  `bench: built dist/ (the CLI and ${scripts.length} scripts it starts) in ${Math.round(performance.now() - started)} ms\n`,
 );

@@ -35,6 +35,7 @@ interface CoroutineResult {
   tasks: {
     count: number;
     tasksPerSec: Record<string, number | null>;
+    firstRoundPerSec: Record<string, number>;
     skipped: Record<string, string>;
   };
   gatherFutures: {
@@ -108,6 +109,7 @@ describe('pnpm bench', () => {
       'closure:hosted',
     ]) {
       expect(tasks.tasksPerSec[key]).toBeGreaterThan(0);
+      expect(tasks.firstRoundPerSec[key]).toBeGreaterThan(0);
     }
     expect(gatherFutures.futuresPerSec.hosted).toBeGreaterThan(0);
     expect(gatherFutures.futuresPerSec.blocking).toBeGreaterThan(0);

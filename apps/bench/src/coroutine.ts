@@ -19,22 +19,25 @@
  *    (`src/servers/aio-coro-echo.ts`), asyncio and uvloop (`src/peers/coro_echo_asyncio.py`);
  *    with Node `net` and uvloop's Protocol echo (`src/peers/echo_asyncio.py`) as reference points.
  *
- * The aio contenders get one warm-up round (not counted) before the measured rounds; rounds
- * alternate between contenders so machine noise hits them alike; medians are reported.
+ * Tasks and gather: each aio contender runs in a process of its own
+ * (`src/children/coro-rounds.ts`), a cold first round and then the measured warm rounds back to
+ * back, so it pays for its own garbage and for nothing another contender left behind (in one
+ * shared process, whichever ran next paid the collector for the one before, and the figures
+ * swung by a third from run to run); the cold round is reported apart. Each Python round is a
+ * process of its own. Echo: rounds alternate between servers so machine noise hits them alike.
+ * Medians are reported.
  */
-import { createTask, gather, run, sleep, type Task } from '@aio/coroutine';
-import { Future } from '@aio/future';
-import { getRunningLoop, type LoopMode } from '@aio/loop';
+import { execFile } from 'node:child_process';
+import type { LoopMode } from '@aio/loop';
+import type { TaskStyle } from './lib/coro-work';
 import { hasCompiler } from './lib/native';
+import { builtScript } from './lib/paths';
 import { findPython, tryPythonPeer, type Python } from './lib/peers';
 import { median, progress, ratio, table, type Cell } from './lib/report';
 import { nodeServer, pythonServer, runEchoServers, type EchoServer } from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
 const MODES: readonly LoopMode[] = ['hosted', 'blocking'];
-
-/** How an aio task is written: a generator function, an async function, a generator object. */
-type TaskStyle = 'generator' | 'async' | 'closure';
 
 /** The aio task contenders, by their key in the JSON output. */
 const AIO_TASKS: readonly { key: string; style: TaskStyle; mode: LoopMode; label: string }[] = [
@@ -65,64 +68,33 @@ const AIO_TASKS: readonly { key: string; style: TaskStyle; mode: LoopMode; label
   },
 ];
 
-/** The task body, as Python's `async def work(i): await asyncio.sleep(0); return i`. */
-function* work(i: number): Generator<unknown, number, unknown> {
-  yield* sleep(0);
-  return i;
-}
-
-async function workAsync(i: number): Promise<number> {
-  await sleep(0);
-  return i;
+interface RoundsArgs {
+  kind: 'tasks' | 'gather';
+  style?: TaskStyle;
+  mode: LoopMode;
+  count: number;
+  rounds: number;
 }
 
 /**
- * N tasks that each give up one iteration and return, gathered, in a fresh `run`: tasks per
- * second from just before the first `createTask` until the gather is done.
+ * Runs one aio contender's rounds in a process of its own (`src/children/coro-rounds.ts`):
+ * its rates, the cold first round first.
  */
-function aioTasks(style: TaskStyle, mode: LoopMode, count: number): Promise<number> {
-  return run.with({ mode })(function* () {
-    const start = performance.now();
-    const tasks: Task<number>[] = [];
-    for (let i = 0; i < count; i++) {
-      if (style === 'generator') {
-        tasks.push(createTask(work(i)));
-      } else if (style === 'async') {
-        tasks.push(createTask(() => workAsync(i)));
-      } else {
-        tasks.push(
-          createTask(function* () {
-            yield* sleep(0);
-            return i;
-          }),
-        );
-      }
-    }
-    const results = yield* gather(...tasks);
-    const elapsed = performance.now() - start;
-    if (results.length !== count) throw new Error(`gather gave ${results.length} results`);
-    return (count / elapsed) * 1000;
-  });
-}
-
-/**
- * M plain futures, each resolved by `loop.callSoon(future.setResult, i)`, gathered, in a fresh
- * `run`: futures per second from the first future created until the gather is done.
- */
-function aioGatherFutures(mode: LoopMode, count: number): Promise<number> {
-  return run.with({ mode })(function* () {
-    const loop = getRunningLoop();
-    const start = performance.now();
-    const futures: Future<number>[] = [];
-    for (let i = 0; i < count; i++) {
-      const f = new Future<number>(loop);
-      loop.callSoon(f.setResult.bind(f), i);
-      futures.push(f);
-    }
-    const results = yield* gather(...futures);
-    const elapsed = performance.now() - start;
-    if (results.length !== count) throw new Error(`gather gave ${results.length} results`);
-    return (count / elapsed) * 1000;
+function aioRounds(args: RoundsArgs): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [builtScript('children/coro-rounds'), JSON.stringify(args)],
+      { encoding: 'utf8', timeout: 600_000 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`coro-rounds ${JSON.stringify(args)} failed: ${stderr || err.message}`));
+          return;
+        }
+        const { rates } = JSON.parse(stdout) as { rates: number[] };
+        resolve(rates);
+      },
+    );
   });
 }
 
@@ -162,7 +134,7 @@ export const coroutineBenchmark: Benchmark = {
     'tasks/s, gather of futures, one-task-per-connection TCP echo on sockRecv/sockSendall: aio vs asyncio, uvloop, Node',
   async run(options: BenchOptions) {
     const python = findPython();
-    const rounds = options.quick ? 1 : 3;
+    const rounds = options.quick ? 1 : 5;
     const notes: string[] = [];
 
     // 1 and 2. tasks, and gather of plain futures
@@ -177,25 +149,33 @@ export const coroutineBenchmark: Benchmark = {
       futures[flavour] = [];
     }
     const pySkipped: Record<string, string> = {};
-    for (let round = 0; round <= rounds; round++) {
-      const warmup = round === 0;
-      const label = warmup ? 'warm-up' : `round ${round}/${rounds}`;
-      for (const c of AIO_TASKS) {
-        progress(`coroutine: ${taskCount.toLocaleString('en-US')} tasks, ${c.label}, ${label}`);
-        const rate = await aioTasks(c.style, c.mode, taskCount);
-        if (!warmup) tasks[c.key]!.push(rate);
-      }
-      for (const mode of MODES) {
-        progress(
-          `coroutine: gather of ${futureCount.toLocaleString('en-US')} futures, aio ${mode}, ${label}`,
-        );
-        const rate = await aioGatherFutures(mode, futureCount);
-        if (!warmup) futures[mode]!.push(rate);
-      }
-      if (warmup) continue; // the Python peers have no JIT to warm up
+    // The cold first round of each aio contender (JIT warming up, heap growing from nothing).
+    const firstRound: Record<string, number> = {};
+    for (const c of AIO_TASKS) {
+      progress(
+        `coroutine: ${taskCount.toLocaleString('en-US')} tasks, ${c.label}, ${rounds + 1} rounds`,
+      );
+      const [first, ...rest] = await aioRounds({
+        kind: 'tasks',
+        style: c.style,
+        mode: c.mode,
+        count: taskCount,
+        rounds,
+      });
+      firstRound[c.key] = first!;
+      tasks[c.key] = rest;
+    }
+    for (const mode of MODES) {
+      progress(
+        `coroutine: gather of ${futureCount.toLocaleString('en-US')} futures, aio ${mode}, ${rounds + 1} rounds`,
+      );
+      const [, ...rest] = await aioRounds({ kind: 'gather', mode, count: futureCount, rounds });
+      futures[mode] = rest;
+    }
+    for (let round = 1; round <= rounds; round++) {
       for (const flavour of ['asyncio', 'uvloop'] as const) {
         if (pySkipped[flavour]) continue;
-        progress(`coroutine: tasks and gather, ${flavour}, ${label}`);
+        progress(`coroutine: tasks and gather, ${flavour}, round ${round}/${rounds}`);
         const result = await tryPythonPeer<{ tasksPerSec: number; gatherFuturesPerSec: number }>(
           python,
           'coro_tasks.py',
@@ -221,7 +201,7 @@ export const coroutineBenchmark: Benchmark = {
       durationMs: options.quick ? 1_000 : 3_000,
       warmupMs: options.quick ? 200 : 500,
     };
-    const echoRounds = options.quick ? 1 : 2;
+    const echoRounds = options.quick ? 1 : 3;
     let echo: Record<string, number[]> = {};
     let echoSkipped: Record<string, string> = {};
     if (!hasCompiler()) {
@@ -247,18 +227,24 @@ export const coroutineBenchmark: Benchmark = {
         taskRate(c.key),
         ratio(taskRate(c.key), asyncioTasks),
         ratio(taskRate(c.key), uvloopTasks),
+        firstRound[c.key] ?? null,
+        ratio(firstRound[c.key] ?? null, asyncioTasks),
       ]),
       [
         pyLabel('asyncio'),
         asyncioTasks,
         asyncioTasks === null ? null : '1.00×',
         ratio(asyncioTasks, uvloopTasks),
+        null,
+        null,
       ],
       [
         pyLabel('uvloop'),
         uvloopTasks,
         ratio(uvloopTasks, asyncioTasks),
         uvloopTasks === null ? null : '1.00×',
+        null,
+        null,
       ],
     ];
     const asyncioFutures = futureRate('asyncio');
@@ -329,10 +315,13 @@ export const coroutineBenchmark: Benchmark = {
     const goal = (met: boolean | null): string =>
       met === null ? 'not measured (peer missing)' : met ? 'met' : 'NOT met';
     const text = [
-      `Tasks: ${taskCount.toLocaleString('en-US')} tasks, each sleep(0) then return, gathered: tasks/s from the first createTask to the end (median of ${rounds}; aio after a warm-up)`,
-      table(['tasks', 'tasks/s', '÷ asyncio', '÷ uvloop'], taskRows),
+      `Tasks: ${taskCount.toLocaleString('en-US')} tasks, each sleep(0) then return, gathered: tasks/s from the first createTask to the end. aio: each contender in a process of its own, median of ${rounds} warm rounds after a cold first one (shown apart); Python: median of ${rounds} processes`,
+      table(
+        ['tasks', 'tasks/s', '÷ asyncio', '÷ uvloop', 'cold 1st round', 'cold ÷ asyncio'],
+        taskRows,
+      ),
       '',
-      `gather of ${futureCount.toLocaleString('en-US')} plain futures, each resolved by callSoon(setResult): futures/s (median of ${rounds}; aio after a warm-up)`,
+      `gather of ${futureCount.toLocaleString('en-US')} plain futures, each resolved by callSoon(setResult): futures/s (aio: median of ${rounds} warm rounds in a process of its own; Python: median of ${rounds} processes)`,
       table(['loop', 'futures/s', '÷ asyncio', '÷ uvloop'], futureRows),
       '',
       hasCompiler()
@@ -356,6 +345,7 @@ export const coroutineBenchmark: Benchmark = {
         tasks: {
           count: taskCount,
           tasksPerSec: Object.fromEntries(Object.keys(tasks).map((k) => [k, taskRate(k)])),
+          firstRoundPerSec: firstRound,
           samples: tasks,
           skipped: pySkipped,
         },

@@ -255,7 +255,7 @@ export const loopBenchmark: Benchmark = {
       durationMs: options.quick ? 1_000 : 3_000,
       warmupMs: options.quick ? 200 : 500,
     };
-    const echoRounds = options.quick ? 1 : 2;
+    const echoRounds = options.quick ? 1 : 3;
     let echo: Record<string, number[]> = {};
     let echoSkipped: Record<string, string> = {};
     let ceiling: number | null = null;

@@ -18,15 +18,20 @@ export function benchSource(relative: string): string {
 }
 
 /**
- * The built bundle of the bench server `src/servers/<name>.ts`: `dist/servers/<name>.mjs`.
+ * The built bundle of `src/<path>.ts` (a server or a child process): `dist/<path>.mjs`.
  * @throws Error if it is not built (`pnpm bench` builds it; or run `node build.mjs`)
  */
-export function builtServer(name: string): string {
-  const file = fileURLToPath(new URL(`servers/${name}.mjs`, DIST));
+export function builtScript(path: string): string {
+  const file = fileURLToPath(new URL(`${path}.mjs`, DIST));
   if (!existsSync(file)) {
     throw new Error(
-      `bench server ${name} is not built (${file} is missing): run \`node build.mjs\` in apps/bench, or use \`pnpm bench\``,
+      `${path} is not built (${file} is missing): run \`node build.mjs\` in apps/bench, or use \`pnpm bench\``,
     );
   }
   return file;
+}
+
+/** The built bundle of the bench server `src/servers/<name>.ts`. */
+export function builtServer(name: string): string {
+  return builtScript(`servers/${name}`);
 }
