@@ -124,7 +124,7 @@ describe('pnpm bench', () => {
         else expect(rate).toBeGreaterThan(0);
       }
     }
-    expect(Object.keys(echo.requestsPerSec)).toHaveLength(7);
+    expect(Object.keys(echo.requestsPerSec)).toHaveLength(8);
     for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
       if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
       else expect(rate).toBeGreaterThan(0);

@@ -17,7 +17,10 @@
  *    socket operations (`sockRecv`/`sockSendall`, asyncio's `sock_recv`/`sock_sendall`): aio with
  *    generator coroutines (hosted and blocking) and with async functions (hosted)
  *    (`src/servers/aio-coro-echo.ts`), asyncio and uvloop (`src/peers/coro_echo_asyncio.py`);
- *    with Node `net` and uvloop's Protocol echo (`src/peers/echo_asyncio.py`) as reference points.
+ *    with Node `net` and uvloop's Protocol echo (`src/peers/echo_asyncio.py`) as reference points,
+ *    and the floor of any coroutine server that keeps `sock_recv`'s contract (a Buffer of its own
+ *    per read): a generator resumed inline by its reader, with no Future or Task
+ *    (`src/servers/aio-gen-floor.ts`).
  *
  * Tasks and gather: each aio contender runs in a process of its own
  * (`src/children/coro-rounds.ts`), a cold first round and then the measured warm rounds back to
@@ -104,6 +107,7 @@ const ECHO = {
   asyncHosted: 'aio hosted, async function (sockRecv/sockSendall)',
   asyncio: 'asyncio (sock_recv/sock_sendall)',
   uvloop: 'uvloop (sock_recv/sock_sendall)',
+  floor: 'aio hosted, generator without Future/Task (floor, reference)',
   nodeNet: 'Node net (reference)',
   uvloopProtocol: 'uvloop Protocol (reference)',
 } as const;
@@ -116,6 +120,7 @@ function echoServers(python: Python | null): EchoServer[] {
     coro(ECHO.generatorHosted, 'generator', 'hosted'),
     coro(ECHO.generatorBlocking, 'generator', 'blocking'),
     coro(ECHO.asyncHosted, 'async', 'hosted'),
+    nodeServer(ECHO.floor, 'aio-gen-floor', '--mode=hosted'),
     nodeServer(ECHO.nodeNet, 'node-echo'),
   ];
   if (python) {
