@@ -224,19 +224,29 @@ const SCRATCH = Buffer.allocUnsafe(64 * 1024);
  * its 16 KiB slab alive. Reads over a quarter of the slab get a Buffer of their own.
  */
 const SLAB_SIZE = 16 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slab = newSlab();
 let slabUsed = 0;
+// Views are made from the ArrayBuffers themselves: `buffer.subarray()` reads `.buffer`, a call
+// into the runtime each time.
+const SCRATCH_BYTES = SCRATCH.buffer;
+const SCRATCH_OFFSET = SCRATCH.byteOffset;
+
+function newSlab(): ArrayBuffer {
+  const fresh = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  return fresh.buffer;
+}
 
 /** The first `got` bytes of SCRATCH, copied into a Buffer of their own size. */
 function copyOut(got: number): Buffer {
-  if (got > SLAB_SIZE >>> 2) return Buffer.from(SCRATCH.subarray(0, got));
+  const source = new Uint8Array(SCRATCH_BYTES, SCRATCH_OFFSET, got);
+  if (got > SLAB_SIZE >>> 2) return Buffer.from(source);
   if (slabUsed + got > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slab = newSlab();
     slabUsed = 0;
   }
-  const out = slab.subarray(slabUsed, slabUsed + got);
+  const out = Buffer.from(slab, slabUsed, got);
   slabUsed = (slabUsed + got + 7) & ~7; // 8-byte aligned, as Node's pool
-  out.set(SCRATCH.subarray(0, got));
+  out.set(source);
   return out;
 }
 
