@@ -120,6 +120,14 @@ abstract class Operation<T> extends Future<T> {
   #removeIfOurs(): void {
     const handle = this.#handle;
     if (handle === null || handle.cancelled()) return;
+    if (typeof this.fileobj !== 'number') {
+      // A socket object: cancelling our Handle is enough, and costs no lookup. The loop counts a
+      // cancelled reader/writer as removed and drops its registration lazily, as it does after
+      // removeReader (see EventLoop#removeReader).
+      handle.cancel();
+      return;
+    }
+    // A raw fd number: removed at once (the number may mean another file soon).
     const loop = this.getLoop();
     if (this.kind === 'read') loop.removeReader(this.fileobj);
     else loop.removeWriter(this.fileobj);

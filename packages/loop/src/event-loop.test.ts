@@ -10,7 +10,7 @@ import {
   NoRunningLoopError,
   InvalidArgumentError,
 } from './errors';
-import { EventLoop, type FutureLike, type LoopMode } from './event-loop';
+import { EventLoop, FD_AUDIT_INTERVAL_MS, type FutureLike, type LoopMode } from './event-loop';
 import type { ExceptionContext } from './exceptions';
 import { getRunningLoop } from './running';
 
@@ -435,6 +435,37 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       const used = process.cpuUsage(cpu);
       expect(calls).toBe(0);
       expect((used.user + used.system) / 1000).toBeLessThan(80);
+    });
+
+    it.each(['socket', 'fd number'] as const)(
+      'a cancelled reader Handle (%s) counts as removed: never called, no busy loop',
+      async (kind) => {
+        const loop = makeLoop(mode);
+        const [a, b] = pair();
+        let calls = 0;
+        const handle = loop.addReader(kind === 'socket' ? b : b.fileno(), () => calls++);
+        handle.cancel();
+        a.send(Buffer.from('unread'));
+        loop.callLater(100, () => loop.stop());
+        const cpu = process.cpuUsage();
+        await loop.runForever();
+        const used = process.cpuUsage(cpu);
+        expect(calls).toBe(0);
+        expect((used.user + used.system) / 1000).toBeLessThan(80);
+        expect(loop.removeReader(kind === 'socket' ? b : b.fileno())).toBe(false);
+      },
+    );
+
+    it('a socket closed after its reader Handle was cancelled is not reported', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      const [a, b] = pair();
+      loop.addReader(b, () => {}).cancel();
+      a.send(Buffer.from('x'));
+      b.close();
+      loop.callLater(FD_AUDIT_INTERVAL_MS + 200, () => loop.stop()); // past the fd audit
+      await loop.runForever();
+      expect(logged.join('\n')).not.toContain('was closed while the loop was watching it');
     });
 
     it('a socket closed after removeReader, its fd number reused by a new socket: the new reader works', async () => {

@@ -332,6 +332,19 @@ export class EventLoop implements HandleOwner {
     return handle;
   }
 
+  /**
+   * An event found no live handler for `event`: a handler whose Handle was cancelled counts as
+   * removed (asyncio's rule: a cancelled reader is removed when its fd next fires, so it cannot
+   * keep a level-triggered poll spinning). Returns true.
+   */
+  #noteIdle(handles: FdHandles, event: number, handle: Handle | null): boolean {
+    if (handle !== null) {
+      this.#setHandle(handles, event, null);
+      handles.idleSince = this.#lastPoll;
+    }
+    return true;
+  }
+
   #setHandle(handles: FdHandles, event: number, handle: Handle | null): void {
     if (event === EVENT_READ) handles.reader = handle;
     else handles.writer = handle;
@@ -353,6 +366,7 @@ export class EventLoop implements HandleOwner {
     const previous = event === EVENT_READ ? handles.reader : handles.writer;
     if (previous === null) return false;
     this.#setHandle(handles, event, null);
+    const wasLive = !previous.cancelled(); // a cancelled Handle counted as removed already
     previous.cancel();
     // The last poll's time, not a fresh clock read: the grace period is a heuristic, and this
     // runs for every finished socket operation.
@@ -361,7 +375,7 @@ export class EventLoop implements HandleOwner {
       this.#syncRegistration(key);
       if (this.#parked) this.#waker.wake();
     }
-    return true;
+    return wasLive;
   }
 
   /** Makes the kernel watch exactly the events that have a handler (unregistering if none). */
@@ -689,15 +703,22 @@ export class EventLoop implements HandleOwner {
       this.#lastIo = this.#lastPoll;
       let idleEvent = false;
       if (mask & EVENT_READ) {
-        if (handles.reader !== null) this.#ready.push(handles.reader);
-        else idleEvent = true;
+        const reader = handles.reader;
+        if (reader !== null && !reader.cancelled()) this.#ready.push(reader);
+        else idleEvent = this.#noteIdle(handles, EVENT_READ, reader);
       }
       if (mask & EVENT_WRITE) {
-        if (handles.writer !== null) this.#ready.push(handles.writer);
-        else idleEvent = true;
+        const writer = handles.writer;
+        if (writer !== null && !writer.cancelled()) this.#ready.push(writer);
+        else idleEvent = this.#noteIdle(handles, EVENT_WRITE, writer);
       }
-      // An event for a handler removed lazily: now drop that part of the registration.
-      if (idleEvent && this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS)
+      // An event for a handler removed lazily (or cancelled): now drop that part of the
+      // registration — at once for a raw fd number (it may mean another file by now), after
+      // the grace period for a socket object.
+      if (
+        idleEvent &&
+        (typeof key.fileobj === 'number' || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS)
+      )
         this.#syncRegistration(key);
     }
 
@@ -842,8 +863,12 @@ export class EventLoop implements HandleOwner {
 }
 
 /** True when an fd's registration has no reader and no writer left (kept lazily, see #removeHandler). */
+/** True if no live handler is left (a cancelled Handle counts as removed). */
 function isIdle(handles: FdHandles): boolean {
-  return handles.reader === null && handles.writer === null;
+  return (
+    (handles.reader === null || handles.reader.cancelled()) &&
+    (handles.writer === null || handles.writer.cancelled())
+  );
 }
 
 function checkCallback(callback: unknown, method: string): void {
