@@ -13,7 +13,9 @@ import { Future } from '@aio/future';
 const RELINQUISH = Symbol.for('@aio/coroutine.relinquish');
 
 /** What `sleep(0)` returns: one iteration's pause, awaitable both ways. */
-export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T> {
+export class Relinquish<T>
+  implements PromiseLike<T>, Iterable<Relinquish<T>, T>, Iterator<Relinquish<T>, T, unknown>
+{
   constructor(readonly value: T) {}
 
   /** On the prototype, so that making one defines no property. */
@@ -21,12 +23,32 @@ export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T>
     return true;
   }
 
+  /** How far the current `yield*` has got: 0 before it yields, 1 after. */
+  #step = 0;
+
   /**
    * `yield* sleep(0)`: yields this once (the task steps again on the next iteration), then
-   * returns the value. A small hand-written iterator: cheaper than a generator to make and resume.
+   * returns the value. The object is its own iterator, so a `sleep(0)` allocates one object.
+   * Starting a `yield*` resets it, so one Relinquish may be reused; if two coroutines walk the
+   * same one at once, one of them may wait one iteration more, never less.
    */
-  [Symbol.iterator](): Iterator<Relinquish<T>, T, unknown> {
-    return new RelinquishIterator(this);
+  [Symbol.iterator](): this {
+    this.#step = 0;
+    return this;
+  }
+
+  next(): IteratorResult<Relinquish<T>, T> {
+    if (this.#step !== 0) return { done: true, value: this.value };
+    this.#step = 1;
+    return { done: false, value: this };
+  }
+
+  /**
+   * An error thrown in at the pause (a cancellation) goes on up. Without this method `yield*`
+   * would turn it into a TypeError ("the iterator does not provide a 'throw' method").
+   */
+  throw(error: unknown): IteratorResult<Relinquish<T>, T> {
+    throw error;
   }
 
   /** `await sleep(0)`: resolves from a callback on the next loop iteration. */
@@ -38,17 +60,6 @@ export class Relinquish<T> implements PromiseLike<T>, Iterable<Relinquish<T>, T>
       onFulfilled,
       onRejected,
     );
-  }
-}
-
-class RelinquishIterator<T> implements Iterator<Relinquish<T>, T, unknown> {
-  #yielded = false;
-  constructor(readonly relinquish: Relinquish<T>) {}
-
-  next(): IteratorResult<Relinquish<T>, T> {
-    if (this.#yielded) return { done: true, value: this.relinquish.value };
-    this.#yielded = true;
-    return { done: false, value: this.relinquish };
   }
 }
 

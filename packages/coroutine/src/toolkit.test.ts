@@ -59,6 +59,53 @@ describe('sleep', () => {
     });
   });
 
+  it('a task cancelled while paused in yield* sleep(0) gets CancelledError there', async () => {
+    const seen = await main(function* () {
+      const caught: unknown[] = [];
+      const child = createTask(function* () {
+        try {
+          yield* sleep(0);
+        } catch (error) {
+          caught.push(error);
+          throw error;
+        }
+      });
+      yield* sleep(0); // the child is paused in its sleep(0) now
+      child.cancel();
+      try {
+        yield* child;
+      } catch (error) {
+        caught.push(error);
+      }
+      return caught;
+    });
+    expect(seen).toHaveLength(2);
+    for (const error of seen) expect(error).toBeInstanceOf(CancelledError);
+  });
+
+  it('one sleep(0) reused by yield* pauses one iteration each time', async () => {
+    const marks = await main(function* () {
+      let ticks = 0;
+      const tick = (): void => {
+        ticks++;
+        loop.callSoon(tick);
+      };
+      loop.callSoon(tick);
+      const pause = sleep(0, 'v');
+      const seen: [string, number][] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = ticks;
+        seen.push([yield* pause, ticks - before]);
+      }
+      return seen;
+    });
+    expect(marks).toEqual([
+      ['v', 1],
+      ['v', 1],
+      ['v', 1],
+    ]);
+  });
+
   it('awaited in an async task, sleep(0) resolves on the next iteration', async () => {
     loop = new EventLoop();
     const order: string[] = [];
