@@ -23,9 +23,9 @@
  *    (`src/servers/aio-gen-floor.ts`).
  *
  * Tasks and gather: each aio contender runs in a process of its own
- * (`src/children/coro-rounds.ts`), warm-up rounds (the first is cold) and then the measured ones back to
- * back, so it pays for its own garbage and for nothing another contender left behind (in one
- * shared process, whichever ran next paid the collector for the one before, and the figures
+ * (`src/children/coro-rounds.ts`): warm-up rounds (the first is cold), then the measured ones,
+ * back to back. So it pays for its own garbage and for nothing another contender left behind (in
+ * one shared process, whichever ran next paid the collector for the one before, and the figures
  * swung by a third from run to run); the cold round is reported apart. Each Python round is a
  * process of its own. Echo: rounds alternate between servers so machine noise hits them alike.
  * Medians are reported.
