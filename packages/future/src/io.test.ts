@@ -253,7 +253,7 @@ describe.each(['hosted', 'blocking'] as const)('%s loop', (mode: LoopMode) => {
           a.send(data);
           // A read may come back shorter than what is there (recv's contract): read on.
           const parts: Buffer[] = [];
-          for (let have = 0; have < size; ) {
+          for (let have = 0; have < size;) {
             const got = await loop.runUntilComplete(sockRecv(loop, b, 64 * 1024));
             expect(got.length).toBeGreaterThan(0);
             parts.push(got);
