@@ -32,6 +32,29 @@ export { taskGroup, TaskGroup } from './task-group';
 export { timeout, timeoutAt, Timeout } from './timeout';
 export { Scoped, type Body } from './body';
 export {
+  Lock,
+  Event,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Barrier,
+  withLock,
+  LockNotHeldError,
+  SemaphoreOverReleasedError,
+  BrokenBarrierError,
+  type Acquirable,
+} from './locks';
+export {
+  Queue,
+  LifoQueue,
+  PriorityQueue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  type QueueOptions,
+  type PriorityQueueOptions,
+} from './queues';
+export {
   TaskGroupError,
   CancelledError,
   InvalidStateError,
