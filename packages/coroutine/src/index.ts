@@ -55,6 +55,14 @@ export {
   type PriorityQueueOptions,
 } from './queues';
 export {
+  StreamReader,
+  IncompleteReadError,
+  LimitOverrunError,
+  ConcurrentReadError,
+  type ReadTransport,
+  type StreamReaderOptions,
+} from './streams/reader';
+export {
   TaskGroupError,
   CancelledError,
   InvalidStateError,
