@@ -62,6 +62,22 @@ export {
   type ReadTransport,
   type StreamReaderOptions,
 } from './streams/reader';
+export { StreamWriter } from './streams/writer';
+export {
+  SocketTransport,
+  TransportClosedError,
+  type SocketTransportOptions,
+} from './streams/transport';
+export {
+  openConnection,
+  startServer,
+  Server,
+  ServerClosedError,
+  ACCEPT_RETRY_DELAY_MS,
+  type ConnectionHandler,
+  type OpenConnectionOptions,
+  type StartServerOptions,
+} from './streams/connection';
 export {
   TaskGroupError,
   CancelledError,

@@ -1,0 +1,435 @@
+/**
+ * Stream connections: asyncio's `open_connection()` and `start_server()`, with its `Server`.
+ *
+ * **Connecting** resolves the host off the main thread (getaddrinfo on a worker, as
+ * `sockConnect` does; a numeric address skips it) and tries each address in turn, as asyncio's
+ * `create_connection` does without happy eyeballs.
+ *
+ * **Serving.** Each listening socket has a loop reader that accepts up to `backlog` connections
+ * per readiness (asyncio's `_accept_connection`). Each connection gets a reader, a transport and
+ * a writer, and the handler runs as a Task of its own; a handler that throws is reported through
+ * `loop.callExceptionHandler` and its connection closed, and the server goes on. When a handler
+ * returns, its connection is closed after what it wrote is flushed (asyncio leaves that to the
+ * garbage collector, which here would leak the fd).
+ *
+ * **Running out of fds.** accept() failing with EMFILE, ENFILE, ENOBUFS or ENOMEM would fail
+ * again at once: the listening socket stays readable, so a level-triggered loop would spin on
+ * it. Instead the server stops accepting for ACCEPT_RETRY_DELAY_MS (asyncio waits 1 s), while the
+ * connections it has go on, and then listens again.
+ */
+import { isIP } from 'node:net';
+import { inspect } from 'node:util';
+import { getEventLoop, type EventLoop, type TimerHandle } from '@aio/loop';
+import { Future, getaddrinfo, isCancelledError, sockConnect } from '@aio/future';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  AI_PASSIVE,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  OSError,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  Socket,
+  type AddrInfo,
+  type Address,
+} from '@aio/selector';
+import { createTask, type Coroutine, type Task } from '../task';
+import { formatValue } from '../format';
+import { StreamReader } from './reader';
+import { SocketTransport } from './transport';
+import { StreamWriter } from './writer';
+
+/** How long (ms) a server stops accepting after accept() ran out of fds or memory. */
+export const ACCEPT_RETRY_DELAY_MS = 100;
+
+/** What a server runs per connection: a generator function or an async function. */
+export type ConnectionHandler = (
+  reader: StreamReader,
+  writer: StreamWriter,
+) => Coroutine | PromiseLike<unknown> | void;
+
+/** Options of `openConnection()`. */
+export interface OpenConnectionOptions {
+  /** The reader's limit (see StreamReader). Default 64 KiB. */
+  limit?: number;
+  /** Default: the running loop, else the current one. */
+  loop?: EventLoop;
+}
+
+/** Options of `startServer()`. */
+export interface StartServerOptions extends OpenConnectionOptions {
+  /** listen()'s backlog, and the most connections accepted per readiness. Default 100. */
+  backlog?: number;
+  /** SO_REUSEPORT: several servers share the port. Default false. */
+  reuseport?: boolean;
+}
+
+const OUT_OF_RESOURCES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+/** The peer gave up before we accepted: nothing to report, accept the next one. */
+const ACCEPT_TRANSIENT = new Set(['ECONNABORTED', 'EPROTO', 'EPERM']);
+
+/**
+ * Connects to `host`:`port` and returns the connection's reader and writer (asyncio's
+ * `open_connection`).
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* openConnection('127.0.0.1', 8888);
+ * writer.write('ping\n');
+ * console.log((yield* reader.readline()).toString());
+ * writer.close();
+ * ```
+ */
+export function openConnection(
+  host: string,
+  port: number,
+  options: OpenConnectionOptions = {},
+): Task<[StreamReader, StreamWriter]> {
+  const loop = options.loop ?? getEventLoop();
+  const limit = options.limit;
+  new StreamReader({ limit }); // validates the limit now, with a clear error
+  return createTask(
+    function* (): Coroutine<[StreamReader, StreamWriter]> {
+      const infos = yield* resolve(loop, host, port, 0);
+      let lastError: unknown = null;
+      for (const [family, type, proto, , address] of infos) {
+        let sock: Socket | null = null;
+        try {
+          sock = new Socket(family, type, proto);
+          sock.setBlocking(false);
+          yield* sockConnect(loop, sock, address);
+        } catch (error) {
+          sock?.close();
+          if (isCancelledError(error)) throw error;
+          lastError = error;
+          continue;
+        }
+        try {
+          return connect(loop, sock, limit);
+        } catch (error) {
+          sock.close();
+          throw error;
+        }
+      }
+      if (lastError !== null) throw lastError as Error; // as the socket or resolver threw it
+      throw new Error(`openConnection() found no address for ${host}:${port}`);
+    },
+    { loop, name: `openConnection(${host}:${port})` },
+  );
+}
+
+/**
+ * Listens on `host`:`port` (every interface when host is null or '') and runs
+ * `handler(reader, writer)` as a task for each connection (asyncio's `start_server`). Port 0
+ * picks a free port: see `server.addresses()`.
+ * @example
+ * ```ts
+ * const server = yield* startServer(function* (reader, writer) {
+ *   for (let line; (line = yield* reader.readline()).length > 0; ) {
+ *     writer.write(line);
+ *     yield* writer.drain();
+ *   }
+ * }, '127.0.0.1', 0);
+ * const [, port] = server.addresses()[0] as [string, number];
+ * ```
+ */
+export function startServer(
+  handler: ConnectionHandler,
+  host: string | null,
+  port: number,
+  options: StartServerOptions = {},
+): Task<Server> {
+  if (typeof handler !== 'function')
+    throw new TypeError(`startServer() expected a handler function, got ${formatValue(handler)}`);
+  const loop = options.loop ?? getEventLoop();
+  const { backlog = 100, reuseport = false, limit } = options;
+  if (!Number.isInteger(backlog) || backlog < 0)
+    throw new RangeError(`startServer() expected backlog >= 0, got ${formatValue(backlog)}`);
+  new StreamReader({ limit }); // validates the limit now, with a clear error
+  return createTask(
+    function* (): Coroutine<Server> {
+      const infos = yield* resolve(loop, host === '' ? null : host, port, AI_PASSIVE);
+      const sockets: Socket[] = [];
+      try {
+        const seen = new Set<string>();
+        for (const [family, type, proto, , address] of infos) {
+          const key = `${family} ${JSON.stringify(address)}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const sock = new Socket(family, type, proto);
+          sockets.push(sock);
+          sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+          if (reuseport) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+          // As asyncio: the IPv6 socket leaves IPv4 to the IPv4 one.
+          if (family === AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+          sock.bind(address);
+          sock.listen(backlog);
+          sock.setBlocking(false);
+        }
+      } catch (error) {
+        for (const sock of sockets) sock.close();
+        throw error;
+      }
+      if (sockets.length === 0)
+        throw new Error(`startServer() found no address for ${String(host)}:${port}`);
+      const server = new Server(loop, sockets, handler, { backlog, limit });
+      server.startServing();
+      return server;
+    },
+    { loop, name: `startServer(${String(host)}:${port})` },
+  );
+}
+
+/**
+ * A listening server (asyncio's `Server`): `close()` stops listening, `waitClosed()` waits for
+ * its connections to end too.
+ */
+export class Server {
+  readonly #loop: EventLoop;
+  #sockets: Socket[];
+  readonly #handler: ConnectionHandler;
+  readonly #backlog: number;
+  readonly #limit: number | undefined;
+  #serving = false;
+  #closed = false;
+  /** Accepting is off for a while after accept() ran out of resources. */
+  #backoff: TimerHandle | null = null;
+  readonly #connections = new Set<SocketTransport>();
+  #closeWaiters: Future<void>[] = [];
+  #serveForever: Future<void> | null = null;
+
+  /** Use `startServer()`. */
+  constructor(
+    loop: EventLoop,
+    sockets: Socket[],
+    handler: ConnectionHandler,
+    options: { backlog: number; limit?: number | undefined },
+  ) {
+    this.#loop = loop;
+    this.#sockets = sockets;
+    this.#handler = handler;
+    this.#backlog = options.backlog;
+    this.#limit = options.limit;
+  }
+
+  /** The listening sockets (empty once closed). */
+  get sockets(): readonly Socket[] {
+    return this.#sockets;
+  }
+
+  /** The addresses it listens on (`['127.0.0.1', 40123]` …). */
+  addresses(): Address[] {
+    return this.#sockets.map((sock) => sock.getsockname());
+  }
+
+  /** The connections open now. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  isServing(): boolean {
+    return this.#serving && !this.#closed;
+  }
+
+  /** Starts accepting (startServer() does). */
+  startServing(): void {
+    if (this.#serving || this.#closed) return;
+    this.#serving = true;
+    this.#listen();
+  }
+
+  /**
+   * Accepts until cancelled; cancelling it closes the server. Also ends (cancelled) if the
+   * server is closed.
+   */
+  serveForever(): Future<void> {
+    if (this.#closed) throw new ServerClosedError('serveForever() on a closed server');
+    if (this.#serveForever !== null)
+      throw new ServerClosedError('serveForever() is already running');
+    this.startServing();
+    const forever = new Future<void>(this.#loop);
+    this.#serveForever = forever;
+    forever.addDoneCallback(() => {
+      this.#serveForever = null;
+      this.close();
+    });
+    return forever;
+  }
+
+  /**
+   * Stops listening and closes the listening sockets; open connections go on (see
+   * closeClients). Closing twice is harmless.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#serving = false;
+    this.#unlisten();
+    for (const sock of this.#sockets) sock.close();
+    this.#sockets = [];
+    this.#serveForever?.cancel();
+    this.#wakeCloseWaiters();
+  }
+
+  /** Closes every open connection (flushing what is buffered). */
+  closeClients(): void {
+    for (const transport of [...this.#connections]) transport.close();
+  }
+
+  /** Closes every open connection at once. */
+  abortClients(): void {
+    for (const transport of [...this.#connections]) transport.abort();
+  }
+
+  /** Done once the server is closed and its connections have all ended. */
+  waitClosed(): Future<void> {
+    const waiter = new Future<void>(this.#loop);
+    this.#closeWaiters.push(waiter);
+    this.#wakeCloseWaiters();
+    return waiter;
+  }
+
+  #wakeCloseWaiters(): void {
+    if (!this.#closed || this.#connections.size > 0) return;
+    const waiters = this.#closeWaiters;
+    this.#closeWaiters = [];
+    for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
+  }
+
+  #listen(): void {
+    for (const sock of this.#sockets) this.#loop.addReader(sock, Server.#onAcceptable, this, sock);
+  }
+
+  #unlisten(): void {
+    this.#backoff?.cancel();
+    this.#backoff = null;
+    for (const sock of this.#sockets) this.#loop.removeReader(sock);
+  }
+
+  static #onAcceptable(this: void, server: Server, sock: Socket): void {
+    for (let i = 0; i < Math.max(server.#backlog, 1); i++) {
+      if (!server.isServing()) return;
+      let accepted: [Socket, Address] | null;
+      try {
+        accepted = sock.tryAccept();
+      } catch (error) {
+        const code = error instanceof OSError ? error.code : '';
+        if (ACCEPT_TRANSIENT.has(code)) continue;
+        server.#loop.callExceptionHandler({
+          message: OUT_OF_RESOURCES.has(code)
+            ? `accept() ran out of resources; not accepting for ${ACCEPT_RETRY_DELAY_MS} ms`
+            : `accept() failed; not accepting for ${ACCEPT_RETRY_DELAY_MS} ms`,
+          exception: error,
+          socket: sock,
+        });
+        // Readiness is level-triggered: listening on would fail again at once, in a spin.
+        server.#unlisten();
+        server.#backoff = server.#loop.callLater(ACCEPT_RETRY_DELAY_MS, () => {
+          server.#backoff = null;
+          if (server.isServing()) server.#listen();
+        });
+        return;
+      }
+      if (accepted === null) return;
+      server.#serve(accepted[0]);
+    }
+  }
+
+  /** Runs the handler on a new connection. */
+  #serve(conn: Socket): void {
+    const loop = this.#loop;
+    let reader: StreamReader;
+    let writer: StreamWriter;
+    try {
+      [reader, writer] = connect(loop, conn, this.#limit);
+    } catch (error) {
+      conn.close();
+      loop.callExceptionHandler({ message: 'Error setting up a connection', exception: error });
+      return;
+    }
+    const transport = writer.transport;
+    this.#connections.add(transport);
+    transport.whenClosed().addDoneCallback((closed) => {
+      closed.exception(); // a reset: the handler saw it through its reader or writer
+      this.#connections.delete(transport);
+      this.#wakeCloseWaiters();
+    });
+    const handler = this.#handler;
+    const task = createTask(() => handler(reader, writer), { loop });
+    task.addDoneCallback((done) => {
+      if (!done.cancelled()) {
+        const error = done.exception();
+        if (error !== undefined) {
+          loop.callExceptionHandler({
+            message: 'Unhandled exception in a connection handler',
+            exception: error,
+            task: done,
+            transport,
+          });
+        }
+      }
+      transport.close();
+    });
+  }
+
+  /** `<Server sockets=[127.0.0.1:40123] serving connections=2>` */
+  toString(): string {
+    const addresses = this.#sockets.map((sock) => {
+      try {
+        const address = sock.getsockname();
+        return Array.isArray(address)
+          ? `${String(address[0])}:${String(address[1])}`
+          : String(address);
+      } catch {
+        return '?';
+      }
+    });
+    const state = this.#closed ? 'closed' : this.#serving ? 'serving' : 'idle';
+    return `<Server sockets=[${addresses.join(', ')}] ${state} connections=${this.#connections.size}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Server';
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** serveForever() on a server that cannot serve forever now. */
+export class ServerClosedError extends Error {
+  override name = 'ServerClosedError';
+  readonly code = 'ERR_AIO_SERVER_CLOSED';
+}
+
+/** A connected socket as a reader and a writer. */
+function connect(
+  loop: EventLoop,
+  sock: Socket,
+  limit: number | undefined,
+): [StreamReader, StreamWriter] {
+  const reader = new StreamReader({ limit, loop });
+  const transport = new SocketTransport(loop, sock, reader);
+  return [reader, new StreamWriter(transport, reader, loop)];
+}
+
+/** getaddrinfo for stream sockets, off the main thread; a numeric host needs no lookup. */
+function* resolve(
+  loop: EventLoop,
+  host: string | null,
+  port: number,
+  flags: number,
+): Coroutine<AddrInfo[]> {
+  const family = host === null ? 0 : isIP(host);
+  if (family !== 0) {
+    return [[family === 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0, '', [host!, port]]];
+  }
+  const infos = yield* getaddrinfo(loop, host, port, AF_UNSPEC, SOCK_STREAM, 0, flags);
+  if (infos.length === 0)
+    throw new Error(`getaddrinfo() found no address for ${String(host)}:${port}`);
+  return infos;
+}

@@ -1,0 +1,463 @@
+/**
+ * `SocketTransport`: asyncio's selector socket transport (`_SelectorSocketTransport`) for a
+ * connected, non-blocking stream socket, feeding a StreamReader.
+ *
+ * **Reading.** While reading is on, the loop calls us when the socket is readable; each call
+ * receives once into a shared scratch buffer and feeds the reader (which copies). EOF feeds EOF
+ * and stops reading, but keeps the transport open for writing (asyncio's half-close: a stream
+ * protocol's `eof_received` returns true). The reader pauses and resumes us for flow control.
+ *
+ * **Writing.** `write()` sends at once while nothing is buffered (most writes finish there), and
+ * buffers only what the kernel did not take, copied, since the caller may reuse its buffer. A
+ * non-empty buffer has a loop writer that flushes it. Above the high-water mark writing counts
+ * as paused and `drain()` waits until the flush brings the buffer down to the low mark.
+ *
+ * **Ending.** Every way out goes through `#connectionLost`, which removes the reader and the
+ * writer, closes the fd, ends the reader (EOF, or the error) and settles the waiters, exactly
+ * once. `close()` gets there after the buffer is flushed, `abort()` and any socket error at once.
+ * Sends use MSG_NOSIGNAL, so a write to a reset peer is an error here, never a SIGPIPE.
+ *
+ * States: `open` → `closing` (close() while the buffer flushes) → `closed`; `open` → `closed`
+ * (abort, error, close with an empty buffer).
+ */
+import { inspect } from 'node:util';
+import type { EventLoop } from '@aio/loop';
+import { Future } from '@aio/future';
+import {
+  AF_INET,
+  AF_INET6,
+  IPPROTO_TCP,
+  SHUT_WR,
+  SOCK_STREAM,
+  TCP_NODELAY,
+  WOULD_BLOCK,
+  type Address,
+  type Socket,
+} from '@aio/selector';
+import { formatValue } from '../format';
+import type { ReadTransport, StreamReader } from './reader';
+
+/** A write, drain or EOF on a transport that is closing or closed. `cause`: the connection's error. */
+export class TransportClosedError extends Error {
+  override name = 'TransportClosedError';
+  readonly code = 'ERR_AIO_TRANSPORT_CLOSED';
+}
+
+/** Options of `new SocketTransport()`. */
+export interface SocketTransportOptions {
+  /** Writing pauses (drain() waits) above this many buffered bytes. Default 64 KiB. */
+  highWater?: number;
+  /** A waiting drain() is released when the buffer is down to this. Default high / 4. */
+  lowWater?: number;
+}
+
+type TransportState = 'open' | 'closing' | 'closed';
+
+const DEFAULT_HIGH_WATER = 64 * 1024;
+/** Reads land here first; the reader copies what it keeps (reads are synchronous: sharing is safe). */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A connected stream socket as asyncio's transport: reads feed `reader`, writes are buffered
+ * with flow control. It owns the socket and closes it.
+ * @example
+ * ```ts
+ * const reader = new StreamReader();
+ * const transport = new SocketTransport(loop, sock, reader);
+ * transport.write(Buffer.from('PING\r\n'));
+ * yield* transport.drain();
+ * const reply = yield* reader.readline();
+ * transport.close();
+ * ```
+ */
+export class SocketTransport implements ReadTransport {
+  readonly #loop: EventLoop;
+  readonly #sock: Socket;
+  readonly #reader: StreamReader | null;
+  readonly #extra: Map<string, unknown>;
+  #state: TransportState = 'open';
+  #high = DEFAULT_HIGH_WATER;
+  #low = DEFAULT_HIGH_WATER / 4;
+  // The write buffer: #chunks[#head …], #size bytes in all, the first maybe partly sent.
+  #chunks: Buffer[] = [];
+  #head = 0;
+  #size = 0;
+  #reading = false;
+  #readEof = false;
+  #eofRequested = false;
+  #eofWritten = false;
+  #writePaused = false;
+  #drainWaiters: Future<void>[] = [];
+  /** The error that ended the connection, once it ended with one. */
+  #error: unknown = null;
+  readonly #closed: Future<void>;
+
+  /**
+   * @param sock a connected non-blocking stream socket, now owned by the transport
+   * @param reader fed with what arrives; given this transport for flow control
+   */
+  constructor(
+    loop: EventLoop,
+    sock: Socket,
+    reader: StreamReader | null,
+    options: SocketTransportOptions = {},
+  ) {
+    if (sock.getBlocking())
+      throw new TypeError(
+        'SocketTransport expected a non-blocking socket: call setBlocking(false)',
+      );
+    this.#loop = loop;
+    this.#sock = sock;
+    this.#reader = reader;
+    this.#closed = new Future<void>(loop);
+    this.setWriteBufferLimits(options.highWater, options.lowWater);
+    this.#extra = new Map<string, unknown>([['socket', sock]]);
+    for (const [name, get] of [
+      ['sockname', () => sock.getsockname()],
+      ['peername', () => sock.getpeername()],
+    ] as const) {
+      try {
+        this.#extra.set(name, get());
+      } catch {
+        // Not connected (a peer that already left): the info is simply absent.
+      }
+    }
+    if ((sock.family === AF_INET || sock.family === AF_INET6) && sock.type === SOCK_STREAM) {
+      try {
+        sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
+      } catch {
+        // Not fatal: only latency.
+      }
+    }
+    reader?.setTransport(this);
+    this.#startReading();
+  }
+
+  // ─── Reading ───────────────────────────────────────────────────────────────────────────────
+
+  /** Stops reading (the reader's buffer is full). */
+  pauseReading(): void {
+    if (this.#state === 'closed' || !this.#reading) return;
+    this.#reading = false;
+    this.#loop.removeReader(this.#sock);
+  }
+
+  /** Reads again. */
+  resumeReading(): void {
+    if (this.#state !== 'open' || this.#reading || this.#readEof) return;
+    this.#startReading();
+  }
+
+  /** True while the loop reads the socket for us. */
+  isReading(): boolean {
+    return this.#reading;
+  }
+
+  #startReading(): void {
+    this.#reading = true;
+    this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this);
+  }
+
+  static #onReadable(this: void, self: SocketTransport): void {
+    if (self.#state === 'closed' || !self.#reading) return;
+    let got: number;
+    try {
+      got = self.#sock.tryRecvInto(SCRATCH);
+    } catch (error) {
+      self.#connectionLost(error);
+      return;
+    }
+    if (got === WOULD_BLOCK) return;
+    if (got > 0) {
+      self.#reader?.feedData(SCRATCH.subarray(0, got));
+      return;
+    }
+    // EOF: the peer will send no more; we may still write (half-close).
+    self.#readEof = true;
+    self.pauseReading();
+    self.#reader?.feedEof();
+    if (self.#eofWritten) self.#connectionLost(null); // both directions are done
+  }
+
+  // ─── Writing ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends `data`, buffering (a copy of) what the kernel does not take now.
+   * @throws TransportClosedError after close(), abort(), writeEof() or a connection error
+   * @throws the socket's error (ConnectionResetError, BrokenPipeError …) if this send fails; the
+   *   transport is then closed
+   */
+  write(data: Uint8Array | string): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (!(bytes instanceof Uint8Array))
+      throw new TypeError(
+        `write() expected a Uint8Array, Buffer or string, got ${formatValue(data)}`,
+      );
+    this.#checkWritable('write');
+    if (bytes.byteLength === 0) return;
+    let rest: Uint8Array = bytes;
+    if (this.#size === 0) {
+      let sent: number;
+      try {
+        sent = this.#sock.trySend(bytes);
+      } catch (error) {
+        this.#connectionLost(error);
+        throw error;
+      }
+      if (sent === bytes.byteLength) return;
+      if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
+      this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
+    }
+    this.#chunks.push(Buffer.from(rest));
+    this.#size += rest.byteLength;
+    this.#maybePauseWriting();
+  }
+
+  /** Writes each buffer in turn. */
+  writelines(list: Iterable<Uint8Array | string>): void {
+    for (const data of list) this.write(data);
+  }
+
+  /** Closes the write side (sends FIN) once the buffer is flushed. Reading goes on. */
+  writeEof(): void {
+    if (this.#state !== 'open' || this.#eofRequested) return;
+    this.#eofRequested = true;
+    if (this.#size === 0) this.#shutdownWrite();
+  }
+
+  /** Stream sockets can always write EOF. */
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /** Bytes buffered, not yet sent. */
+  getWriteBufferSize(): number {
+    return this.#size;
+  }
+
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [number, number] {
+    return [this.#low, this.#high];
+  }
+
+  /**
+   * Sets the marks (asyncio's rule: low defaults to high / 4, high to 4 × low, else 64 KiB).
+   * @throws RangeError unless 0 ≤ low ≤ high
+   */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    if (high === undefined) high = low === undefined ? DEFAULT_HIGH_WATER : 4 * low;
+    if (low === undefined) low = Math.floor(high / 4);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && low >= 0 && high >= low)) {
+      throw new RangeError(
+        `setWriteBufferLimits() expected 0 <= low <= high, got high=${formatValue(high)} low=${formatValue(low)}`,
+      );
+    }
+    this.#high = high;
+    this.#low = low;
+    this.#maybePauseWriting();
+    this.#maybeResumeWriting();
+  }
+
+  /** True while the buffer is over the high mark (and not yet down to the low one). */
+  isWritingPaused(): boolean {
+    return this.#writePaused;
+  }
+
+  /**
+   * Done at once unless writing is paused; then when the buffer is down to the low mark.
+   * Fails with the connection's error (or TransportClosedError) if the connection ends first.
+   */
+  drain(): Future<void> {
+    const waiter = new Future<void>(this.#loop);
+    if (this.#state === 'closed') waiter.setException(this.#lostError('drain'));
+    else if (!this.#writePaused) waiter.setResult();
+    else this.#drainWaiters.push(waiter);
+    return waiter;
+  }
+
+  static #onWritable(this: void, self: SocketTransport): void {
+    if (self.#state === 'closed') return;
+    const chunks = self.#chunks;
+    while (self.#head < chunks.length) {
+      const chunk = chunks[self.#head]!;
+      let sent: number;
+      try {
+        sent = self.#sock.trySend(chunk);
+      } catch (error) {
+        self.#connectionLost(error);
+        return;
+      }
+      if (sent === WOULD_BLOCK) break;
+      self.#size -= sent;
+      if (sent < chunk.length) {
+        chunks[self.#head] = chunk.subarray(sent);
+        break;
+      }
+      chunks[self.#head++] = EMPTY;
+    }
+    if (self.#head === chunks.length) {
+      chunks.length = 0;
+      self.#head = 0;
+    } else if (self.#head >= 64 && self.#head * 2 >= chunks.length) {
+      chunks.splice(0, self.#head);
+      self.#head = 0;
+    }
+    self.#maybeResumeWriting();
+    if (self.#size > 0) return;
+    self.#loop.removeWriter(self.#sock);
+    if (self.#state === 'closing') self.#connectionLost(null);
+    else if (self.#eofRequested) self.#shutdownWrite();
+  }
+
+  #shutdownWrite(): void {
+    if (this.#eofWritten) return;
+    this.#eofWritten = true;
+    try {
+      this.#sock.shutdown(SHUT_WR);
+    } catch (error) {
+      this.#connectionLost(error);
+      return;
+    }
+    if (this.#readEof) this.#connectionLost(null);
+  }
+
+  #maybePauseWriting(): void {
+    if (!this.#writePaused && this.#size > this.#high) this.#writePaused = true;
+  }
+
+  #maybeResumeWriting(): void {
+    if (!this.#writePaused || this.#size > this.#low) return;
+    this.#writePaused = false;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
+  }
+
+  #checkWritable(method: string): void {
+    if (this.#state === 'closed') throw this.#lostError(method);
+    if (this.#state === 'closing')
+      throw new TransportClosedError(`${method}() on a transport that is closing`);
+    if (this.#eofRequested)
+      throw new TransportClosedError(`${method}() after writeEof() on ${this.toString()}`);
+  }
+
+  #lostError(method: string): TransportClosedError {
+    return new TransportClosedError(
+      this.#error === null
+        ? `${method}() on a closed transport`
+        : `${method}() on a transport whose connection failed: ${describeError(this.#error)}`,
+      this.#error === null ? undefined : { cause: this.#error },
+    );
+  }
+
+  // ─── Closing ───────────────────────────────────────────────────────────────────────────────
+
+  /** True once close() or abort() was called, or the connection ended. */
+  isClosing(): boolean {
+    return this.#state !== 'open';
+  }
+
+  /** Stops reading, flushes the buffer, then closes the socket. */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.pauseReading();
+    if (this.#size === 0) this.#connectionLost(null);
+  }
+
+  /** Closes at once, dropping the buffer. */
+  abort(): void {
+    this.#connectionLost(null);
+  }
+
+  /**
+   * Done when the socket is closed; failed with the error if the connection ended with one. A
+   * fresh future each call, so cancelling one waiter leaves the others.
+   */
+  whenClosed(): Future<void> {
+    const waiter = new Future<void>(this.#loop);
+    const closed = this.#closed;
+    const settle = (): void => {
+      if (waiter.done()) return;
+      const error = closed.exception();
+      if (error === undefined) waiter.setResult();
+      else waiter.setException(error);
+    };
+    if (closed.done()) settle();
+    else closed.addDoneCallback(settle);
+    return waiter;
+  }
+
+  /** The error the connection ended with, or null. */
+  connectionError(): unknown {
+    return this.#error;
+  }
+
+  /** asyncio's `_call_connection_lost`: runs once, whatever ended the connection. */
+  #connectionLost(error: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#error = error;
+    this.#reading = false;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#size = 0;
+    this.#loop.removeReader(this.#sock);
+    this.#loop.removeWriter(this.#sock);
+    try {
+      this.#sock.close();
+    } catch {
+      // The fd is released whatever close() reports.
+    }
+    const reader = this.#reader;
+    if (reader !== null) {
+      if (error !== null) reader.setException(error);
+      else reader.feedEof();
+    }
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    this.#writePaused = false;
+    for (const waiter of waiters) if (!waiter.done()) waiter.setException(this.#lostError('drain'));
+    if (error === null) this.#closed.setResult();
+    else {
+      this.#closed.setException(error);
+      this.#closed.exception(); // reported through the reader and the waiters, not here
+    }
+  }
+
+  // ─── Info and printing ─────────────────────────────────────────────────────────────────────
+
+  /** asyncio's `get_extra_info`: `'peername'`, `'sockname'` or `'socket'`, else `fallback`. */
+  getExtraInfo(name: 'peername' | 'sockname'): Address | undefined;
+  getExtraInfo(name: 'socket'): Socket;
+  getExtraInfo(name: string, fallback?: unknown): unknown;
+  getExtraInfo(name: string, fallback?: unknown): unknown {
+    return this.#extra.has(name) ? this.#extra.get(name) : fallback;
+  }
+
+  /** `<SocketTransport fd=12 open read=polling write=<buffered 12 bytes> peer=127.0.0.1:4000>` */
+  toString(): string {
+    const parts = ['SocketTransport', `fd=${this.#sock.fileno()}`, this.#state];
+    if (this.#state !== 'closed') {
+      parts.push(`read=${this.#reading ? 'polling' : 'idle'}`);
+      parts.push(`write=${this.#size > 0 ? `<buffered ${this.#size} bytes>` : 'idle'}`);
+    }
+    const peer = this.#extra.get('peername');
+    if (Array.isArray(peer)) parts.push(`peer=${String(peer[0])}:${String(peer[1])}`);
+    return `<${parts.join(' ')}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'SocketTransport';
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
+}
