@@ -71,12 +71,15 @@ export {
 export {
   openConnection,
   startServer,
+  openUnixConnection,
+  startUnixServer,
   Server,
   ServerClosedError,
   ACCEPT_RETRY_DELAY_MS,
   type ConnectionHandler,
   type OpenConnectionOptions,
   type StartServerOptions,
+  type StartUnixServerOptions,
 } from './streams/connection';
 export {
   TaskGroupError,

@@ -2,16 +2,26 @@
  * openConnection() and startServer() on real loopback TCP: echo round trips with generator and
  * async handlers, many lines, a big write to a slow reader held in check by drain(), resets and
  * writes to a peer that left, handler errors reported while the server goes on, accept() running
- * out of fds, and close() releasing every fd (the fd guard checks after the file).
+ * out of fds, and close() releasing every fd (the fd guard checks after the file). The same on
+ * Unix sockets in a temp dir: the socket file replaced when stale, refused when not a socket,
+ * removed on close.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket as NetSocket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventLoop, ExceptionContext } from '@aio/loop';
 import { CancelledError } from '@aio/future';
-import type { Socket } from '@aio/selector';
-import { describe, expect, it } from 'vitest';
+import {
+  AF_UNIX,
+  OSError,
+  SOCK_STREAM,
+  Socket as SelectorSocket,
+  type Socket,
+} from '@aio/selector';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gather } from '../gather';
 import { sleep } from '../sleep';
 import { createTask } from '../task';
@@ -19,13 +29,15 @@ import {
   Server,
   ServerClosedError,
   openConnection,
+  openUnixConnection,
   startServer,
+  startUnixServer,
   type ConnectionHandler,
 } from './connection';
 import type { StreamReader } from './reader';
 import { TransportClosedError } from './transport';
 import type { StreamWriter } from './writer';
-import { main, mainAsync, resetOnClose, until } from './test-sockets';
+import { main, mainAsync, newLoop, resetOnClose, until } from './test-sockets';
 
 /** An echo handler, line by line, as a generator. */
 function* echo(reader: StreamReader, writer: StreamWriter): Generator<unknown, void, unknown> {
@@ -477,4 +489,144 @@ describe.runIf(process.platform === 'linux')('accept() out of fds', () => {
       await within(exited, 15_000, 'the server child exiting').catch(() => child.kill('SIGKILL'));
     }
   }, 60_000);
+});
+
+describe('openUnixConnection() and startUnixServer()', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aio-unix-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('echoes lines through a generator handler and a generator client', async () => {
+    const path = join(dir, 'echo.sock');
+    const got = await main(function* () {
+      const server = yield* startUnixServer(echo, path);
+      expect(server.addresses()).toEqual([path]);
+      expect(lstatSync(path).isSocket()).toBe(true);
+      const [reader, writer] = yield* openUnixConnection(path);
+      writer.write('hello\n');
+      const first = (yield* reader.readline()).toString();
+      writer.write('unix\n');
+      const second = (yield* reader.readline()).toString();
+      writer.close();
+      yield* writer.waitClosed();
+      yield* closeServer(server);
+      return [first, second];
+    });
+    expect(got).toEqual(['hello\n', 'unix\n']);
+  });
+
+  it('echoes through an async handler, with an async client', async () => {
+    const path = join(dir, 'async.sock');
+    const got = await mainAsync(async () => {
+      const handler: ConnectionHandler = async (reader, writer) => {
+        for await (const line of reader) {
+          writer.write(line.toString().toUpperCase());
+          await writer.drain();
+        }
+      };
+      const server = await startUnixServer(handler, path, { backlog: 5 });
+      const [reader, writer] = await openUnixConnection(path, { limit: 1024 });
+      writer.write('quiet\n');
+      const reply = (await reader.readline()).toString();
+      writer.writeEof();
+      const rest = await reader.read();
+      writer.close();
+      await writer.waitClosed();
+      server.close();
+      await server.waitClosed();
+      return [reply, rest.length];
+    });
+    expect(got).toEqual(['QUIET\n', 0]);
+  });
+
+  it('close() removes the socket file, and connecting then fails with ENOENT', async () => {
+    const path = join(dir, 'gone.sock');
+    const got = await main(function* () {
+      const server = yield* startUnixServer(echo, path);
+      expect(existsSync(path)).toBe(true);
+      server.close();
+      const removed = !existsSync(path);
+      server.close(); // twice is harmless
+      yield* server.waitClosed();
+      const refused = yield* caught(openUnixConnection(path));
+      return { removed, refused };
+    });
+    expect(got.removed).toBe(true);
+    expect(got.refused).toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('close() leaves a socket file another server bound at the same path since', async () => {
+    const path = join(dir, 'shared.sock');
+    await main(function* () {
+      const first = yield* startUnixServer(echo, path);
+      const second = yield* startUnixServer(echo, path); // replaces the first one's file
+      first.close();
+      expect(existsSync(path)).toBe(true);
+      const [reader, writer] = yield* openUnixConnection(path);
+      writer.write('second\n');
+      expect((yield* reader.readline()).toString()).toBe('second\n');
+      writer.close();
+      yield* closeServer(first);
+      yield* closeServer(second);
+      expect(existsSync(path)).toBe(false);
+    });
+  });
+
+  it('replaces a stale socket file left by a server that did not clean up', async () => {
+    const path = join(dir, 'stale.sock');
+    const stale = new SelectorSocket(AF_UNIX, SOCK_STREAM);
+    stale.bind(path);
+    stale.close(); // the file stays, and nobody listens on it
+    expect(lstatSync(path).isSocket()).toBe(true);
+    const got = await main(function* () {
+      const server = yield* startUnixServer(echo, path);
+      const [reader, writer] = yield* openUnixConnection(path);
+      writer.write('fresh\n');
+      const reply = (yield* reader.readline()).toString();
+      writer.close();
+      yield* closeServer(server);
+      return reply;
+    });
+    expect(got).toBe('fresh\n');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('refuses a path that exists and is not a socket, and leaves the file alone', async () => {
+    const path = join(dir, 'not-a-socket');
+    writeFileSync(path, 'keep me');
+    const got = await main(function* () {
+      return yield* caught(startUnixServer(echo, path));
+    });
+    expect(got).toBeInstanceOf(OSError);
+    expect(got).toMatchObject({ code: 'EADDRINUSE' });
+    expect((got as Error).message).toContain(path);
+    expect((got as Error).message).toMatch(/not a socket/);
+    expect(readFileSync(path, 'utf8')).toBe('keep me');
+  });
+
+  it('checks its arguments up front, with clear errors', () => {
+    const loop = newLoop();
+    expect(() => startUnixServer(echo, '', { loop })).toThrow(/expected a socket path/);
+    expect(() => startUnixServer(echo, join(dir, 'x'), { backlog: -1, loop })).toThrow(
+      /backlog >= 0/,
+    );
+    expect(() => openUnixConnection(42 as unknown as string, { loop })).toThrow(
+      /expected a socket path, got 42/,
+    );
+  });
+
+  it('openUnixConnection() fails with ECONNREFUSED on a socket file nobody listens on', async () => {
+    const path = join(dir, 'deaf.sock');
+    const deaf = new SelectorSocket(AF_UNIX, SOCK_STREAM);
+    deaf.bind(path);
+    deaf.close();
+    const got = await main(function* () {
+      return yield* caught(openUnixConnection(path));
+    });
+    expect(got).toMatchObject({ code: 'ECONNREFUSED' });
+  });
 });

@@ -12,18 +12,27 @@
  * returns, its connection is closed after what it wrote is flushed (asyncio leaves that to the
  * garbage collector, which here would leak the fd).
  *
+ * **Unix sockets** (`openUnixConnection`, `startUnixServer`) follow asyncio's
+ * `create_unix_server`: a socket file left at the path by an earlier server is unlinked before
+ * bind (only a socket: any other file is an error, never removed), and `close()` unlinks the file
+ * again if it is still the one this server bound (same device and inode; Python 3.13's
+ * `cleanup_socket`). A path starting with NUL is Linux's abstract namespace: no file to manage.
+ *
  * **Running out of fds.** accept() failing with EMFILE, ENFILE, ENOBUFS or ENOMEM would fail
  * again at once: the listening socket stays readable, so a level-triggered loop would spin on
  * it. Instead the server stops accepting for ACCEPT_RETRY_DELAY_MS (asyncio waits 1 s), while the
  * connections it has go on, and then listens again.
  */
+import { statSync, unlinkSync, type Stats } from 'node:fs';
 import { isIP } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { inspect } from 'node:util';
 import { getEventLoop, type EventLoop, type TimerHandle } from '@aio/loop';
 import { Future, getaddrinfo, isCancelledError, sockConnect } from '@aio/future';
 import {
   AF_INET,
   AF_INET6,
+  AF_UNIX,
   AF_UNSPEC,
   AI_PASSIVE,
   IPPROTO_IPV6,
@@ -60,10 +69,14 @@ export interface OpenConnectionOptions {
   loop?: EventLoop;
 }
 
-/** Options of `startServer()`. */
-export interface StartServerOptions extends OpenConnectionOptions {
+/** Options of `startUnixServer()`. */
+export interface StartUnixServerOptions extends OpenConnectionOptions {
   /** listen()'s backlog, and the most connections accepted per readiness. Default 100. */
   backlog?: number;
+}
+
+/** Options of `startServer()`. */
+export interface StartServerOptions extends StartUnixServerOptions {
   /** SO_REUSEPORT: several servers share the port. Default false. */
   reuseport?: boolean;
 }
@@ -146,8 +159,7 @@ export function startServer(
     throw new TypeError(`startServer() expected a handler function, got ${formatValue(handler)}`);
   const loop = options.loop ?? getEventLoop();
   const { backlog = 100, reuseport = false, limit } = options;
-  if (!Number.isInteger(backlog) || backlog < 0)
-    throw new RangeError(`startServer() expected backlog >= 0, got ${formatValue(backlog)}`);
+  checkBacklog('startServer', backlog);
   new StreamReader({ limit }); // validates the limit now, with a clear error
   return createTask(
     function* (): Coroutine<Server> {
@@ -184,6 +196,142 @@ export function startServer(
 }
 
 /**
+ * Connects to the Unix socket at `path` and returns the connection's reader and writer (asyncio's
+ * `open_unix_connection`).
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* openUnixConnection('/run/app.sock');
+ * writer.write('ping\n');
+ * console.log((yield* reader.readline()).toString());
+ * writer.close();
+ * ```
+ */
+export function openUnixConnection(
+  path: string,
+  options: OpenConnectionOptions = {},
+): Task<[StreamReader, StreamWriter]> {
+  checkPath('openUnixConnection', path);
+  const loop = options.loop ?? getEventLoop();
+  const limit = options.limit;
+  new StreamReader({ limit }); // validates the limit now, with a clear error
+  return createTask(
+    function* (): Coroutine<[StreamReader, StreamWriter]> {
+      const sock = new Socket(AF_UNIX, SOCK_STREAM);
+      try {
+        sock.setBlocking(false);
+        yield* sockConnect(loop, sock, path);
+        return connect(loop, sock, limit);
+      } catch (error) {
+        sock.close();
+        throw error;
+      }
+    },
+    { loop, name: `openUnixConnection(${path})` },
+  );
+}
+
+/**
+ * Listens on the Unix socket at `path` and runs `handler(reader, writer)` as a task for each
+ * connection (asyncio's `start_unix_server`). A socket file already at `path` is replaced; any
+ * other file there is an error (EADDRINUSE). `close()` removes the socket file.
+ * @example
+ * ```ts
+ * const server = yield* startUnixServer(function* (reader, writer) {
+ *   writer.write(yield* reader.readline());
+ * }, '/run/app.sock');
+ * yield* server.serveForever();
+ * ```
+ */
+export function startUnixServer(
+  handler: ConnectionHandler,
+  path: string,
+  options: StartUnixServerOptions = {},
+): Task<Server> {
+  if (typeof handler !== 'function')
+    throw new TypeError(
+      `startUnixServer() expected a handler function, got ${formatValue(handler)}`,
+    );
+  checkPath('startUnixServer', path);
+  const loop = options.loop ?? getEventLoop();
+  const { backlog = 100, limit } = options;
+  checkBacklog('startUnixServer', backlog);
+  new StreamReader({ limit }); // validates the limit now, with a clear error
+  return createTask(
+    // eslint-disable-next-line require-yield -- no lookup to wait for, but a Task as startServer()'s
+    function* (): Coroutine<Server> {
+      const abstract = path.startsWith('\0');
+      if (!abstract) removeStaleSocket(path);
+      const sock = new Socket(AF_UNIX, SOCK_STREAM);
+      let bound: UnixSocketFile | undefined;
+      try {
+        sock.bind(path);
+        if (!abstract) {
+          const stats = statSync(path);
+          bound = { path, dev: stats.dev, ino: stats.ino };
+        }
+        sock.listen(backlog);
+        sock.setBlocking(false);
+      } catch (error) {
+        sock.close();
+        if (bound !== undefined) unlinkIfOurs(bound);
+        throw error;
+      }
+      const server = new Server(loop, [sock], handler, { backlog, limit, socketFile: bound });
+      server.startServing();
+      return server;
+    },
+    { loop, name: `startUnixServer(${path})` },
+  );
+}
+
+/** The file a Unix server bound, to remove on close if nobody replaced it since. */
+interface UnixSocketFile {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/** As asyncio: a socket file at `path` is left from an earlier server; anything else stays. */
+function removeStaleSocket(path: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!stats.isSocket()) {
+    throw new OSError(
+      osConstants.errno.EADDRINUSE,
+      'startUnixServer',
+      path,
+      'EADDRINUSE',
+      'the path exists and is not a socket; not removing it',
+    );
+  }
+  unlinkSync(path);
+}
+
+function unlinkIfOurs(file: UnixSocketFile): void {
+  try {
+    const stats = statSync(file.path);
+    if (stats.dev === file.dev && stats.ino === file.ino) unlinkSync(file.path);
+  } catch {
+    // Already gone, or no longer ours to remove.
+  }
+}
+
+function checkPath(caller: string, path: unknown): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`${caller}() expected a socket path, got ${formatValue(path)}`);
+}
+
+function checkBacklog(caller: string, backlog: number): void {
+  if (!Number.isInteger(backlog) || backlog < 0)
+    throw new RangeError(`${caller}() expected backlog >= 0, got ${formatValue(backlog)}`);
+}
+
+/**
  * A listening server (asyncio's `Server`): `close()` stops listening, `waitClosed()` waits for
  * its connections to end too.
  */
@@ -193,6 +341,8 @@ export class Server {
   readonly #handler: ConnectionHandler;
   readonly #backlog: number;
   readonly #limit: number | undefined;
+  /** A Unix server's socket file, removed on close. */
+  readonly #socketFile: UnixSocketFile | undefined;
   #serving = false;
   #closed = false;
   /** Accepting is off for a while after accept() ran out of resources. */
@@ -201,18 +351,23 @@ export class Server {
   #closeWaiters: Future<void>[] = [];
   #serveForever: Future<void> | null = null;
 
-  /** Use `startServer()`. */
+  /** Use `startServer()` or `startUnixServer()`. */
   constructor(
     loop: EventLoop,
     sockets: Socket[],
     handler: ConnectionHandler,
-    options: { backlog: number; limit?: number | undefined },
+    options: {
+      backlog: number;
+      limit?: number | undefined;
+      socketFile?: UnixSocketFile | undefined;
+    },
   ) {
     this.#loop = loop;
     this.#sockets = sockets;
     this.#handler = handler;
     this.#backlog = options.backlog;
     this.#limit = options.limit;
+    this.#socketFile = options.socketFile;
   }
 
   /** The listening sockets (empty once closed). */
@@ -260,8 +415,8 @@ export class Server {
   }
 
   /**
-   * Stops listening and closes the listening sockets; open connections go on (see
-   * closeClients). Closing twice is harmless.
+   * Stops listening and closes the listening sockets (a Unix server removes its socket file);
+   * open connections go on (see closeClients). Closing twice is harmless.
    */
   close(): void {
     if (this.#closed) return;
@@ -270,6 +425,7 @@ export class Server {
     this.#unlisten();
     for (const sock of this.#sockets) sock.close();
     this.#sockets = [];
+    if (this.#socketFile !== undefined) unlinkIfOurs(this.#socketFile);
     this.#serveForever?.cancel();
     this.#wakeCloseWaiters();
   }
