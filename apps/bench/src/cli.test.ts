@@ -47,6 +47,28 @@ interface CoroutineResult {
   goals: Record<string, { ratio: number | null; met: boolean | null }>;
 }
 
+interface StreamsResult {
+  echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
+  c10k: {
+    connections: number;
+    fdLimit: number;
+    servers: Record<
+      string,
+      {
+        idleRssKiB: number;
+        connectedRssKiB: number;
+        perConnectionKiB: number;
+        connected: number;
+        held: number;
+        served: number;
+        errors: number;
+      } | null
+    >;
+    skipped: Record<string, string>;
+  };
+  goals: Record<string, { met: boolean | null }>;
+}
+
 describe('pnpm bench', () => {
   it('selector --quick --json prints every measurement and the ratios', async () => {
     const { code, stdout, stderr } = await bench(['selector', '--quick', '--json']);
@@ -133,6 +155,37 @@ describe('pnpm bench', () => {
       'asyncEchoAtLeastNodeNet',
       'generatorEchoAtLeastUvloopProtocol',
       'tasksAtLeast10xAsyncio',
+    ]);
+  }, 180_000);
+
+  it('streams --quick --json measures every contender it can and says why any is missing', async () => {
+    const { code, stdout, stderr } = await bench(['streams', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const { streams } = (JSON.parse(stdout) as { results: { streams: StreamsResult } }).results;
+    const { echo, c10k, goals } = streams;
+    expect(Object.keys(echo.requestsPerSec)).toHaveLength(5);
+    for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
+      // Each echo server either answered, or is listed as skipped with a reason.
+      if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
+      else expect(rate).toBeGreaterThan(0);
+    }
+    expect(c10k.connections).toBeGreaterThan(0);
+    expect(c10k.connections).toBeLessThanOrEqual(1_000);
+    expect(Object.keys(c10k.servers)).toHaveLength(4);
+    for (const [server, result] of Object.entries(c10k.servers)) {
+      if (result === null) {
+        expect(c10k.skipped[server] ?? 'no C compiler').toBeTruthy();
+        continue;
+      }
+      expect(result.idleRssKiB).toBeGreaterThan(0);
+      expect(result.connectedRssKiB).toBeGreaterThan(0);
+      expect(typeof result.perConnectionKiB).toBe('number');
+      expect(result.connected).toBe(c10k.connections);
+      expect(result.served + result.errors).toBe(result.connected);
+    }
+    expect(Object.keys(goals).sort()).toEqual([
+      'c10kAtMost2KiBPerConnection',
+      'streamsEchoAtLeastUvloopStreams',
     ]);
   }, 180_000);
 

@@ -11,6 +11,7 @@ import { coroutineBenchmark } from './coroutine';
 import { environment, progressDone } from './lib/report';
 import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
+import { streamsBenchmark } from './streams';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -27,7 +28,12 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<BenchResult>;
 }
 
-const BENCHMARKS: readonly Benchmark[] = [selectorBenchmark, loopBenchmark, coroutineBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [
+  selectorBenchmark,
+  loopBenchmark,
+  coroutineBenchmark,
+  streamsBenchmark,
+];
 
 function usage(): string {
   const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n');

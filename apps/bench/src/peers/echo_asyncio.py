@@ -2,7 +2,7 @@
 way asyncio has: no streams, no coroutine per read), or on uvloop with --uvloop. The aio echo
 server is measured against it and against the C ceiling, all driven by the same C load client.
 
-usage: echo_asyncio.py [--uvloop] [--port N]
+usage: echo_asyncio.py [--uvloop] [--port N] [--backlog N]
 
 asyncio is measured as it ships: its transport reads with recv(256 KiB), which on glibc costs an
 mmap, mremap and munmap per read (see python/cpython#85451) and makes the default loop several
@@ -24,6 +24,7 @@ from _peer import stop_future, use_uvloop_or_exit
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--uvloop", action="store_true", help="run on uvloop instead of asyncio's loop")
 parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+parser.add_argument("--backlog", type=int, default=100, help="listen() backlog")
 args = parser.parse_args()
 
 if args.uvloop:
@@ -54,7 +55,9 @@ async def main():
     stopped = stop_future(loop)
 
     open_transports = set()
-    server = await loop.create_server(lambda: Echo(open_transports), "127.0.0.1", args.port)
+    server = await loop.create_server(
+        lambda: Echo(open_transports), "127.0.0.1", args.port, backlog=args.backlog
+    )
     port = server.sockets[0].getsockname()[1]
     sys.stdout.write(json.dumps({"port": port}) + "\n")
     sys.stdout.flush()

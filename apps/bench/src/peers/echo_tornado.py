@@ -2,7 +2,7 @@
 (a TCPServer whose handle_stream awaits read_bytes(partial=True) and write in a loop), so the
 aio echo server can be compared with tornado's IOStream layer on top of asyncio.
 
-usage: echo_tornado.py [--port N]
+usage: echo_tornado.py [--port N] [--backlog N]
 
 Listens on 127.0.0.1 (port 0 picks a free one), prints {"port": N} once listening, and stops
 when stdin reaches EOF (the parent closed it, or died) or on SIGTERM/SIGINT. Exits 3 if
@@ -17,6 +17,7 @@ from _peer import stop_future
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+parser.add_argument("--backlog", type=int, default=128, help="listen() backlog")
 args = parser.parse_args()
 
 try:
@@ -54,7 +55,7 @@ async def main():
     loop = asyncio.get_running_loop()
     stopped = stop_future(loop)
 
-    sockets = bind_sockets(args.port, "127.0.0.1")
+    sockets = bind_sockets(args.port, "127.0.0.1", backlog=args.backlog)
     server = EchoServer()
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
