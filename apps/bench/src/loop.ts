@@ -20,7 +20,13 @@ import { EventLoop, type LoopMode } from '@aio/loop';
 import { compileC, hasCompiler } from './lib/native';
 import { findPython, tryPythonPeer, type Python } from './lib/peers';
 import { median, progress, ratio, table, type Cell } from './lib/report';
-import { nodeServer, pythonServer, runEchoServers, type EchoServer } from './lib/servers';
+import {
+  nodeServer,
+  pythonServer,
+  runEchoServers,
+  type EchoServer,
+  standardEchoLoad,
+} from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
 const MODES: readonly LoopMode[] = ['hosted', 'blocking'];
@@ -249,13 +255,7 @@ export const loopBenchmark: Benchmark = {
       timers[name]!.length ? median(timers[name]!) : null;
 
     // 3. TCP echo
-    const load = {
-      connections: 10,
-      messageSize: 1024,
-      durationMs: options.quick ? 1_000 : 3_000,
-      warmupMs: options.quick ? 200 : 500,
-    };
-    const echoRounds = options.quick ? 1 : 3;
+    const { load, rounds: echoRounds } = standardEchoLoad(options.quick);
     let echo: Record<string, number[]> = {};
     let echoSkipped: Record<string, string> = {};
     let ceiling: number | null = null;

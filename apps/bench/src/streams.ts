@@ -34,6 +34,7 @@ import {
   startServer,
   type EchoServer,
   type RunningServer,
+  standardEchoLoad,
 } from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
@@ -222,13 +223,7 @@ export const streamsBenchmark: Benchmark = {
     const notes: string[] = [];
 
     // 1. TCP echo on streams
-    const load = {
-      connections: 10,
-      messageSize: 1024,
-      durationMs: options.quick ? 1_000 : 3_000,
-      warmupMs: options.quick ? 200 : 500,
-    };
-    const echoRounds = options.quick ? 1 : 3;
+    const { load, rounds: echoRounds } = standardEchoLoad(options.quick);
     let echo: Record<string, number[]> = {};
     let echoSkipped: Record<string, string> = {};
     const compiler = hasCompiler();

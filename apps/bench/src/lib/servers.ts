@@ -40,6 +40,22 @@ export interface EchoLoad {
   readonly warmupMs: number;
 }
 
+/**
+ * The echo load every benchmark uses (10 connections, 1 KiB messages, 3 s after 0.5 s of warm-up,
+ * median of 3 rounds), or its short form for `--quick`.
+ */
+export function standardEchoLoad(quick: boolean): { load: EchoLoad; rounds: number } {
+  return {
+    load: {
+      connections: 10,
+      messageSize: 1024,
+      durationMs: quick ? 1_000 : 3_000,
+      warmupMs: quick ? 200 : 500,
+    },
+    rounds: quick ? 1 : 3,
+  };
+}
+
 export interface EchoLoadResult {
   readonly requestsPerSec: number;
   readonly requests: number;

@@ -6,12 +6,8 @@
  * M}` when a connection's flood is done (M: the drains that had to wait), and exits when stdin
  * closes.
  */
-import { readSync } from 'node:fs';
-import { getRunningLoop } from '@aio/loop';
-import { Future } from '@aio/future';
-import { run } from '../../run';
-import { startServer } from '../connection';
 import type { StreamReader } from '../reader';
+import { serveUntilStdinCloses } from './serve';
 import type { StreamWriter } from '../writer';
 
 const CHUNK = 64 * 1024;
@@ -36,24 +32,4 @@ function* flood(_reader: StreamReader, writer: StreamWriter): Generator<unknown,
   process.stdout.write(`${JSON.stringify({ sent: total, waited })}\n`);
 }
 
-await run(function* () {
-  const loop = getRunningLoop();
-  const server = yield* startServer(flood, '127.0.0.1', 0);
-  const stdinClosed = new Future<void>(loop);
-  const scratch = Buffer.alloc(256);
-  loop.addReader(0, () => {
-    let n = 0;
-    try {
-      n = readSync(0, scratch);
-    } catch {
-      n = 0;
-    }
-    if (n === 0 && !stdinClosed.done()) stdinClosed.setResult();
-  });
-  process.stdout.write(`${JSON.stringify({ port: server.addresses()[0]![1] })}\n`);
-  yield* stdinClosed;
-  loop.removeReader(0);
-  server.close();
-  server.abortClients();
-  yield* server.waitClosed();
-});
+await serveUntilStdinCloses(flood);
