@@ -1,4 +1,14 @@
 import { defineConfig } from 'tsup';
 import { aioBuild } from '@aio/tooling/tsup';
 
-export default defineConfig(aioBuild({ index: 'src/index.ts' }));
+export default defineConfig(
+  aioBuild({
+    index: 'src/index.ts',
+    ioloop: 'src/ioloop.ts',
+    gen: 'src/gen.ts',
+    concurrent: 'src/concurrent.ts',
+    log: 'src/log.ts',
+    locks: 'src/locks.ts',
+    queues: 'src/queues.ts',
+  }),
+);
