@@ -52,8 +52,11 @@ export interface FileHandlerOptions {
  * ```
  */
 export class FileHandler implements Handler {
+  /** The file written to; rotated files are named after it. */
   readonly filename: string;
+  /** pino level number below which records are skipped. */
   readonly level: number;
+  /** Makes each record's line. */
   readonly formatter: LogFormatter;
   #fd: number | undefined;
   #size = 0;
@@ -81,6 +84,7 @@ export class FileHandler implements Handler {
     return this.#fd === undefined;
   }
 
+  /** Appends the record's line (rolling over first if it is due); dropped once closed. */
   handle(record: LogRecord): void {
     if (this.#fd === undefined) return;
     const line = Buffer.from(`${this.formatter.format(record)}\n`, 'utf8');
@@ -92,6 +96,7 @@ export class FileHandler implements Handler {
     this.#size += line.length;
   }
 
+  /** Closes the file; a second call does nothing. */
   close(): void {
     if (this.#fd === undefined) return;
     const fd = this.#fd;
@@ -148,7 +153,9 @@ export interface RotatingFileHandlerOptions extends FileHandlerOptions {
  * ```
  */
 export class RotatingFileHandler extends FileHandler {
+  /** A file rolls over before it would pass this many bytes (0: never). */
   readonly maxBytes: number;
+  /** How many rolled-over files are kept (0: never rolls over). */
   readonly backupCount: number;
 
   constructor(options: RotatingFileHandlerOptions) {
@@ -262,9 +269,13 @@ export function checkWhen(where: string, option: string, when: unknown): string 
  * ```
  */
 export class TimedRotatingFileHandler extends FileHandler {
+  /** The unit, lower-cased: `s`, `m`, `h`, `d`, `midnight` or `w0`–`w6`. */
   readonly when: string;
+  /** Units between rollovers. */
   readonly interval: number;
+  /** How many rolled-over files are kept (0: all). */
   readonly backupCount: number;
+  /** Whether names and midnight are in UTC. */
   readonly utc: boolean;
   readonly #now: () => number;
   readonly #unit: { ms: number; suffix: string; pattern: string };

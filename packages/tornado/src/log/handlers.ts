@@ -43,8 +43,11 @@ export interface StreamHandlerOptions {
  * ```
  */
 export class StreamHandler implements Handler {
+  /** pino level number below which records are skipped. */
   readonly level: number;
+  /** Makes each record's line. */
   readonly formatter: LogFormatter;
+  /** Where the lines go; not closed by `close()`. */
   readonly stream: LineStream;
   #closed = false;
 
@@ -57,11 +60,13 @@ export class StreamHandler implements Handler {
     this.level = checkInteger('StreamHandler()', 'level', options.level ?? 0, 0);
   }
 
+  /** Writes the record's line to the stream, unless the handler is closed. */
   handle(record: LogRecord): void {
     if (this.#closed) return;
     this.stream.write(`${this.formatter.format(record)}\n`);
   }
 
+  /** Stops writing; the stream stays open. */
   close(): void {
     this.#closed = true;
   }

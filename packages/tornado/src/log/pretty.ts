@@ -43,7 +43,10 @@ export interface LoggingOptions {
   logRotateWhen: RotateWhen;
   /** Units between time rotations; default 1. */
   logRotateInterval: number;
-  /** aio's own: capture each call's file and line for `%(where)s`; default false. */
+  /**
+   * aio's own: capture each call's file and line for `%(where)s` (see `setCaptureCaller`);
+   * left as it is when not given.
+   */
   logCaller: boolean;
 }
 
@@ -149,7 +152,7 @@ export function enablePrettyLogging(
   if (opts.logging.toLowerCase() === 'none') return result;
 
   setLevel(logger, opts.logging);
-  setCaptureCaller(opts.logCaller);
+  if (options.logCaller !== undefined) setCaptureCaller(opts.logCaller);
   if (opts.logFilePrefix !== undefined) {
     const formatter = new LogFormatter({ color: false });
     const file =
