@@ -1,5 +1,9 @@
 /**
- * @aio/tornado — a shell until its issue lands: it builds, tests and declares its place in the layers
- * (see the repository's DESIGN and README). Its real API arrives with the @aio/tornado issue.
+ * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
+ * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`) and a namespace here:
+ * `import { gen, ioloop } from '@aio/tornado'`.
  */
-export const LAYER = 'tornado';
+export * as concurrent from './concurrent';
+export * as gen from './gen';
+export * as ioloop from './ioloop';
+export * as log from './log';

@@ -1,0 +1,45 @@
+/** examples/gen-walkthrough.ts, run as a user would run it, in a child process. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const example = fileURLToPath(new URL('../examples/gen-walkthrough.ts', import.meta.url));
+
+it('gen-walkthrough traces Future → Runner → IOLoop for each coroutine, and fetches every page', async () => {
+  const child = spawn(process.execPath, ['--conditions=@aio/source', '--import', 'tsx', example], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  const lines = stdout.trimEnd().split('\n');
+  expect(lines.filter((line) => line.startsWith('main got:'))).toEqual([
+    'main got: page /index.html',
+    'main got: page /a.html, page /b.html',
+  ]);
+  const steps = (name: string): string[] =>
+    lines
+      .filter((line) => line.startsWith(`  ${name.padEnd(5)} `))
+      .map((line) => line.slice(8).split(' ')[0]!);
+  // main: startServer (pending) → fetch (pending) → [fetch, fetch] (pending) → waitClosed (done)
+  expect(steps('main')).toEqual([
+    'coroutine',
+    ...['handleYield', 'addFuture', 'wakeup', 'send'],
+    ...['handleYield', 'addFuture', 'wakeup', 'send'],
+    ...['handleYield', 'addFuture', 'wakeup', 'send'],
+    'handleYield',
+    'send',
+    'return',
+  ]);
+  // Each of the three fetches: the connection, then the answer, then its return.
+  const fetch = steps('fetch');
+  expect(fetch.filter((s) => s === 'coroutine')).toHaveLength(3);
+  expect(fetch.filter((s) => s === 'addFuture')).toHaveLength(6);
+  expect(fetch.filter((s) => s === 'return')).toHaveLength(3);
+}, 30_000);

@@ -1,0 +1,161 @@
+/**
+ * What a `gen.coroutine` may yield, and how it becomes a Future: tornado's `convert_yielded`,
+ * `multi_future`, `moment`, `maybe_future` and `BadYieldError` (tornado/gen.py).
+ *
+ * This part of gen needs no IOLoop, so the IOLoop can use it (to run a callback that returns a
+ * coroutine) without an import cycle.
+ */
+import { inspect } from 'node:util';
+import { getEventLoop } from '@aio/loop';
+import { Future, isFuture } from '@aio/future';
+import { ensureFuture, isCoroutine } from '@aio/coroutine';
+import { futureAddDoneCallback, futureSetResultUnlessCancelled } from '../concurrent/futures';
+import { appLog } from '../log';
+
+/** A yielded object that `convertYielded` cannot make a Future of; names what was yielded. */
+export class BadYieldError extends Error {
+  override name = 'BadYieldError';
+  readonly code = 'ERR_AIO_BAD_YIELD';
+}
+
+/**
+ * `yield gen.moment` gives the IOLoop one turn: the coroutine resumes on the next iteration, after
+ * the callbacks already waiting. Yielding `null` or `undefined` means the same, as in tornado.
+ */
+export interface Moment {
+  readonly [Symbol.toStringTag]: 'moment';
+}
+
+/** tornado's `gen.moment`. */
+export const moment: Moment = Object.freeze({
+  [Symbol.toStringTag]: 'moment' as const,
+  toString: () => 'gen.moment',
+  [inspect.custom]: () => 'gen.moment',
+});
+
+/** What `multi` takes: an array of yieldables, or an object whose values are yieldables. */
+export type Yieldables = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** Options of `multi`, `multiFuture` and `withTimeout`. */
+export interface QuietExceptions {
+  /**
+   * Error classes not to log when they fail a child after another child already failed the
+   * whole (or, for `withTimeout`, after the timeout).
+   */
+  quietExceptions?: readonly (abstract new (...args: never[]) => unknown)[];
+}
+
+/**
+ * Makes a Future of what a coroutine yielded (tornado's `convert_yielded`): a Future (a Task is
+ * one) as it is; an array or a plain object of yieldables through `multi`; a promise, a generator
+ * object or another awaitable through `ensureFuture` (a generator becomes a Task); `null`,
+ * `undefined` and `moment` as `moment`.
+ * @throws BadYieldError for anything else, naming it
+ */
+export function convertYielded(yielded: unknown): Future | Moment {
+  if (yielded instanceof Future) return yielded;
+  if (yielded === null || yielded === undefined || yielded === moment) return moment;
+  if (isFuture(yielded)) return yielded;
+  if (Array.isArray(yielded) || isPlainObject(yielded)) return multiFuture(yielded as Yieldables);
+  if (isCoroutine(yielded) || isThenable(yielded))
+    return ensureFuture(yielded as PromiseLike<unknown>);
+  throw new BadYieldError(`yielded unknown object ${describe(yielded)}`);
+}
+
+/**
+ * Waits for every child of an array or object (tornado's `multi`): the result has the same shape,
+ * each child's result in its place. Every child runs to its end even if one fails; the first
+ * failure fails the whole, and the failures after it are logged (unless they are of a
+ * `quietExceptions` class).
+ * @example
+ * ```ts
+ * const [a, b] = yield gen.multi([fetch('a'), fetch('b')]);
+ * const { user, posts } = yield gen.multi({ user: getUser(id), posts: getPosts(id) });
+ * ```
+ */
+export function multi<T extends Yieldables>(children: T, options: QuietExceptions = {}): Future<T> {
+  return multiFuture(children, options);
+}
+
+/** `multi`, always with Futures underneath (tornado's `multi_future`; `multi` is the same here). */
+export function multiFuture<T extends Yieldables>(
+  children: T,
+  options: QuietExceptions = {},
+): Future<T> {
+  const quiet = options.quietExceptions ?? [];
+  const keys = Array.isArray(children) ? null : Object.keys(children);
+  const values: unknown[] =
+    keys === null ? [...(children as readonly unknown[])] : Object.values(children);
+  const futures = values.map((child) => {
+    const future = convertYielded(child);
+    return future === moment ? momentFuture() : (future as Future);
+  });
+  const future = new Future<T>(futures[0]?.getLoop() ?? getEventLoop());
+  let unfinished = new Set(futures).size;
+  const finish = (): void => {
+    const results: unknown[] = [];
+    for (const child of futures) {
+      let value: unknown;
+      try {
+        value = child.result();
+      } catch (error) {
+        if (!future.done()) future.setException(error);
+        else if (!quiet.some((type) => error instanceof type))
+          appLog.error(error, 'Multiple exceptions in yield list');
+        continue;
+      }
+      results.push(value);
+    }
+    if (future.done()) return;
+    const result =
+      keys === null ? results : Object.fromEntries(keys.map((key, i) => [key, results[i]]));
+    futureSetResultUnlessCancelled(future, result as unknown as T);
+  };
+  if (unfinished === 0) finish();
+  const listening = new Set<Future>();
+  for (const child of futures) {
+    if (listening.has(child)) continue;
+    listening.add(child);
+    futureAddDoneCallback(child, () => {
+      if (--unfinished === 0) finish();
+    });
+  }
+  return future;
+}
+
+/**
+ * `x` as a Future: itself if it is one, else a Future done with `x` (tornado's `maybe_future`,
+ * for code that gets either).
+ */
+export function maybeFuture<T>(x: T | Future<T>): Future<T> {
+  if (isFuture(x)) return x;
+  const future = new Future<T>(getEventLoop());
+  future.setResult(x);
+  return future;
+}
+
+/** A Future done on the next loop iteration: `moment` inside `multi`. */
+function momentFuture(): Future<undefined> {
+  const loop = getEventLoop();
+  const future = new Future<undefined>(loop);
+  loop.callSoon(() => futureSetResultUnlessCancelled(future, undefined));
+  return future;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function describe(value: unknown): string {
+  return inspect(value, { depth: 1, breakLength: Infinity }).slice(0, 200);
+}
