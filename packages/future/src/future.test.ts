@@ -6,7 +6,7 @@
 import { EventLoop, getRunningLoop, setEventLoop, type ExceptionContext } from '@aio/loop';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError, InvalidStateError } from './errors';
-import { Future, isFuture } from './future';
+import { Future, WAKE_UP, isFuture, type FutureWaiter } from './future';
 
 const loops: EventLoop[] = [];
 
@@ -249,6 +249,48 @@ describe('done callbacks', () => {
     expect(calls).toEqual(['second']);
     expect(reported).toHaveLength(1);
     expect((reported[0]!.exception as Error).message).toBe('callback failed');
+  });
+});
+
+describe('waiter objects (addWaiter, for the layers above)', () => {
+  class Recorder implements FutureWaiter {
+    readonly woken: unknown[] = [];
+    [WAKE_UP](future: Future): void {
+      this.woken.push(future.result());
+    }
+  }
+
+  it('are woken inline, the moment the future is done', () => {
+    const loop = makeLoop();
+    const future = new Future<number>(loop);
+    const waiter = new Recorder();
+    future.addWaiter(waiter);
+    expect(future.toString()).toBe('<Future pending cb=[Recorder.wakeup()]>');
+    future.setResult(5);
+    expect(waiter.woken).toEqual([5]); // inline: no loop iteration ran
+  });
+
+  it('added to a done future are woken through callSoon', async () => {
+    const loop = makeLoop();
+    const future = new Future<number>(loop);
+    future.setResult(9);
+    const waiter = new Recorder();
+    future.addWaiter(waiter);
+    expect(waiter.woken).toEqual([]);
+    await settle(loop);
+    expect(waiter.woken).toEqual([9]);
+  });
+
+  it('share the callback list with done-callbacks, in registration order', async () => {
+    const loop = makeLoop();
+    const future = new Future<string>(loop);
+    const order: string[] = [];
+    future.addDoneCallback(() => order.push('callback'));
+    future.addWaiter({ [WAKE_UP]: () => order.push('waiter') });
+    future.setResult('x');
+    expect(order).toEqual(['waiter']); // the callback waits for callSoon
+    await settle(loop);
+    expect(order).toEqual(['waiter', 'callback']);
   });
 });
 

@@ -50,6 +50,22 @@ export function inlineSafe<F extends (...args: never[]) => void>(callback: F): F
   return Object.assign(callback, { [INLINE_SAFE]: true });
 }
 
+/**
+ * The method a `FutureWaiter` is woken through. A symbol shared across copies of this package
+ * (ESM and CJS builds in one process), as `inlineSafe`'s mark is.
+ */
+export const WAKE_UP: unique symbol = Symbol.for('@aio/future.wakeUp');
+
+/**
+ * An object a future wakes the moment it is done, inline, as it calls an inline-safe callback:
+ * for layers above whose waiters only schedule work (a Task puts itself on the ready queue). A
+ * task registers itself rather than a closure, so a waiting task costs no extra object. Never
+ * for user code.
+ */
+export interface FutureWaiter {
+  [WAKE_UP](future: Future): void;
+}
+
 /** Marks futures across copies of this package (ESM and CJS builds in one process). */
 const FUTURE_BRAND = Symbol.for('@aio/future.Future');
 
@@ -198,6 +214,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     else this.#addCallback(callback);
   }
 
+  /**
+   * Registers `waiter` to be woken (`waiter[WAKE_UP](future)`) the moment the future is done;
+   * through `callSoon` if it is done already. For layers above (see `FutureWaiter`).
+   */
+  addWaiter(waiter: FutureWaiter): void {
+    if (this.#state !== PENDING) this.#loop.callSoon(wakeWaiter, waiter, this);
+    else this.#addCallback(waiter);
+  }
+
   #addCallback(callback: Waiter<T>): void {
     if (this.#callbacks === null) this.#callbacks = callback;
     else if (Array.isArray(this.#callbacks)) this.#callbacks.push(callback);
@@ -268,9 +293,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
 
   /** Done-callbacks go through `callSoon`; inline-safe ones (see `inlineSafe`) run at once. */
   #runOrSchedule(callback: Waiter<T>): void {
-    if (callback instanceof PromiseSettler) callback.settle(this);
-    else if (INLINE_SAFE in callback) callback(this);
-    else this.#loop.callSoon(callback, this);
+    if (typeof callback === 'function') {
+      if (INLINE_SAFE in callback) callback(this);
+      else this.#loop.callSoon(callback, this);
+    } else if (callback instanceof PromiseSettler) callback.settle(this);
+    else callback[WAKE_UP](this);
   }
 
   #callbackList(): Waiter<T>[] {
@@ -341,7 +368,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     if (this.#state === EXCEPTION) parts.push(`exception=${formatError(this.#value)}`);
     const callbacks = this.#callbackList();
     if (callbacks.length > 0) {
-      parts.push(`cb=[${callbacks.map((cb) => `${cb.name || '<anonymous>'}()`).join(', ')}]`);
+      parts.push(`cb=[${callbacks.map((cb) => `${waiterName(cb)}()`).join(', ')}]`);
     }
     return parts;
   }
@@ -406,8 +433,19 @@ class PromiseSettler {
   }
 }
 
-/** A done-callback, or a promise waiting through `then()`. */
-type Waiter<T> = DoneCallback<T> | PromiseSettler;
+/** A done-callback, a promise waiting through `then()`, or a waiter object (a task). */
+type Waiter<T> = DoneCallback<T> | PromiseSettler | FutureWaiter;
+
+function wakeWaiter(waiter: FutureWaiter, future: Future): void {
+  waiter[WAKE_UP](future);
+}
+
+/** How `toString()` names a waiter: `tick`, `Future.then`, `Task.wakeup`. */
+function waiterName(waiter: Waiter<never>): string {
+  if (typeof waiter === 'function') return waiter.name || '<anonymous>';
+  if (waiter instanceof PromiseSettler) return waiter.name;
+  return `${waiter.constructor.name}.wakeup`;
+}
 
 function formatError(error: unknown): string {
   if (error instanceof Error) return `${error.name}(${JSON.stringify(error.message)})`;

@@ -2,7 +2,15 @@
  * @aio/future: asyncio's Future for Node.js — awaitable, iterable, cancellable — with promise
  * bridges and socket operations as futures.
  */
-export { Future, isFuture, inlineSafe, type DoneCallback, type FutureState } from './future';
+export {
+  Future,
+  isFuture,
+  inlineSafe,
+  WAKE_UP,
+  type DoneCallback,
+  type FutureState,
+  type FutureWaiter,
+} from './future';
 export { CancelledError, InvalidStateError, TimeoutError, isCancelledError } from './errors';
 export { wrapPromise, toPromise, chainFuture } from './bridge';
 export {

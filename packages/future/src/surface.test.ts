@@ -9,6 +9,7 @@ it('exports exactly these names', () => {
       "Future",
       "InvalidStateError",
       "TimeoutError",
+      "WAKE_UP",
       "chainFuture",
       "getaddrinfo",
       "inlineSafe",

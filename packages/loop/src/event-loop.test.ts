@@ -10,7 +10,13 @@ import {
   NoRunningLoopError,
   InvalidArgumentError,
 } from './errors';
-import { EventLoop, FD_AUDIT_INTERVAL_MS, type FutureLike, type LoopMode } from './event-loop';
+import {
+  EventLoop,
+  FD_AUDIT_BATCH,
+  FD_AUDIT_INTERVAL_MS,
+  type FutureLike,
+  type LoopMode,
+} from './event-loop';
 import type { ExceptionContext } from './exceptions';
 import { getRunningLoop } from './running';
 
@@ -455,6 +461,20 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
         expect(loop.removeReader(kind === 'socket' ? b : b.fileno())).toBe(false);
       },
     );
+
+    it('with more fds than one audit checks, goes round them all and reports a closed one', async () => {
+      const logged: string[] = [];
+      const loop = makeLoop(mode, logged);
+      const watched = Array.from({ length: FD_AUDIT_BATCH + 100 }, () => pair()[1]);
+      for (const sock of watched) loop.addReader(sock, () => {});
+      const last = watched.at(-1)!;
+      const fd = last.fileno();
+      last.close(); // the last registered: beyond the first audit's batch
+      loop.callLater(2 * FD_AUDIT_INTERVAL_MS + 300, () => loop.stop());
+      await loop.runForever();
+      expect(logged.join('\n')).toContain(`fd ${fd} was closed while the loop was watching it`);
+      for (const sock of watched) if (sock !== last) loop.removeReader(sock);
+    });
 
     it('a socket closed after its reader Handle was cancelled is not reported', async () => {
       const logged: string[] = [];

@@ -24,6 +24,23 @@ describe('handles', () => {
     }
   });
 
+  it('call their callback with none, one or several arguments, as given', () => {
+    const loop = new EventLoop();
+    try {
+      const calls: unknown[][] = [];
+      const record = (...args: unknown[]): void => void calls.push(args);
+      const one = loop.callSoon(record, undefined);
+      expect(String(one)).toBe('<Handle cb=record(undefined)>');
+      for (const handle of [loop.callSoon(record), one, loop.callSoon(record, 'x', 2)]) {
+        handle.run();
+      }
+      expect(calls).toEqual([[], [undefined], ['x', 2]]);
+      expect(calls[1]).toHaveLength(1);
+    } finally {
+      loop.close();
+    }
+  });
+
   it('in debug mode, say where they were created', () => {
     const loop = new EventLoop({ debug: true });
     try {

@@ -24,7 +24,12 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 export class Handle {
   protected readonly callback: Callback;
-  protected readonly args: readonly unknown[];
+  /**
+   * The arguments, or null when there is exactly one, kept in `#arg`: the most common handle,
+   * a reader given its transport, then keeps no array alive (a C10k server holds ten thousand).
+   */
+  readonly #args: readonly unknown[] | null;
+  readonly #arg: unknown;
   protected readonly owner: HandleOwner;
   #cancelled = false;
   /** Where the handle was created (`file.ts:12`), recorded in debug mode only. */
@@ -32,9 +37,15 @@ export class Handle {
 
   constructor(callback: Callback, args: readonly unknown[], owner: HandleOwner) {
     this.callback = callback;
-    this.args = args.length === 0 ? NO_ARGS : args;
+    this.#args = args.length === 0 ? NO_ARGS : args.length === 1 ? null : args;
+    this.#arg = args.length === 1 ? args[0] : undefined;
     this.owner = owner;
     this.createdAt = owner.getDebug() ? creationSite(new Error().stack) : undefined;
+  }
+
+  /** The arguments the callback is called with. */
+  protected get args(): readonly unknown[] {
+    return this.#args ?? [this.#arg];
   }
 
   /** Stops the callback from running. Harmless if it ran already or was cancelled before. */
@@ -49,11 +60,11 @@ export class Handle {
   /** Runs the callback now; an exception goes to the loop's exception handler. */
   run(): void {
     try {
-      // Most callbacks take no argument or one (a reader given its operation): skip the spread
-      // for them (a hot path in busy loops).
-      const args = this.args;
-      if (args.length === 0) this.callback();
-      else if (args.length === 1) this.callback(args[0]);
+      // Most callbacks take one argument (a reader given its transport) or none: skip the
+      // spread for them (a hot path in busy loops).
+      const args = this.#args;
+      if (args === null) this.callback(this.#arg);
+      else if (args.length === 0) this.callback();
       else this.callback(...args);
     } catch (exception) {
       this.owner.callExceptionHandler({

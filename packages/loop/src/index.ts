@@ -7,6 +7,7 @@ export {
   HOST_SLICE_MS,
   SPIN_MS,
   SPIN_WINDOW_MS,
+  FD_AUDIT_BATCH,
   FD_AUDIT_INTERVAL_MS,
   FOREIGN_SLICE_MS,
   type EventLoopOptions,

@@ -6,6 +6,7 @@ it('exports exactly these names', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "EventLoop",
+      "FD_AUDIT_BATCH",
       "FD_AUDIT_INTERVAL_MS",
       "FOREIGN_SLICE_MS",
       "HOST_SLICE_MS",

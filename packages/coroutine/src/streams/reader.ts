@@ -95,10 +95,24 @@ export interface StreamReaderOptions {
   loop?: EventLoop;
 }
 
-/** One attempt at a read: its bytes, or null to wait for more data; throws to fail the read. */
-type Attempt = () => Buffer | null;
-
 const DEFAULT_LIMIT = 64 * 1024;
+
+/** What a read wants: `read(0)`, `read(n)`, `read()`, `readexactly(n)`, `readuntil()`, `readline()`. */
+type ReadKind = 0 | 1 | 2 | 3 | 4 | 5;
+const NOTHING = 0;
+const UP_TO = 1;
+const TO_EOF = 2;
+const EXACTLY = 3;
+const UNTIL = 4;
+const LINE = 5;
+const METHODS = ['read', 'read', 'read', 'readexactly', 'readuntil', 'readline'] as const;
+
+/** How a PendingRead reaches its reader's private parts (set in StreamReader's static block). */
+let readerInternals: {
+  attempt(read: PendingRead): Buffer | null;
+  wait(read: PendingRead): void;
+  leave(read: PendingRead): void;
+};
 
 // ─── StreamReader ──────────────────────────────────────────────────────────────────────────────
 
@@ -124,8 +138,9 @@ const DEFAULT_LIMIT = 64 * 1024;
 export class StreamReader implements AsyncIterable<Buffer> {
   readonly #limit: number;
   readonly #loop: EventLoop | null;
-  // The buffer: #chunks[#head …] in order, #size bytes in all; no chunk is empty.
-  #chunks: Buffer[] = [];
+  // The buffer: #chunks[#head …] in order, #size bytes in all; no chunk is empty. An empty
+  // buffer is the shared NO_CHUNKS: an idle connection keeps no array.
+  #chunks: Buffer[] = NO_CHUNKS;
   #head = 0;
   #size = 0;
   #eof = false;
@@ -134,6 +149,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #paused = false;
   /** The read waiting for data (asyncio's `_waiter`); a woken `yield*` read has left it. */
   #pending: PendingRead | null = null;
+  /** Where the last separator search that found nothing got to. */
+  #searched = 0;
 
   /** @throws RangeError unless `limit` is a positive whole number */
   constructor(options: StreamReaderOptions = {}) {
@@ -195,6 +212,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (!(chunk instanceof Uint8Array))
       throw new TypeError(`feedData() expected a Uint8Array or Buffer, got ${formatValue(chunk)}`);
     if (chunk.byteLength === 0) return;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(Buffer.from(chunk));
     this.#size += chunk.byteLength;
     this.#serve();
@@ -232,23 +250,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   read(n = -1): Future<Buffer> {
     checkInteger(n, 'read', 'n');
-    if (n === 0) {
-      return this.#start('read', () => {
-        this.#raiseException();
-        return Buffer.alloc(0);
-      });
-    }
-    if (n < 0) {
-      return this.#start('read', () => {
-        this.#raiseException();
-        return this.#eof ? this.#takeAndResume(this.#size) : null;
-      });
-    }
-    return this.#start('read', () => {
-      this.#raiseException();
-      if (this.#size === 0 && !this.#eof) return null;
-      return this.#takeAndResume(Math.min(n, this.#size));
-    });
+    if (n === 0) return this.#start(NOTHING, 0, null);
+    return n < 0 ? this.#start(TO_EOF, 0, null) : this.#start(UP_TO, n, null);
   }
 
   /**
@@ -259,12 +262,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   readexactly(n: number): Future<Buffer> {
     checkInteger(n, 'readexactly', 'n');
     if (n < 0) throw new RangeError(`readexactly() expected n >= 0, got ${n}`);
-    return this.#start('readexactly', () => {
-      this.#raiseException();
-      if (this.#size >= n) return this.#takeAndResume(n);
-      if (this.#eof) throw new IncompleteReadError(this.#take(this.#size), n);
-      return null;
-    });
+    return this.#start(EXACTLY, n, null);
   }
 
   /**
@@ -274,7 +272,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * @throws RangeError if the separator is empty
    */
   readuntil(separator: Uint8Array | string = '\n'): Future<Buffer> {
-    return this.#start('readuntil', this.#untilAttempt(toSeparator(separator)));
+    return this.#start(UNTIL, 0, toSeparator(separator));
   }
 
   /**
@@ -283,20 +281,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * yet) and the read fails with LimitOverrunError.
    */
   readline(): Future<Buffer> {
-    const untilNewline = this.#untilAttempt(NEWLINE);
-    return this.#start('readline', () => {
-      try {
-        return untilNewline();
-      } catch (error) {
-        if (error instanceof IncompleteReadError) return error.partial;
-        if (error instanceof LimitOverrunError) {
-          if (this.#matchesAt(error.consumed, NEWLINE)) this.#take(error.consumed + 1);
-          else this.#take(this.#size);
-          this.#maybeResumeTransport();
-        }
-        throw error;
-      }
-    });
+    return this.#start(LINE, 0, NEWLINE);
   }
 
   /** `for await (const line of reader)`: the lines, as `readline()` gives them, until EOF. */
@@ -314,18 +299,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
   // ─── Reads ─────────────────────────────────────────────────────────────────────────────────
 
   /** Starts a read: done at once if the buffer can answer, else waiting in the slot. */
-  #start(method: string, attempt: Attempt): Future<Buffer> {
+  #start(kind: ReadKind, n: number, separator: Buffer | null): Future<Buffer> {
     const loop = this.#loop ?? getEventLoop();
     let data: Buffer | null;
     try {
-      data = attempt();
+      data = this.#attempt(kind, n, separator, 0);
       if (data === null) {
-        const read = new PendingRead(loop, method, attempt);
+        const read = new PendingRead(loop, this, kind, n, separator);
+        read.offset = this.#searched;
         this.#wait(read);
-        read.leave = () => {
-          if (this.#pending === read) this.#pending = null;
-        };
-        read.within = () => this.#within(read);
         return read;
       }
     } catch (error) {
@@ -353,6 +335,10 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
   }
 
+  #leave(read: PendingRead): void {
+    if (this.#pending === read) this.#pending = null;
+  }
+
   /**
    * Something changed (data, EOF, an error): the waiting read is served. A `yield*` read is
    * woken to retry when its task resumes; any other is retried here and settled if it can be.
@@ -369,7 +355,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
     let data: Buffer | null;
     try {
-      data = read.attempt();
+      data = this.#attemptRead(read);
     } catch (error) {
       this.#pending = null;
       read.setException(error);
@@ -380,78 +366,84 @@ export class StreamReader implements AsyncIterable<Buffer> {
     read.setResult(data);
   }
 
+  /** One more attempt at a waiting read, keeping its separator search offset. */
+  #attemptRead(read: PendingRead): Buffer | null {
+    const data = this.#attempt(read.kind, read.n, read.separator, read.offset);
+    if (data === null) read.offset = this.#searched;
+    return data;
+  }
+
   /**
-   * The rest of a read that a generator `yield*`s while it waits, in the generator's frame
-   * (asyncio's read coroutine): wait to be woken, retry, wait again. Nothing leaves the buffer
-   * until the task runs again, so a cancellation at any point leaves the data where it was.
+   * One attempt at a read: its bytes, or null to wait for more data (then `#searched` says how
+   * far a separator search got); throws to fail the read.
    */
-  *#within(read: PendingRead): Generator<Future<void>, Buffer, unknown> {
-    let settled = false;
-    try {
-      read.waker = new Future<void>(read.getLoop());
-      for (;;) {
-        yield* read.waker;
-        read.waker = null;
-        if (read.cancelled()) read.result(); // cancelled after it was woken: CancelledError
-        const data = read.attempt();
-        if (data !== null) {
-          settled = true;
-          read.setResult(data);
-          return data;
+  #attempt(kind: ReadKind, n: number, separator: Buffer | null, offset: number): Buffer | null {
+    this.#raiseException();
+    switch (kind) {
+      case UP_TO:
+        if (this.#size === 0 && !this.#eof) return null;
+        return this.#takeAndResume(Math.min(n, this.#size));
+      case TO_EOF:
+        return this.#eof ? this.#takeAndResume(this.#size) : null;
+      case EXACTLY:
+        if (this.#size >= n) return this.#takeAndResume(n);
+        if (this.#eof) throw new IncompleteReadError(this.#take(this.#size), n);
+        return null;
+      case UNTIL:
+        return this.#until(separator!, offset);
+      case LINE:
+        try {
+          return this.#until(NEWLINE, offset);
+        } catch (error) {
+          if (error instanceof IncompleteReadError) return error.partial;
+          if (error instanceof LimitOverrunError) {
+            if (this.#matchesAt(error.consumed, NEWLINE)) this.#take(error.consumed + 1);
+            else this.#take(this.#size);
+            this.#maybeResumeTransport();
+          }
+          throw error;
         }
-        // The waker first: a transport resumed by #wait may feed (and wake it) at once.
-        read.waker = new Future<void>(read.getLoop());
-        this.#wait(read);
-      }
-    } catch (error) {
-      settled = true;
-      read.leave?.();
-      read.waker = null;
-      if (!read.done()) {
-        if (isCancelledError(error)) read.cancel();
-        else {
-          read.setException(error);
-          read.exception(); // it is thrown to the task: retrieved
-        }
-      }
-      throw error;
-    } finally {
-      // The coroutine was closed (return()) while it waited.
-      if (!settled) read.cancel();
+      default:
+        return Buffer.alloc(0); // NOTHING: read(0)
     }
   }
 
   /**
-   * The attempt of `readuntil(separator)`, asyncio's rules: search from where the last attempt
+   * `readuntil(separator)`, asyncio's rules: search from `offset`, where the last attempt
    * stopped; not found within `limit`, or found beyond it, is a LimitOverrunError (the data
    * stays); EOF first is an IncompleteReadError with everything left.
    */
-  #untilAttempt(separator: Buffer): Attempt {
+  #until(separator: Buffer, offset: number): Buffer | null {
     const seplen = separator.length;
-    let offset = 0; // no match starts before this
-    return () => {
-      this.#raiseException();
-      if (this.#size - offset >= seplen) {
-        const at = this.#indexOf(separator, offset);
-        if (at >= 0) {
-          if (at > this.#limit) {
-            throw new LimitOverrunError(
-              `readuntil() expected the separator within ${this.#limit} bytes (the limit), found it after ${at}`,
-              at,
-            );
-          }
-          return this.#takeAndResume(at + seplen);
-        }
-        offset = this.#size + 1 - seplen;
-        if (offset > this.#limit) {
+    if (this.#size - offset >= seplen) {
+      const at = this.#indexOf(separator, offset);
+      if (at >= 0) {
+        if (at > this.#limit) {
           throw new LimitOverrunError(
-            `readuntil() expected the separator within ${this.#limit} bytes (the limit), got ${offset} bytes without it`,
-            offset,
+            `readuntil() expected the separator within ${this.#limit} bytes (the limit), found it after ${at}`,
+            at,
           );
         }
+        return this.#takeAndResume(at + seplen);
       }
-      if (this.#eof) throw new IncompleteReadError(this.#take(this.#size), null);
-      return null;
+      offset = this.#size + 1 - seplen;
+      if (offset > this.#limit) {
+        throw new LimitOverrunError(
+          `readuntil() expected the separator within ${this.#limit} bytes (the limit), got ${offset} bytes without it`,
+          offset,
+        );
+      }
+    }
+    if (this.#eof) throw new IncompleteReadError(this.#take(this.#size), null);
+    this.#searched = offset;
+    return null;
+  }
+
+  static {
+    readerInternals = {
+      attempt: (read) => read.reader.#attemptRead(read),
+      wait: (read) => read.reader.#wait(read),
+      leave: (read) => read.reader.#leave(read),
     };
   }
 
@@ -507,7 +499,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const chunks = this.#chunks;
     chunks[this.#head++] = EMPTY;
     if (this.#head === chunks.length) {
-      chunks.length = 0;
+      this.#chunks = NO_CHUNKS;
       this.#head = 0;
     } else if (this.#head >= 64 && this.#head * 2 >= chunks.length) {
       chunks.splice(0, this.#head);
@@ -592,30 +584,42 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
 // ─── Internals ─────────────────────────────────────────────────────────────────────────────────
 
+// A PendingRead's `yield*` progress.
+const UNSTARTED = 0;
+const WAITING = 1;
+const FINISHED = 2;
+
 /**
  * A read waiting for data, as `read()` & co. hand it out. The reader settles it when it can; a
- * `yield*` of it runs the rest of the read in the caller's frame instead (see the module comment).
+ * `yield*` of it runs the rest of the read in the caller's frame instead (see the module comment):
+ * the read is then its own iterator, a small state machine in place of a generator, so a waiting
+ * read costs one object and one wake-up future (ten thousand idle connections each hold one).
  */
-class PendingRead extends Future<Buffer> {
-  /** Leaves the reader's slot (set by the reader). */
-  leave: (() => void) | null = null;
-  /** The rest of the read, for the first `yield*` to run in its own frame. */
-  within: (() => Generator<Future<void>, Buffer, unknown>) | null = null;
-  /** What that `yield*` waits on now: the reader resolves it to wake the task. */
+class PendingRead extends Future<Buffer> implements Iterator<Future, Buffer, unknown> {
+  /** What the `yield*` waits on now: the reader resolves it to wake the task. */
   waker: Future<void> | null = null;
+  /** readuntil()/readline(): no separator starts before this byte. */
+  offset = 0;
+  #progress = UNSTARTED;
 
   constructor(
     loop: EventLoop,
-    readonly method: string,
-    readonly attempt: Attempt,
+    readonly reader: StreamReader,
+    readonly kind: ReadKind,
+    readonly n: number,
+    readonly separator: Buffer | null,
   ) {
     super(loop);
+  }
+
+  get method(): string {
+    return METHODS[this.kind];
   }
 
   /** Cancelling a waiting read gives up its slot; the buffer is left as it is. */
   override cancel(message?: string): boolean {
     if (!super.cancel(message)) return false;
-    this.leave?.();
+    readerInternals.leave(this);
     this.waker?.cancel(message);
     return true;
   }
@@ -625,10 +629,54 @@ class PendingRead extends Future<Buffer> {
    * yields are wake-up futures, not this one: a task only waits on them, whatever their type.
    */
   override [Symbol.iterator](): Iterator<Future<Buffer>, Buffer, unknown> {
-    const within = this.within;
-    this.within = null;
-    if (this.done() || within === null) return super[Symbol.iterator]();
-    return within() as unknown as Iterator<Future<Buffer>, Buffer, unknown>;
+    if (this.done() || this.#progress !== UNSTARTED) return super[Symbol.iterator]();
+    this.#progress = WAITING;
+    this.waker = new Future<void>(this.getLoop());
+    return this as unknown as Iterator<Future<Buffer>, Buffer, unknown>;
+  }
+
+  /** First call: wait to be woken. Then, each time the task resumes: retry, or wait again. */
+  next(): IteratorResult<Future, Buffer> {
+    if (this.#progress !== WAITING) return { done: true, value: this.result() };
+    if (this.waker !== null && !this.waker.done()) return { done: false, value: this.waker };
+    this.waker = null;
+    try {
+      if (this.cancelled()) this.result(); // cancelled after it was woken: CancelledError
+      const data = readerInternals.attempt(this);
+      if (data !== null) {
+        this.#progress = FINISHED;
+        this.setResult(data);
+        return { done: true, value: data };
+      }
+      // The waker first: a transport resumed by wait() may feed (and wake it) at once.
+      this.waker = new Future<void>(this.getLoop());
+      readerInternals.wait(this);
+      return { done: false, value: this.waker };
+    } catch (error) {
+      return this.throw(error);
+    }
+  }
+
+  /** The task threw into the `yield*` (cancelled, most often): the read ends with it. */
+  throw(error: unknown): never {
+    this.#progress = FINISHED;
+    readerInternals.leave(this);
+    this.waker = null;
+    if (!this.done()) {
+      if (isCancelledError(error)) this.cancel();
+      else {
+        this.setException(error);
+        this.exception(); // it is thrown to the task: retrieved
+      }
+    }
+    throw error;
+  }
+
+  /** The coroutine was closed (`return()`) while it waited: the read is cancelled. */
+  return(value?: unknown): IteratorResult<Future, Buffer> {
+    this.#progress = FINISHED;
+    if (!this.done()) this.cancel();
+    return { done: true, value: value as Buffer };
   }
 
   protected override describe(): string[] {
@@ -639,6 +687,8 @@ class PendingRead extends Future<Buffer> {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The buffer when it is empty (never written to: replaced by a new array to feed). */
+const NO_CHUNKS: Buffer[] = [];
 const NEWLINE = Buffer.from('\n');
 
 function toSeparator(separator: Uint8Array | string): Buffer {

@@ -274,6 +274,73 @@ describe('SocketTransport', () => {
     });
   });
 
+  it('reads the addresses when first asked, keeps them after close, and has none never asked', async () => {
+    const [a, b] = tcpPair();
+    const [c] = tcpPair();
+    await main(function* (loop) {
+      const asked = new SocketTransport(loop, a, null);
+      const peer = asked.getExtraInfo('peername');
+      expect(peer).toEqual(b.getsockname());
+      const unasked = new SocketTransport(loop, c, null);
+      asked.close();
+      unasked.close();
+      expect(asked.getExtraInfo('peername')).toEqual(peer);
+      expect(asked.getExtraInfo('sockname', 'gone')).toBe('gone'); // never asked while open
+      expect(unasked.getExtraInfo('peername')).toBeUndefined();
+      expect(unasked.getExtraInfo('peername', 'gone')).toBe('gone');
+      expect(String(asked)).toMatch(/closed peer=127\.0\.0\.1:\d+>$/);
+      yield* sleep(0);
+    });
+  });
+
+  it('calls onConnectionLost once, after the fd is closed, with the error it ended with', async () => {
+    const [a, b] = tcpPair();
+    const [c] = tcpPair();
+    const calls: [SocketTransport, unknown, boolean][] = [];
+    const handled: unknown[] = [];
+    await main(function* (loop) {
+      loop.setExceptionHandler((_loop, context) => handled.push(context.exception));
+      const onConnectionLost = (transport: SocketTransport, error: unknown): void => {
+        calls.push([transport, error, a.closed]);
+      };
+      const reset = new SocketTransport(loop, a, new StreamReader(), { onConnectionLost });
+      resetOnClose(b);
+      b.close();
+      yield* until(() => calls.length === 1);
+      reset.abort(); // already lost: not called again
+      const thrower = new SocketTransport(loop, c, null, {
+        onConnectionLost: () => {
+          throw new Error('from the callback');
+        },
+      });
+      thrower.close();
+      expect(() => new SocketTransport(loop, c, null, { onConnectionLost: 5 as never })).toThrow(
+        /onConnectionLost to be a function, got 5/,
+      );
+      yield* sleep(0);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]![0]).toBe(reset);
+      expect(calls[0]![1]).toMatchObject({ code: 'ECONNRESET' });
+      expect(calls[0]![2]).toBe(true);
+      expect(handled).toEqual([new Error('from the callback')]);
+    });
+  });
+
+  it('whenClosed() after the end is settled at once, with the error if there was one', async () => {
+    const [a, b] = tcpPair();
+    await main(function* (loop) {
+      const transport = new SocketTransport(loop, a, new StreamReader());
+      const before = transport.whenClosed();
+      resetOnClose(b);
+      b.close();
+      yield* until(() => transport.isClosing());
+      const after = transport.whenClosed();
+      expect(after.done()).toBe(true);
+      expect(after.exception()).toMatchObject({ code: 'ECONNRESET' });
+      expect(before.exception()).toBe(after.exception());
+    });
+  });
+
   it('refuses a blocking socket', async () => {
     const [a] = tcpPair();
     await main(function* (loop) {

@@ -49,6 +49,12 @@ export interface SocketTransportOptions {
   highWater?: number;
   /** A waiting drain() is released when the buffer is down to this. Default high / 4. */
   lowWater?: number;
+  /**
+   * Called once when the connection ends, however it ends (close, abort, an error), after the
+   * socket is closed and the reader and the drain waiters are told: asyncio's `server._detach`.
+   * An exception it throws goes to the loop's exception handler.
+   */
+  onConnectionLost?: (transport: SocketTransport, error: unknown) => void;
 }
 
 type TransportState = 'open' | 'closing' | 'closed';
@@ -74,12 +80,14 @@ export class SocketTransport implements ReadTransport {
   readonly #loop: EventLoop;
   readonly #sock: Socket;
   readonly #reader: StreamReader | null;
-  readonly #extra: Map<string, unknown>;
+  /** peername and sockname, read from the socket when first asked for (see getExtraInfo). */
+  #info: { peername?: Address; sockname?: Address } | null = null;
   #state: TransportState = 'open';
   #high = DEFAULT_HIGH_WATER;
   #low = DEFAULT_HIGH_WATER / 4;
-  // The write buffer: #chunks[#head …], #size bytes in all, the first maybe partly sent.
-  #chunks: Buffer[] = [];
+  // The write buffer: #chunks[#head …], #size bytes in all, the first maybe partly sent. An
+  // empty buffer is the shared NO_CHUNKS: an idle connection keeps no array.
+  #chunks: Buffer[] = NO_CHUNKS;
   #head = 0;
   #size = 0;
   #reading = false;
@@ -87,10 +95,12 @@ export class SocketTransport implements ReadTransport {
   #eofRequested = false;
   #eofWritten = false;
   #writePaused = false;
-  #drainWaiters: Future<void>[] = [];
+  #drainWaiters: Future<void>[] | null = null;
   /** The error that ended the connection, once it ended with one. */
   #error: unknown = null;
-  readonly #closed: Future<void>;
+  /** The futures whenClosed() handed out, settled when the connection ends (made on demand). */
+  #closeWaiters: Future<void>[] | null = null;
+  readonly #onConnectionLost: ((transport: SocketTransport, error: unknown) => void) | null;
 
   /**
    * @param sock a connected non-blocking stream socket, now owned by the transport
@@ -109,19 +119,13 @@ export class SocketTransport implements ReadTransport {
     this.#loop = loop;
     this.#sock = sock;
     this.#reader = reader;
-    this.#closed = new Future<void>(loop);
     this.setWriteBufferLimits(options.highWater, options.lowWater);
-    this.#extra = new Map<string, unknown>([['socket', sock]]);
-    for (const [name, get] of [
-      ['sockname', () => sock.getsockname()],
-      ['peername', () => sock.getpeername()],
-    ] as const) {
-      try {
-        this.#extra.set(name, get());
-      } catch {
-        // Not connected (a peer that already left): the info is simply absent.
-      }
-    }
+    const { onConnectionLost = null } = options;
+    if (onConnectionLost !== null && typeof onConnectionLost !== 'function')
+      throw new TypeError(
+        `SocketTransport expected onConnectionLost to be a function, got ${formatValue(onConnectionLost)}`,
+      );
+    this.#onConnectionLost = onConnectionLost;
     if ((sock.family === AF_INET || sock.family === AF_INET6) && sock.type === SOCK_STREAM) {
       try {
         sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
@@ -208,6 +212,7 @@ export class SocketTransport implements ReadTransport {
       if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
       this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
     }
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(Buffer.from(rest));
     this.#size += rest.byteLength;
     this.#maybePauseWriting();
@@ -271,7 +276,7 @@ export class SocketTransport implements ReadTransport {
     const waiter = new Future<void>(this.#loop);
     if (this.#state === 'closed') waiter.setException(this.#lostError('drain'));
     else if (!this.#writePaused) waiter.setResult();
-    else this.#drainWaiters.push(waiter);
+    else (this.#drainWaiters ??= []).push(waiter);
     return waiter;
   }
 
@@ -296,7 +301,7 @@ export class SocketTransport implements ReadTransport {
       chunks[self.#head++] = EMPTY;
     }
     if (self.#head === chunks.length) {
-      chunks.length = 0;
+      self.#chunks = NO_CHUNKS;
       self.#head = 0;
     } else if (self.#head >= 64 && self.#head * 2 >= chunks.length) {
       chunks.splice(0, self.#head);
@@ -329,8 +334,8 @@ export class SocketTransport implements ReadTransport {
     if (!this.#writePaused || this.#size > this.#low) return;
     this.#writePaused = false;
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
+    this.#drainWaiters = null;
+    if (waiters !== null) for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
   }
 
   #checkWritable(method: string): void {
@@ -376,15 +381,9 @@ export class SocketTransport implements ReadTransport {
    */
   whenClosed(): Future<void> {
     const waiter = new Future<void>(this.#loop);
-    const closed = this.#closed;
-    const settle = (): void => {
-      if (waiter.done()) return;
-      const error = closed.exception();
-      if (error === undefined) waiter.setResult();
-      else waiter.setException(error);
-    };
-    if (closed.done()) settle();
-    else closed.addDoneCallback(settle);
+    if (this.#state !== 'closed') (this.#closeWaiters ??= []).push(waiter);
+    else if (this.#error === null) waiter.setResult();
+    else waiter.setException(this.#error);
     return waiter;
   }
 
@@ -399,7 +398,7 @@ export class SocketTransport implements ReadTransport {
     this.#state = 'closed';
     this.#error = error;
     this.#reading = false;
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#head = 0;
     this.#size = 0;
     this.#loop.removeReader(this.#sock);
@@ -415,24 +414,60 @@ export class SocketTransport implements ReadTransport {
       else reader.feedEof();
     }
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    this.#drainWaiters = null;
     this.#writePaused = false;
-    for (const waiter of waiters) if (!waiter.done()) waiter.setException(this.#lostError('drain'));
-    if (error === null) this.#closed.setResult();
-    else {
-      this.#closed.setException(error);
-      this.#closed.exception(); // reported through the reader and the waiters, not here
+    if (waiters !== null) {
+      for (const waiter of waiters) {
+        if (!waiter.done()) waiter.setException(this.#lostError('drain'));
+      }
+    }
+    const closeWaiters = this.#closeWaiters;
+    this.#closeWaiters = null;
+    if (closeWaiters !== null) {
+      for (const waiter of closeWaiters) {
+        if (waiter.done()) continue;
+        if (error === null) waiter.setResult();
+        else waiter.setException(error);
+      }
+    }
+    if (this.#onConnectionLost !== null) {
+      try {
+        this.#onConnectionLost(this, error);
+      } catch (exception) {
+        this.#loop.callExceptionHandler({
+          message: 'Exception in a SocketTransport onConnectionLost callback',
+          exception,
+          transport: this,
+        });
+      }
     }
   }
 
   // ─── Info and printing ─────────────────────────────────────────────────────────────────────
 
-  /** asyncio's `get_extra_info`: `'peername'`, `'sockname'` or `'socket'`, else `fallback`. */
+  /**
+   * asyncio's `get_extra_info`: `'peername'`, `'sockname'` or `'socket'`, else `fallback`.
+   *
+   * Unlike asyncio, which reads both addresses when the transport is made, the addresses are
+   * read from the socket the first time they are asked for, and kept from then on: an idle
+   * connection does not carry them (a C10k server holds ten thousand). Ask before the transport
+   * closes if you need them after; once it is closed, an address never asked for is `fallback`.
+   */
   getExtraInfo(name: 'peername' | 'sockname'): Address | undefined;
   getExtraInfo(name: 'socket'): Socket;
   getExtraInfo(name: string, fallback?: unknown): unknown;
   getExtraInfo(name: string, fallback?: unknown): unknown {
-    return this.#extra.has(name) ? this.#extra.get(name) : fallback;
+    if (name === 'socket') return this.#sock;
+    if (name !== 'peername' && name !== 'sockname') return fallback;
+    const info = (this.#info ??= {});
+    if (!(name in info) && this.#state !== 'closed') {
+      try {
+        info[name] = name === 'peername' ? this.#sock.getpeername() : this.#sock.getsockname();
+      } catch {
+        info[name] = undefined; // not connected (a peer that already left): absent
+      }
+    }
+    return info[name] ?? fallback;
   }
 
   /** `<SocketTransport fd=12 open read=polling write=<buffered 12 bytes> peer=127.0.0.1:4000>` */
@@ -442,7 +477,7 @@ export class SocketTransport implements ReadTransport {
       parts.push(`read=${this.#reading ? 'polling' : 'idle'}`);
       parts.push(`write=${this.#size > 0 ? `<buffered ${this.#size} bytes>` : 'idle'}`);
     }
-    const peer = this.#extra.get('peername');
+    const peer = this.#state === 'closed' ? this.#info?.peername : this.getExtraInfo('peername');
     if (Array.isArray(peer)) parts.push(`peer=${String(peer[0])}:${String(peer[1])}`);
     return `<${parts.join(' ')}>`;
   }
@@ -457,6 +492,8 @@ export class SocketTransport implements ReadTransport {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The write buffer when it is empty (never written to: replaced by a new array to buffer). */
+const NO_CHUNKS: Buffer[] = [];
 
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
