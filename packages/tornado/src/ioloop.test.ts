@@ -104,13 +104,15 @@ describe.each(['hosted', 'blocking'] as const)('IOLoop (%s loop)', (mode) => {
   it('a callback that returns a failing coroutine has that logged', async () => {
     const io = makeIOLoop(mode);
     await io.runSync(() => {
+      const logged = new Future<void>(getRunningLoop());
       io.addCallback(
         gen.coroutine(function* later() {
           yield gen.sleep(1);
+          io.callLater(0, () => logged.setResult()); // after the failure is handled
           throw new Error('async boom');
         }),
       );
-      return gen.sleep(10);
+      return gen.withTimeout(gen.timedelta({ seconds: 5 }), logged);
     });
     expect(log.messages()).toEqual(['Exception in callback later']);
   });
