@@ -251,7 +251,7 @@ describe.each(backends.map((Backend) => [Backend.name, Backend] as const))(
             expect((await sent).sent).toBe(true);
             // Node runs the JS signal handler on a later turn of its own loop: a busy machine may
             // take a while to get there.
-            for (const until = Date.now() + 2_000; signals === 0 && Date.now() < until; )
+            for (const until = Date.now() + 2_000; signals === 0 && Date.now() < until;)
               await sleep(10);
             expect(signals).toBe(1);
             expect(ready).toEqual([]);
