@@ -245,7 +245,7 @@ describe('wait', () => {
   it('with a timeout returns what is done and cancels nothing', async () => {
     const [doneCount, pendingStillRunning] = await main(function* () {
       const slow = ensureFuture(delayed(1000, 'slow'));
-      const [d, p] = yield* wait([ensureFuture(delayed(1, 'fast')), slow], { timeout: 20 });
+      const [d, p] = yield* wait([ensureFuture(delayed(1, 'fast')), slow], { timeout: 200 });
       const running = !slow.done();
       for (const f of p) f.cancel();
       return [d.size, running] as const;
