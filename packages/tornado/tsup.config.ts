@@ -8,6 +8,8 @@ export default defineConfig(
     gen: 'src/gen.ts',
     concurrent: 'src/concurrent.ts',
     log: 'src/log.ts',
+    locks: 'src/locks.ts',
+    queues: 'src/queues.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
   }),

@@ -5,7 +5,14 @@ import { IOLoop } from './ioloop';
 
 describe('@aio/tornado surface', () => {
   it('exports one namespace per tornado module, the same objects as the subpaths', () => {
-    expect(Object.keys(api).sort()).toEqual(['concurrent', 'gen', 'ioloop', 'log']);
+    expect(Object.keys(api).sort()).toEqual([
+      'concurrent',
+      'gen',
+      'ioloop',
+      'locks',
+      'log',
+      'queues',
+    ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);
     expect(api.ioloop.IOLoop).toBe(IOLoop);
   });
