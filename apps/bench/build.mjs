@@ -11,10 +11,21 @@
  * sixth of its throughput. esbuild here is the compiler tsup uses for the published packages,
  * with the same target and no `keepNames`.
  *
- * koffi (a native module) stays an import, resolved to the copy @aio/selector depends on.
+ * koffi (a native module) stays an import, resolved to the copy @aio/selector depends on; so do
+ * piscina and pino (CommonJS packages that `require` Node built-ins, which an ES module bundle
+ * cannot, and piscina starts its own worker script from its own directory), resolved to the
+ * copies @aio/tornado depends on.
+ *
+ * Pool worker threads (@aio/tornado's ThreadPoolExecutor) load two more files, which are built
+ * here too, each on its own:
+ * - the worker functions in `src/workers/*.ts`, to `dist/workers/*.mjs` (`workerModule()` in
+ *   `src/lib/paths.ts` names them);
+ * - @aio/tornado's pool worker script. The bundled pool looks for it where @aio/tornado's own build
+ *   puts it, `concurrent/pool-worker.js` next to the file that holds the pool code: for a child
+ *   script `dist/children/x.mjs`, that is `dist/children/concurrent/pool-worker.js` (see
+ *   `packages/tornado/src/concurrent/worker-entry.ts`).
  */
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,22 +38,42 @@ const scripts = ['servers', 'children'].flatMap((dir) =>
     .map((file) => join(root, 'src', dir, file)),
 );
 
-const koffi = createRequire(join(root, '../../packages/selector/package.json')).resolve('koffi');
+/** The worker functions pool threads import: `src/workers/*.ts`. */
+const workers = readdirSync(join(root, 'src', 'workers'))
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+  .map((file) => join(root, 'src', 'workers', file));
 
-/** @type {import('esbuild').Plugin} */
-const koffiFromSelector = {
-  name: 'koffi-from-selector',
+const tornadoDir = join(root, '../../packages/tornado');
+/** Packages left as imports, and the aio package whose copy of each the bundles import. */
+const externals = new Map([
+  ['koffi', join(root, '../../packages/selector')],
+  ['piscina', tornadoDir],
+  ['pino', tornadoDir],
+]);
+
+/**
+ * Resolves each of `externals` as an `import` from its aio package does (esbuild's own
+ * resolution: for piscina, its ES module wrapper) and leaves it an import of that file.
+ * @type {import('esbuild').Plugin}
+ */
+const externalsFromPackages = {
+  name: 'externals-from-packages',
   setup(b) {
-    b.onResolve({ filter: /^koffi$/ }, () => ({ path: koffi, external: true }));
+    b.onResolve({ filter: /^(koffi|piscina|pino)$/ }, async (args) => {
+      if (args.pluginData === 'external') return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: 'import-statement',
+        resolveDir: /** @type {string} */ (externals.get(args.path)),
+        pluginData: 'external',
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: resolved.path, external: true };
+    });
   },
 };
 
-const started = performance.now();
-await build({
-  entryPoints: [join(root, 'src/cli.ts'), ...scripts],
-  outdir: join(root, 'dist'),
-  outbase: join(root, 'src'),
-  outExtension: { '.js': '.mjs' },
+/** @type {import('esbuild').BuildOptions} */
+const common = {
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -50,8 +81,24 @@ await build({
   conditions: ['@aio/source'],
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [koffiFromSelector],
-});
+  plugins: [externalsFromPackages],
+};
+
+const started = performance.now();
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/cli.ts'), ...scripts, ...workers],
+    outdir: join(root, 'dist'),
+    outbase: join(root, 'src'),
+    outExtension: { '.js': '.mjs' },
+  }),
+  build({
+    ...common,
+    entryPoints: [join(tornadoDir, 'src/concurrent/pool-worker.ts')],
+    outfile: join(root, 'dist/children/concurrent/pool-worker.js'),
+  }),
+]);
 process.stderr.write(
-  `bench: built dist/ (the CLI and ${scripts.length} scripts it starts) in ${Math.round(performance.now() - started)} ms\n`,
+  `bench: built dist/ (the CLI, the ${scripts.length} scripts it starts, ${workers.length} worker modules and the pool worker) in ${Math.round(performance.now() - started)} ms\n`,
 );

@@ -3,6 +3,9 @@
  * checks the harness, not the speed: figures are compared only in real runs, as ratios.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -13,12 +16,15 @@ beforeAll(() => {
   execFileSync(process.execPath, ['build.mjs'], { cwd, stdio: 'pipe' });
 });
 
-function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function bench(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--enable-source-maps', 'dist/cli.mjs', ...args],
-      { cwd, encoding: 'utf8', timeout: 120_000 },
+      { cwd, encoding: 'utf8', timeout: 120_000, env },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -69,6 +75,58 @@ interface StreamsResult {
     skipped: Record<string, string>;
   };
   goals: Record<string, { met: boolean | null }>;
+}
+
+interface TornadoCoreSection {
+  count: number;
+  perSec: Record<string, number | null>;
+  firstRoundPerSec: Record<string, number>;
+  ratioToTornado: Record<string, number | null>;
+  samples: Record<string, number[]>;
+  skipped: Record<string, string>;
+}
+
+interface TornadoCoreResult {
+  genStep: TornadoCoreSection & { nsPerStep: Record<string, number | null> };
+  executor: TornadoCoreSection & { usPerTrip: Record<string, number | null> };
+  goals: { genStepAtLeast10xTornado: { ratio: number | null; met: boolean | null } };
+  peers: { python: string | null; tornado: string | null };
+}
+
+/** A quick tornado-core run: its table text (stdout) and its JSON (`--out`), from one run. */
+async function tornadoCore(
+  env?: NodeJS.ProcessEnv,
+): Promise<{ result: TornadoCoreResult; text: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
+  try {
+    const out = join(dir, 'tornado-core.json');
+    const { code, stdout, stderr } = await bench(['tornado-core', '--quick', '--out', out], env);
+    expect(code, stderr).toBe(0);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: { 'tornado-core': TornadoCoreResult };
+    };
+    return { result: results['tornado-core'], text: stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What every tornado-core run has, whether tornado was there or not: aio measured in both modes. */
+function expectAioMeasured(result: TornadoCoreResult): void {
+  const { genStep, executor } = result;
+  expect(genStep.count).toBe(20_000);
+  expect(executor.count).toBe(200);
+  for (const mode of ['hosted', 'blocking']) {
+    expect(genStep.perSec[mode]).toBeGreaterThan(0);
+    expect(genStep.nsPerStep[mode]).toBeGreaterThan(0);
+    expect(genStep.firstRoundPerSec[mode]).toBeGreaterThan(0);
+    expect(executor.perSec[mode]).toBeGreaterThan(0);
+    expect(executor.usPerTrip[mode]).toBeGreaterThan(0);
+    expect(executor.firstRoundPerSec[mode]).toBeGreaterThan(0);
+    for (const section of [genStep, executor]) {
+      expect(section.samples[mode]).toHaveLength(1);
+    }
+  }
 }
 
 describe('pnpm bench', () => {
@@ -192,6 +250,48 @@ describe('pnpm bench', () => {
       'c10kAtMost2KiBPerConnection',
       'streamsEchoAtLeastUvloopStreams',
     ]);
+  }, 180_000);
+
+  it('tornado-core --quick measures aio in both modes against tornado, or says why tornado is missing', async () => {
+    const { result, text } = await tornadoCore();
+    expectAioMeasured(result);
+    const { genStep, executor, goals } = result;
+    for (const section of [genStep, executor]) {
+      const rate = section.perSec.tornado;
+      // tornado either answered, or is listed as skipped with a reason.
+      if (rate === null) {
+        expect(section.skipped.tornado).toBeTruthy();
+      } else {
+        expect(rate).toBeGreaterThan(0);
+        expect(section.ratioToTornado.hosted).toBeGreaterThan(0);
+        expect(section.ratioToTornado.blocking).toBeGreaterThan(0);
+      }
+    }
+    const { ratio, met } = goals.genStepAtLeast10xTornado;
+    if (genStep.perSec.tornado === null) {
+      expect(met).toBeNull();
+    } else {
+      expect(ratio).toBeGreaterThan(0);
+      expect(typeof met).toBe('boolean');
+    }
+    expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): (met|NOT met) \(\d/);
+  }, 180_000);
+
+  it('tornado-core --quick without Python reports tornado as skipped and still measures aio', async () => {
+    const { result, text } = await tornadoCore({
+      ...process.env,
+      AIO_BENCH_PYTHON: '/nonexistent/python3',
+    });
+    expectAioMeasured(result);
+    for (const section of [result.genStep, result.executor]) {
+      expect(section.perSec.tornado).toBeNull();
+      expect(section.skipped.tornado).toBe('python3 not found');
+      expect(section.ratioToTornado).toEqual({ hosted: null, blocking: null });
+    }
+    expect(result.goals.genStepAtLeast10xTornado).toEqual({ ratio: null, met: null });
+    expect(result.peers).toEqual({ python: null, tornado: null });
+    expect(text).toMatch(/tornado \(python3 not found\)/);
+    expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): not measured/);
   }, 180_000);
 
   it('an unknown benchmark exits 2 and lists the ones there are', async () => {

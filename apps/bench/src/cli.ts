@@ -12,6 +12,7 @@ import { environment, progressDone } from './lib/report';
 import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
 import { streamsBenchmark } from './streams';
+import { tornadoCoreBenchmark } from './tornado-core';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -33,10 +34,11 @@ const BENCHMARKS: readonly Benchmark[] = [
   loopBenchmark,
   coroutineBenchmark,
   streamsBenchmark,
+  tornadoCoreBenchmark,
 ];
 
 function usage(): string {
-  const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n');
+  const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(12)} ${b.description}`).join('\n');
   return `usage: pnpm bench <name…|all> [--json] [--quick] [--out FILE]\n\nbenchmarks:\n${names}\n`;
 }
 

@@ -35,3 +35,17 @@ export function builtScript(path: string): string {
 export function builtServer(name: string): string {
   return builtScript(`servers/${name}`);
 }
+
+/**
+ * The module of `src/workers/<name>.ts` that a pool's worker thread imports, as a `file:` URL:
+ * its build, `dist/workers/<name>.mjs`, when this code runs bundled (from any file under
+ * `dist/`, a child script's too); else the source itself (which the worker loads through tsx, as
+ * the process running this from source does).
+ */
+export function workerModule(name: string): string {
+  const here = new URL(import.meta.url);
+  const dist = here.pathname.lastIndexOf('/dist/');
+  return dist >= 0
+    ? new URL(`${here.pathname.slice(0, dist)}/dist/workers/${name}.mjs`, here).href
+    : new URL(`../workers/${name}.ts`, here).href;
+}

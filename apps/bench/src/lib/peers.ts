@@ -12,11 +12,15 @@ export interface Python {
 }
 
 /**
- * The Python to run peers with: Debian's system python3 first (where python3-tornado and
- * python3-uvloop land), then whatever `python3` is on PATH.
+ * The Python to run peers with: `$AIO_BENCH_PYTHON` if set (and only it: a path or a command that
+ * does not run means no Python, which is how the tests check that missing peers are reported);
+ * else Debian's system python3 (where python3-tornado and python3-uvloop land), then whatever
+ * `python3` is on PATH.
  */
 export function findPython(): Python | null {
-  for (const path of ['/usr/bin/python3', 'python3']) {
+  const chosen = process.env.AIO_BENCH_PYTHON;
+  const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3'];
+  for (const path of candidates) {
     if (path.startsWith('/') && !existsSync(path)) continue;
     const probe = spawnSync(path, ['-c', 'import sys; print(sys.version.split()[0])'], {
       encoding: 'utf8',
