@@ -2,8 +2,9 @@
  * A blocking job in a thread pool while the event loop keeps ticking.
  *
  * `crunch` spins its thread for a second, as CPU-bound work does. Run on the loop's own thread it
- * would freeze every timer and socket for that second; sent to a ThreadPoolExecutor it runs on a
- * worker thread, and the loop goes on ticking every 100 ms until the result comes back.
+ * would freeze every timer and socket for that second; as a `runOnExecutor` method of a class
+ * with a ThreadPoolExecutor (tornado's `@run_on_executor`) it runs on a worker thread, and a
+ * PeriodicCallback goes on ticking every 100 ms until the result comes back.
  *
  *     node --import tsx --conditions=@aio/source examples/executor-demo.ts [hosted|blocking]
  *
@@ -12,8 +13,9 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { run } from '@aio/coroutine';
-import { getRunningLoop, type LoopMode } from '@aio/loop';
-import { ThreadPoolExecutor, workerFunction } from '@aio/tornado/concurrent';
+import type { LoopMode } from '@aio/loop';
+import { ThreadPoolExecutor, runOnExecutor, workerFunction } from '@aio/tornado/concurrent';
+import { IOLoop, PeriodicCallback } from '@aio/tornado/ioloop';
 
 /** The blocking job: spins for `ms` milliseconds and counts how often it went round. */
 export function crunch(ms: number): { iterations: number; ms: number } {
@@ -23,27 +25,31 @@ export function crunch(ms: number): { iterations: number; ms: number } {
   return { iterations, ms: Math.round(performance.now() - start) };
 }
 
-async function main(): Promise<void> {
-  const loop = getRunningLoop();
-  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-  try {
-    const start = loop.time();
-    let ticks = 0;
-    const tick = (): void => {
-      ticks++;
-      console.log(`tick ${ticks} at ${Math.round(loop.time() - start)} ms`);
-      handle = loop.callLater(100, tick);
-    };
-    let handle = loop.callLater(100, tick);
+/** tornado's pattern: a class whose method runs on `this.executor` (`@run_on_executor`). */
+class Cruncher {
+  readonly executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  /** Returns a Future at once; `crunch` runs on the pool's thread. */
+  readonly crunch = runOnExecutor(workerFunction<typeof crunch>(import.meta.url, 'crunch'));
+}
 
-    const job = workerFunction<typeof crunch>(import.meta.url, 'crunch');
-    const result = await pool.submit(job, 1000);
-    handle.cancel();
+async function main(): Promise<void> {
+  const ioloop = IOLoop.current();
+  const cruncher = new Cruncher();
+  try {
+    const start = ioloop.time();
+    let ticks = 0;
+    const ticker = new PeriodicCallback(() => {
+      ticks++;
+      console.log(`tick ${ticks} at ${Math.round(ioloop.time() - start)} ms`);
+    }, 100);
+    ticker.start();
+    const result = await cruncher.crunch(1000);
+    ticker.stop();
     console.log(
       `result: ${result.iterations} iterations in ${result.ms} ms on a worker thread; the loop ticked ${ticks} times meanwhile`,
     );
   } finally {
-    await pool.shutdown();
+    await cruncher.executor.shutdown();
   }
 }
 
