@@ -1,16 +1,9 @@
 /** The strategies, in the article's order, with how many pages each has in flight at once. */
 import { syncWay } from './blocking';
 import { callbackWay } from './callbacks';
-import type { Strategy } from './types';
+import type { StrategyInfo } from './types';
 
-export interface StrategyInfo {
-  readonly name: string;
-  readonly section: string;
-  readonly title: string;
-  readonly run: Strategy;
-  /** Pages in flight at once: 1 for sequential strategies, all of them for the event loop. */
-  concurrency(pages: number): number;
-}
+export type { StrategyInfo } from './types';
 
 export const STRATEGIES: readonly StrategyInfo[] = [
   {

@@ -16,3 +16,14 @@ export type Strategy = (target: Target) => StrategyResult | Promise<StrategyResu
 export function request(host: string, path: string): Buffer {
   return Buffer.from(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`, 'ascii');
 }
+
+/** A stage of the article, as the crawler lists, runs and reports it. */
+export interface StrategyInfo {
+  readonly name: string;
+  /** The article's section: `3.1`. */
+  readonly section: string;
+  readonly title: string;
+  readonly run: Strategy;
+  /** Pages in flight at once: 1 for sequential strategies, all of them for the event loop. */
+  concurrency(pages: number): number;
+}
