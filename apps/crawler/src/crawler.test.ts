@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measure } from './measure';
+import { isGoodResponse, measure } from './measure';
 import { startSite, type Site } from './site/index';
 import { STRATEGIES } from './strategies/index';
 import { blockingWay } from './strategies/blocking';
@@ -26,6 +26,20 @@ describe('the embedded site', () => {
 
   it('answers 404 for a page it does not have', () => {
     expect(blockingWay(site.host, site.port, '/99').toString()).toMatch(/^HTTP\/1\.1 404/);
+  });
+});
+
+describe('a fetched page', () => {
+  it('counts only when its body is the page, byte for byte', () => {
+    const good = blockingWay(site.host, site.port, '/2');
+    const expected = site.body('/2')!;
+    expect(isGoodResponse('/2', good, expected)).toBe(true);
+    const corrupt = Buffer.from(good);
+    corrupt[corrupt.length - 10] ^= 1; // one bit, deep in the body
+    expect(isGoodResponse('/2', corrupt, expected)).toBe(false);
+    expect(isGoodResponse('/2', good.subarray(0, good.length - 1), expected)).toBe(false);
+    expect(isGoodResponse('/2', good, site.body('/3'))).toBe(false);
+    expect(site.body('/99')).toBeUndefined();
   });
 });
 

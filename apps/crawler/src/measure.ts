@@ -12,12 +12,23 @@ export interface Measurement {
   readonly bytes: number;
 }
 
-/** A page counts as fetched when the response is a 200 carrying that page's heading. */
-export function isGoodResponse(path: string, response: Buffer | undefined): boolean {
+/**
+ * A page counts as fetched when the response is a 200 whose body is the page, byte for byte (when
+ * the target knows its pages, as the embedded site does), else a 200 carrying the page's heading.
+ */
+export function isGoodResponse(
+  path: string,
+  response: Buffer | undefined,
+  expected?: Buffer,
+): boolean {
   if (!response) return false;
-  const text = response.toString('latin1');
+  const headerEnd = response.indexOf('\r\n\r\n');
+  if (headerEnd < 0 || !/^HTTP\/1\.[01] 200 /.test(response.toString('latin1', 0, 16)))
+    return false;
+  const body = response.subarray(headerEnd + 4);
+  if (expected !== undefined) return body.equals(expected);
   const index = path === '/' ? 0 : Number(path.slice(1));
-  return /^HTTP\/1\.[01] 200 /.test(text) && text.includes(`<h1>page ${index}</h1>`);
+  return body.toString('latin1').includes(`<h1>page ${index}</h1>`);
 }
 
 export async function measure(strategy: StrategyInfo, target: Target): Promise<Measurement> {
@@ -30,7 +41,7 @@ export async function measure(strategy: StrategyInfo, target: Target): Promise<M
   let bytes = 0;
   for (const path of target.paths) {
     const response = responses.get(path);
-    if (isGoodResponse(path, response)) fetched++;
+    if (isGoodResponse(path, response, target.body?.(path))) fetched++;
     bytes += response?.length ?? 0;
   }
   return {

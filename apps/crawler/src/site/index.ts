@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pageBody, pageIndex, pagePath } from './pages';
 
 export interface SiteOptions {
   readonly pages: number;
@@ -16,6 +17,8 @@ export interface Site {
   readonly port: number;
   /** Paths of every page: `/`, `/1`, … */
   readonly paths: readonly string[];
+  /** The body the site serves at `path`, byte for byte; undefined for a path it does not have. */
+  body(path: string): Buffer | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,7 +65,11 @@ export async function startSite(options: SiteOptions): Promise<Site> {
   return {
     host: '127.0.0.1',
     port,
-    paths: Array.from({ length: options.pages }, (_, i) => (i === 0 ? '/' : `/${i}`)),
+    paths: Array.from({ length: options.pages }, (_, i) => pagePath(i)),
+    body(path: string) {
+      const index = pageIndex(path, options.pages);
+      return index < 0 ? undefined : Buffer.from(pageBody(index, options.pages, options.sizeBytes));
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.stdin.end();

@@ -5,12 +5,12 @@
  * cannot freeze the server too. Every page waits `latency` ms before answering, standing in for
  * the network the article's example.com sat behind, so that the ratios between strategies show.
  *
- * Pages are `/` and `/1` … `/N-1`, deterministic, of about `size` bytes, each linking to the next
- * few pages (a graph for later crawling stages). The server prints `{"port": …}` on stdout once it
+ * Its pages are pages.ts's. The server prints `{"port": …}` on stdout once it
  * listens, and exits when its parent goes away (stdin closes), so nothing is ever left running.
  */
 import Fastify from 'fastify';
 import { parseArgs } from 'node:util';
+import { pageBody, pageIndex } from './pages';
 
 const { values } = parseArgs({
   options: {
@@ -23,30 +23,12 @@ const pages = Number(values.pages);
 const latency = Number(values.latency);
 const size = Number(values.size);
 
-export function pagePath(index: number): string {
-  return index === 0 ? '/' : `/${index}`;
-}
-
-function page(index: number): string {
-  const links = [1, 2, 3]
-    .map((step) => (index + step) % pages)
-    .map((target) => `<a href="${pagePath(target)}">page ${target}</a>`)
-    .join(' ');
-  const head = `<!doctype html><html><head><title>page ${index}</title></head><body><h1>page ${index}</h1><p>${links}</p><p>`;
-  const tail = '</p></body></html>\n';
-  const filler = `lorem ipsum ${index} `
-    .repeat(Math.ceil(size / 12))
-    .slice(0, Math.max(0, size - head.length - tail.length));
-  return head + filler + tail;
-}
-
-const bodies = Array.from({ length: pages }, (_, i) => page(i));
+const bodies = Array.from({ length: pages }, (_, i) => pageBody(i, pages, size));
 const app = Fastify({ logger: false, keepAliveTimeout: 1000 });
 app.get('/*', async (request, reply) => {
   const path = request.url.split('?')[0] ?? '/';
-  const index = path === '/' ? 0 : Number(path.slice(1));
-  if (!Number.isInteger(index) || index < 0 || index >= pages)
-    return reply.code(404).type('text/plain').send('not found\n');
+  const index = pageIndex(path, pages);
+  if (index < 0) return reply.code(404).type('text/plain').send('not found\n');
   await new Promise((resolve) => setTimeout(resolve, latency));
   return reply.type('text/html; charset=utf-8').send(bodies[index]);
 });

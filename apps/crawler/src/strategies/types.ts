@@ -3,6 +3,8 @@ export interface Target {
   readonly host: string;
   readonly port: number;
   readonly paths: readonly string[];
+  /** What the page at `path` must hold, byte for byte, when known (the embedded site knows). */
+  body?(path: string): Buffer | undefined;
 }
 
 export interface StrategyResult {
