@@ -35,7 +35,8 @@ describe('a fetched page', () => {
     const expected = site.body('/2')!;
     expect(isGoodResponse('/2', good, expected)).toBe(true);
     const corrupt = Buffer.from(good);
-    corrupt[corrupt.length - 10] ^= 1; // one bit, deep in the body
+    const at = corrupt.length - 10; // one bit, deep in the body
+    corrupt.writeUInt8(corrupt.readUInt8(at) ^ 1, at);
     expect(isGoodResponse('/2', corrupt, expected)).toBe(false);
     expect(isGoodResponse('/2', good.subarray(0, good.length - 1), expected)).toBe(false);
     expect(isGoodResponse('/2', good, site.body('/3'))).toBe(false);
