@@ -34,7 +34,7 @@ export function isGoodResponse(
 export async function measure(strategy: StrategyInfo, target: Target): Promise<Measurement> {
   const cpuBefore = cpuUsage();
   const start = performance.now();
-  const { responses } = await strategy.run(target);
+  const { responses, extraCpuMs = 0 } = await strategy.run(target);
   const wallMs = performance.now() - start;
   const cpu = cpuUsage(cpuBefore);
   let fetched = 0;
@@ -47,7 +47,7 @@ export async function measure(strategy: StrategyInfo, target: Target): Promise<M
   return {
     strategy: strategy.name,
     wallMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000 + extraCpuMs,
     fetched,
     failed: target.paths.length - fetched,
     bytes,

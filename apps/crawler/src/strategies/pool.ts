@@ -27,9 +27,13 @@ export interface FetchJob {
 }
 
 /** What a member answers: the response bytes, or why there are none. */
-export type FetchReply =
+export type FetchReply = (
   | { readonly response: Uint8Array }
-  | { readonly error: { readonly message: string; readonly code?: string } };
+  | { readonly error: { readonly message: string; readonly code?: string } }
+) & {
+  /** A child process's CPU time so far, in ms (a thread's is already in the pool's process). */
+  readonly cpuMs?: number;
+};
 
 // ─── In the member ─────────────────────────────────────────────────────────────────────────────
 
@@ -49,7 +53,10 @@ export function serve(): void {
     return;
   }
   if (process.send === undefined) throw new Error('a pool member needs an IPC channel to its pool');
-  process.on('message', (job: FetchJob) => process.send!(fetchPage(job)));
+  process.on('message', (job: FetchJob) => {
+    const { user, system } = process.cpuUsage();
+    process.send!({ ...fetchPage(job), cpuMs: (user + system) / 1000 });
+  });
   // The pool is gone (it ended, or was killed before it could end us): nothing more will come.
   process.on('disconnect', () => process.exit(0));
 }

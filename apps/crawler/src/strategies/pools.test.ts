@@ -40,6 +40,14 @@ function descendants(): { children: string[]; threads: number } | null {
   return { children: children.sort(), threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]) };
 }
 
+it("processes: the children's CPU time is counted in the measurement", async () => {
+  const { extraCpuMs = 0 } = await processWay(site, 2);
+  // Each child starts Node and loads the code before it fetches: tens of ms at the least.
+  expect(extraCpuMs).toBeGreaterThan(20);
+  const threadsResult = await threadWay(site, 2);
+  expect(threadsResult.extraCpuMs).toBeUndefined(); // a thread's CPU is this process's already
+});
+
 describe.each([
   { strategy: processes, way: processWay, section: '3.2', members: 'child processes' },
   { strategy: threads, way: threadWay, section: '3.3', members: 'worker threads' },

@@ -22,6 +22,8 @@ import type { StrategyInfo, StrategyResult, Target } from './types';
 
 // #region childProcess
 class ChildMember implements Member {
+  /** The child's CPU time as of its last reply, in ms. */
+  cpuMs = 0;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
 
@@ -46,6 +48,7 @@ class ChildMember implements Member {
       };
       const onReply = (reply: FetchReply): void => {
         settle();
+        this.cpuMs = Math.max(this.cpuMs, reply.cpuMs ?? 0);
         const bytes = unpack(job, reply);
         if (bytes instanceof Error) reject(bytes);
         else resolve(bytes);
@@ -80,7 +83,9 @@ export async function processWay(
     () => new ChildMember(),
   );
   try {
-    return { responses: await fetchAll(pool, target) };
+    const responses = await fetchAll(pool, target);
+    // The children's CPU is not this process's: count it too (starting Node, loading the code).
+    return { responses, extraCpuMs: pool.reduce((sum, child) => sum + child.cpuMs, 0) };
   } finally {
     // Whatever happened, no child outlives the run.
     await Promise.all(pool.map((child) => child.end()));

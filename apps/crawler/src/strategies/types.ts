@@ -10,6 +10,8 @@ export interface Target {
 export interface StrategyResult {
   /** Response bytes received per page path. */
   readonly responses: ReadonlyMap<string, Buffer>;
+  /** CPU time spent in other processes (a process pool's children), in ms. */
+  readonly extraCpuMs?: number;
 }
 
 export type Strategy = (target: Target) => StrategyResult | Promise<StrategyResult>;
