@@ -21,12 +21,12 @@ import {
   type LoopMode,
   type TimerHandle,
 } from '@aio/loop';
-import { Future, TimeoutError, isFuture, wrapPromise } from '@aio/future';
+import { Future, TimeoutError, isCancelledError, isFuture, wrapPromise } from '@aio/future';
 import { chainFuture } from './concurrent/futures';
 import type { Executor } from './concurrent/executor';
 import type { AnyFunction, WorkerFunction } from './concurrent/executor';
 import { ThreadPoolExecutor } from './concurrent/thread-pool';
-import { BadYieldError, convertYielded, moment } from './gen/convert';
+import { BadYieldError, convertYielded, isThenable, moment } from './gen/convert';
 import { deadlineOf, Timedelta, type Timeout } from './internal/timeout';
 import { appLog } from './log';
 
@@ -331,7 +331,7 @@ export class IOLoop {
     try {
       returned = callback(...args);
     } catch (error) {
-      if (!isCancelled(error))
+      if (!isCancelledError(error))
         appLog.error(error, `Exception in callback ${describeCallback(callback)}`);
       return;
     }
@@ -347,7 +347,7 @@ export class IOLoop {
     (future as Future).addDoneCallback((done) => {
       if (done.cancelled()) return;
       const error = done.exception();
-      if (error !== undefined && !isCancelled(error))
+      if (error !== undefined && !isCancelledError(error))
         appLog.error(error, `Exception in callback ${describeCallback(callback)}`);
     });
   };
@@ -498,14 +498,6 @@ function futureOf<T>(value: unknown, loop: EventLoop): Future<T> {
   return future;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 function filenoOf(fd: FdLike, method: string): number {
   if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) return fd;
   if (typeof fd === 'object' && fd !== null && typeof fd.fileno === 'function') {
@@ -526,10 +518,6 @@ function closeFd(fd: FdLike): void {
   } catch {
     // tornado's close_fd ignores errors too: the fd is as good as closed
   }
-}
-
-function isCancelled(error: unknown): boolean {
-  return error instanceof Error && error.name === 'CancelledError';
 }
 
 function describeCallback(callback: unknown): string {
