@@ -1,21 +1,12 @@
 /** examples/gen-walkthrough.ts, run as a user would run it, in a child process. */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { runTs } from './test-run-ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const example = fileURLToPath(new URL('../examples/gen-walkthrough.ts', import.meta.url));
 
 it('gen-walkthrough traces Future → Runner → IOLoop for each coroutine, and fetches every page', async () => {
-  const child = spawn(process.execPath, ['--conditions=@aio/source', '--import', 'tsx', example], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const { code, stdout, stderr } = await runTs(example);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   const lines = stdout.trimEnd().split('\n');

@@ -1,27 +1,14 @@
 /** Runs examples/executor-demo.ts as a child process, in both loop modes, and reads its output. */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { runTs } from '../test-run-ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = fileURLToPath(new URL('../../examples/executor-demo.ts', import.meta.url));
 
 it.each(['hosted', 'blocking'])(
   'the executor demo ticks while the job blocks its worker thread (%s loop)',
   async (mode) => {
-    const { code, stdout, stderr } = await new Promise<{
-      code: number;
-      stdout: string;
-      stderr: string;
-    }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', '--conditions=@aio/source', demo, mode],
-        { cwd: root, timeout: 30_000, encoding: 'utf8' },
-        (error, out, err) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out, stderr: err }),
-      );
-    });
+    const { code, stdout, stderr } = await runTs(demo, [mode]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');

@@ -1,24 +1,16 @@
 /** examples/log-demo.ts, run as a user would run it, in a child process. */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { runTs } from '../test-run-ts';
 import { tempDir } from './test-files';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = fileURLToPath(new URL('../../examples/log-demo.ts', import.meta.url));
 const DATE = String.raw`\d{6} \d\d:\d\d:\d\d`;
 
 async function runDemo(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@aio/source', '--import', 'tsx', demo, ...args],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const { code, stderr } = await runTs(demo, args);
   return { code, stderr };
 }
 

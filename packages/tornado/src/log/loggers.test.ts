@@ -3,7 +3,6 @@
  * handlers of every ancestor), errors and fields from pino calls, caller positions, and the
  * last resort when nothing is configured (in a child process, whose stderr is its own).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogFormatter } from './formatter';
@@ -21,6 +20,7 @@ import {
   shutdownLogging,
 } from './loggers';
 import { collector, thrown } from './test-files';
+import { runTs } from '../test-run-ts';
 
 const DATE = String.raw`\d{6} \d\d:\d\d:\d\d`;
 
@@ -241,20 +241,7 @@ describe('what a log call carries', () => {
 describe('with nothing configured', () => {
   it("Python's last resort: warnings and errors go to stderr as bare messages, nothing below", async () => {
     const fixture = fileURLToPath(new URL('./test-fixtures/last-resort-child.ts', import.meta.url));
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@aio/source', fixture],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const { code, stdout, stderr } = await runTs(fixture);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     expect(stderr).toBe(

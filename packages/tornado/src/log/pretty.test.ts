@@ -26,17 +26,14 @@ import {
   type LoggingOptions,
 } from './pretty';
 import { openFilesUnder, tempDir, thrown } from './test-files';
+import { PACKAGE_ROOT, TS_FLAGS, collect, type ChildOutput } from '../test-run-ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./test-fixtures/pretty-child.ts', import.meta.url));
 const DATE = String.raw`\d{6} \d\d:\d\d:\d\d`;
 
 /** Runs the fixture with `options`; with `tty`, under `script`, so its stderr is a terminal. */
-async function runChild(
-  options: Partial<LoggingOptions>,
-  tty = false,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const args = ['--import', 'tsx', '--conditions=@aio/source', fixture, JSON.stringify(options)];
+async function runChild(options: Partial<LoggingOptions>, tty = false): Promise<ChildOutput> {
+  const args = [...TS_FLAGS, fixture, JSON.stringify(options)];
   // Only what colour detection needs: no NO_COLOR, FORCE_COLOR or CI from the test's env.
   const env = {
     PATH: process.env.PATH ?? '',
@@ -46,17 +43,12 @@ async function runChild(
   const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
   const child = tty
     ? spawn('script', ['-qec', [process.execPath, ...args].map(quote).join(' '), '/dev/null'], {
-        cwd: root,
+        cwd: PACKAGE_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-    : spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { code, stdout, stderr };
+    : spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child);
 }
 
 describe('to stderr, in a child process', () => {
