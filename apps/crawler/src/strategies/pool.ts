@@ -13,6 +13,7 @@
  * tsx's require hook needs neither: it compiles this module, and what it imports, to CommonJS as
  * they load.
  */
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort } from 'node:worker_threads';
@@ -79,7 +80,7 @@ export interface Member {
 }
 
 /** Turns a member's answer back into bytes, or into an error that says which page failed. */
-export function unpack(job: FetchJob, reply: FetchReply): Buffer | Error {
+function unpack(job: FetchJob, reply: FetchReply): Buffer | Error {
   if ('response' in reply) {
     const { buffer, byteOffset, byteLength } = reply.response;
     return Buffer.from(buffer, byteOffset, byteLength);
@@ -87,6 +88,42 @@ export function unpack(job: FetchJob, reply: FetchReply): Buffer | Error {
   const { message, code } = reply.error;
   const error = new Error(`fetching ${job.path} from ${job.host}:${job.port}: ${message}`);
   return code === undefined ? error : Object.assign(error, { code });
+}
+
+/**
+ * Sends `job` to a member — a child process or a worker thread: both emit `message`, `exit` and
+ * `error` — and waits for its one reply: the page's bytes, or an error that says which page
+ * failed (or that the member died, `who` saying what it was). `onReply` sees the reply first.
+ */
+export function ask(
+  member: EventEmitter,
+  send: (job: FetchJob) => void,
+  job: FetchJob,
+  who: string,
+  onReply?: (reply: FetchReply) => void,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const settle = (): void => {
+      member.off('message', onMessage).off('exit', onExit).off('error', onError);
+    };
+    const onMessage = (reply: FetchReply): void => {
+      settle();
+      onReply?.(reply);
+      const bytes = unpack(job, reply);
+      if (bytes instanceof Error) reject(bytes);
+      else resolve(bytes);
+    };
+    const onExit = (code: number | null, signal?: string | null): void => {
+      settle();
+      reject(new Error(`the ${who} fetching ${job.path} exited (${signal ?? code})`));
+    };
+    const onError = (err: Error): void => {
+      settle();
+      reject(err);
+    };
+    member.once('message', onMessage).once('exit', onExit).once('error', onError);
+    send(job);
+  });
 }
 
 // #region fetchAll

@@ -9,15 +9,7 @@
  * overlapping saves. The responses come back to the parent over the IPC channel, as bytes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  MEMBER_EXEC_ARGV,
-  MEMBER_SCRIPT,
-  fetchAll,
-  unpack,
-  type FetchJob,
-  type FetchReply,
-  type Member,
-} from './pool';
+import { MEMBER_EXEC_ARGV, MEMBER_SCRIPT, ask, fetchAll, type FetchJob, type Member } from './pool';
 import type { StrategyInfo, StrategyResult, Target } from './types';
 
 // #region childProcess
@@ -41,29 +33,15 @@ class ChildMember implements Member {
   }
 
   fetch(job: FetchJob): Promise<Buffer> {
-    const child = this.#child;
-    return new Promise((resolve, reject) => {
-      const settle = (): void => {
-        child.off('message', onReply).off('exit', onExit).off('error', onError);
-      };
-      const onReply = (reply: FetchReply): void => {
-        settle();
+    return ask(
+      this.#child,
+      (j) => this.#child.send(j),
+      job,
+      'child process',
+      (reply) => {
         this.cpuMs = Math.max(this.cpuMs, reply.cpuMs ?? 0);
-        const bytes = unpack(job, reply);
-        if (bytes instanceof Error) reject(bytes);
-        else resolve(bytes);
-      };
-      const onExit = (code: number | null, signal: string | null): void => {
-        settle();
-        reject(new Error(`the child process fetching ${job.path} exited (${signal ?? code})`));
-      };
-      const onError = (err: Error): void => {
-        settle();
-        reject(err);
-      };
-      child.once('message', onReply).once('exit', onExit).once('error', onError);
-      child.send(job);
-    });
+      },
+    );
   }
 
   async end(): Promise<void> {

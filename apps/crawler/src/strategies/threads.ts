@@ -9,15 +9,7 @@
  * again for itself. The responses are copied back to the main thread in messages.
  */
 import { Worker } from 'node:worker_threads';
-import {
-  MEMBER_EXEC_ARGV,
-  MEMBER_SCRIPT,
-  fetchAll,
-  unpack,
-  type FetchJob,
-  type FetchReply,
-  type Member,
-} from './pool';
+import { MEMBER_EXEC_ARGV, MEMBER_SCRIPT, ask, fetchAll, type FetchJob, type Member } from './pool';
 import type { StrategyInfo, StrategyResult, Target } from './types';
 
 // #region workerThread
@@ -25,28 +17,7 @@ class ThreadMember implements Member {
   readonly #worker = new Worker(MEMBER_SCRIPT, { eval: true, execArgv: [...MEMBER_EXEC_ARGV] });
 
   fetch(job: FetchJob): Promise<Buffer> {
-    const worker = this.#worker;
-    return new Promise((resolve, reject) => {
-      const settle = (): void => {
-        worker.off('message', onReply).off('exit', onExit).off('error', onError);
-      };
-      const onReply = (reply: FetchReply): void => {
-        settle();
-        const bytes = unpack(job, reply);
-        if (bytes instanceof Error) reject(bytes);
-        else resolve(bytes);
-      };
-      const onExit = (code: number): void => {
-        settle();
-        reject(new Error(`the worker thread fetching ${job.path} exited (${code})`));
-      };
-      const onError = (err: Error): void => {
-        settle();
-        reject(err);
-      };
-      worker.once('message', onReply).once('exit', onExit).once('error', onError);
-      worker.postMessage(job);
-    });
+    return ask(this.#worker, (j) => this.#worker.postMessage(j), job, 'worker thread');
   }
 
   async end(): Promise<void> {
