@@ -37,6 +37,7 @@ describe('the error catalogue', () => {
     [E.ECONNREFUSED, errors.ConnectionRefusedError, 'ECONNREFUSED'],
     [E.ECONNABORTED, errors.ConnectionAbortedError, 'ECONNABORTED'],
     [E.EINTR, errors.InterruptedError, 'EINTR'],
+    [E.ETIMEDOUT, errors.TimeoutError, 'ETIMEDOUT'],
     [E.EBADF, errors.OSError, 'EBADF'],
   ])(
     'osError(%i) is a %o with code %s, as Python picks the OSError subclass',

@@ -89,6 +89,16 @@ export class ConnectionRefusedError extends ConnectionError {
 export class ConnectionResetError extends ConnectionError {
   override name = 'ConnectionResetError';
 }
+/**
+ * An operation ran out of time: Python's `TimeoutError` (which `socket.timeout` aliases). A socket
+ * in timeout mode (`settimeout(ms)`) throws it with code 'ETIMEDOUT' and the text "timed out";
+ * `osError` builds it for the kernel's own ETIMEDOUT (a handshake or keepalive nobody answered).
+ */
+export class TimeoutError extends OSError {
+  override name = 'TimeoutError';
+  /** For `sendall()` in timeout mode: how many bytes went out before the time ran out. */
+  bytesSent?: number;
+}
 /** A system call was interrupted by a signal. The package retries these itself (PEP 475). */
 export class InterruptedError extends OSError {
   override name = 'InterruptedError';
@@ -105,6 +115,7 @@ const byErrno = new Map<number, OSErrorClass>([
   [E.ECONNREFUSED, ConnectionRefusedError],
   [E.ECONNRESET, ConnectionResetError],
   [E.EINTR, InterruptedError],
+  [E.ETIMEDOUT, TimeoutError],
 ]);
 
 /** Builds the right `OSError` subclass for an errno, as Python's `OSError(errno, …)` does. */

@@ -75,6 +75,7 @@ export {
   ConnectionRefusedError,
   ConnectionResetError,
   InterruptedError,
+  TimeoutError,
   GaiError,
   SelectorError,
   InvalidFileObjectError,

@@ -73,6 +73,7 @@ it('exports exactly these names', () => {
       "SelectorKey",
       "Socket",
       "TCP_NODELAY",
+      "TimeoutError",
       "UnsupportedPlatformError",
       "WOULD_BLOCK",
       "Waker",
