@@ -11,7 +11,10 @@ import {
   InvalidArgumentError,
   OSError,
   BrokenPipeError,
+  TimeoutError,
 } from './errors';
+import { libc } from './libc';
+import { platform } from './platform/index';
 import {
   AF_INET,
   AF_INET6,
@@ -30,9 +33,10 @@ import {
   WOULD_BLOCK,
   socketpair,
 } from './socket';
-import { closedFd, tcpPair, track } from './test-support';
+import { closedFd, sleep, tcpPair, timed, track } from './test-support';
 
-const { EINPROGRESS, EAGAIN, EBADF, ENOTCONN } = constants.errno;
+const { EINPROGRESS, EAGAIN, EBADF, ENOTCONN, ETIMEDOUT, EWOULDBLOCK, ECONNREFUSED } =
+  constants.errno;
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -182,6 +186,285 @@ describe('non-blocking mode', () => {
     track(second![0]);
     expect(first.getBlocking()).toBe(true);
     expect(second![0].getBlocking()).toBe(false);
+  });
+});
+
+/** Whether the fd itself is O_NONBLOCK, whatever the Socket object believes. */
+function fdIsNonBlocking(sock: Socket): boolean {
+  return (libc.fcntl(sock.fileno(), platform.F_GETFL) & platform.O_NONBLOCK) !== 0;
+}
+
+// Waits are timed against the same clock as the deadline, so they are never short: the lower
+// bounds below are exact. The upper bounds leave a loaded 2-core machine a second of slack.
+describe('timeout mode (settimeout)', () => {
+  it('recv on a silent peer throws TimeoutError, an OSError with code ETIMEDOUT, after the timeout', () => {
+    const [a] = track(socketpair());
+    a.settimeout(80);
+    const [err, ms] = timed(() => thrown(() => a.recv(10)));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toBeInstanceOf(OSError);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', errno: ETIMEDOUT, syscall: 'recv' });
+    expect((err as Error).message).toBe('recv ETIMEDOUT (timed out)');
+    expect(ms).toBeGreaterThanOrEqual(80);
+    expect(ms).toBeLessThan(1_080);
+    expect(a.gettimeout()).toBe(80); // still in timeout mode: the next call waits again
+  });
+
+  it('recv returns data that arrives while it waits, and data already there at once', async () => {
+    const [a, b] = track(socketpair());
+    const worker = tsWorker(new URL('./test-fixtures/write-later-worker.ts', import.meta.url), {
+      workerData: { fd: a.fileno(), delayMs: 60 },
+    });
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      b.settimeout(2_000);
+      worker.postMessage('go');
+      const [data, ms] = timed(() => b.recv(10));
+      expect(data.toString()).toBe('later');
+      expect(ms).toBeGreaterThanOrEqual(50);
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await worker.terminate();
+    }
+    a.sendall(Buffer.from('now'));
+    const buffer = Buffer.alloc(8);
+    const [n, ms] = timed(() => b.recvInto(buffer));
+    expect(buffer.subarray(0, n).toString()).toBe('now');
+    expect(ms).toBeLessThan(50);
+  });
+
+  it('connect and accept work in timeout mode; the accepted socket is blocking, as in Python', () => {
+    const listener = track(new Socket());
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen();
+    listener.settimeout(1_000);
+    const client = track(new Socket());
+    client.settimeout(1_000);
+    client.connect(listener.getsockname());
+    const [conn, address] = listener.accept();
+    track(conn);
+    expect(address).toEqual(client.getsockname());
+    expect(client.getpeername()).toEqual(listener.getsockname());
+    expect(client.gettimeout()).toBe(1_000);
+    expect([conn.gettimeout(), conn.getBlocking(), fdIsNonBlocking(conn)]).toEqual([
+      null,
+      true,
+      false,
+    ]);
+    client.sendall(Buffer.from('ping'));
+    expect(conn.recv(10).toString()).toBe('ping');
+  });
+
+  it('accept with nobody connecting throws TimeoutError', () => {
+    const listener = track(new Socket());
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen();
+    listener.settimeout(60);
+    const [err, ms] = timed(() => thrown(() => listener.accept()));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ syscall: 'accept' });
+    expect(ms).toBeGreaterThanOrEqual(60);
+    expect(ms).toBeLessThan(1_060);
+  });
+
+  it('connect to a closed port throws ConnectionRefusedError, and connectEx returns ECONNREFUSED', () => {
+    const probe = track(new Socket());
+    probe.bind(['127.0.0.1', 0]);
+    const [, port] = probe.getsockname() as [string, number];
+    probe.close(); // nobody listens there now
+    const client = track(new Socket());
+    client.settimeout(1_000);
+    const err = thrown(() => client.connect(['127.0.0.1', port]));
+    expect(err).toBeInstanceOf(ConnectionRefusedError);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
+    expect((err as Error).message).toBe(
+      `connect ECONNREFUSED 127.0.0.1:${port} (Connection refused)`,
+    );
+    const other = track(new Socket());
+    other.settimeout(1_000);
+    expect(other.connectEx(['127.0.0.1', port])).toBe(ECONNREFUSED);
+  });
+
+  it('connect times out when the handshake cannot complete: a listener whose backlog is full', () => {
+    // A listener that never accepts: once its accept queue is full, the kernel drops the SYNs of
+    // new clients (they would retry after a second), so their connect hangs on loopback too.
+    const listener = track(new Socket());
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(1);
+    const address = listener.getsockname() as [string, number];
+    let failure: [unknown, number] | undefined;
+    for (let i = 0; i < 10 && failure === undefined; i++) {
+      const client = track(new Socket());
+      client.settimeout(100);
+      const start = performance.now();
+      try {
+        client.connect(address); // there was still room in the queue
+      } catch (err) {
+        failure = [err, performance.now() - start];
+      }
+    }
+    expect(failure).toBeDefined();
+    const [err, ms] = failure!;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({
+      code: 'ETIMEDOUT',
+      syscall: 'connect',
+      address: address.join(':'),
+    });
+    expect((err as Error).message).toBe(`connect ETIMEDOUT ${address.join(':')} (timed out)`);
+    expect(ms).toBeGreaterThanOrEqual(100);
+    expect(ms).toBeLessThan(1_100);
+    // connectEx reports the timeout as EWOULDBLOCK, as CPython's connect_ex does.
+    const other = track(new Socket());
+    other.settimeout(50);
+    expect(other.connectEx(address)).toBe(EWOULDBLOCK);
+  });
+
+  it('sendall to a peer that never reads throws TimeoutError once the buffers fill, with bytesSent', () => {
+    const [client] = tcpPair();
+    client.settimeout(100);
+    const [err, ms] = timed(() => thrown(() => client.sendall(Buffer.alloc(64 * 1024 * 1024))));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', syscall: 'sendall' });
+    expect((err as TimeoutError).bytesSent).toBeGreaterThan(0);
+    expect((err as TimeoutError).bytesSent).toBeLessThan(64 * 1024 * 1024);
+    expect(ms).toBeGreaterThanOrEqual(100);
+    expect(ms).toBeLessThan(1_100);
+    // send waits too: it takes what fits, and times out once nothing more does.
+    const chunk = Buffer.alloc(1024 * 1024);
+    const sendErr = thrown(() => {
+      for (;;) client.send(chunk);
+    });
+    expect(sendErr).toMatchObject({ name: 'TimeoutError', syscall: 'send' });
+  });
+
+  it('sendall counts its timeout over the whole call, not per wait (CPython 3.5+)', async () => {
+    // The peer drains 64 KiB every 5 ms: no single wait for buffer space comes near 150 ms, but
+    // all of 16 MiB would take more than a second.
+    const [mine, theirs] = track(socketpair());
+    const worker = tsWorker(new URL('./test-fixtures/slow-reader-worker.ts', import.meta.url), {
+      workerData: { fd: theirs.fileno(), chunk: 64 * 1024, intervalMs: 5 },
+    });
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      const received = new Promise<{ total: number }>((resolve) => worker.once('message', resolve));
+      mine.settimeout(150);
+      const [err, ms] = timed(() => thrown(() => mine.sendall(Buffer.alloc(16 * 1024 * 1024))));
+      mine.close(); // EOF: the reader drains what is left, reports and exits
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(ms).toBeGreaterThanOrEqual(150);
+      expect(ms).toBeLessThan(1_150);
+      // bytesSent is exactly what reached the peer.
+      expect((await received).total).toBe((err as TimeoutError).bytesSent);
+    } finally {
+      // terminate() cannot interrupt a thread blocked in recv(2); EOF can.
+      mine.close();
+      await worker.terminate();
+    }
+  });
+
+  it('recvfrom on a datagram socket returns a datagram that is there, and times out when none is', () => {
+    const a = track(new Socket(AF_INET, SOCK_DGRAM));
+    const b = track(new Socket(AF_INET, SOCK_DGRAM));
+    a.bind(['127.0.0.1', 0]);
+    b.bind(['127.0.0.1', 0]);
+    b.settimeout(60);
+    expect(a.sendto(Buffer.from('datagram'), b.getsockname())).toBe(8);
+    expect(b.recvfrom(100)).toEqual([Buffer.from('datagram'), a.getsockname()]);
+    const [err, ms] = timed(() => thrown(() => b.recvfrom(100)));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ syscall: 'recvfrom' });
+    expect(ms).toBeGreaterThanOrEqual(60);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'a signal during the wait neither ends it early nor stretches it',
+    async () => {
+      const [a] = track(socketpair());
+      a.settimeout(300);
+      let signals = 0;
+      const onSignal = (): void => void signals++;
+      process.on('SIGUSR2', onSignal);
+      const worker = tsWorker(new URL('./test-fixtures/signal-worker.ts', import.meta.url), {
+        workerData: { delayMs: 60, pid: process.pid },
+      });
+      try {
+        await new Promise((resolve) => worker.once('message', resolve));
+        const sent = new Promise<{ sent: boolean }>((resolve) => worker.once('message', resolve));
+        worker.postMessage('go');
+        const [err, ms] = timed(() => thrown(() => a.recv(10)));
+        expect((await sent).sent).toBe(true);
+        // Node runs the JS signal handler on a later turn of its own loop.
+        for (const until = Date.now() + 2_000; signals === 0 && Date.now() < until;)
+          await sleep(10);
+        expect(signals).toBe(1);
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect(ms).toBeGreaterThanOrEqual(300);
+        expect(ms).toBeLessThan(1_300);
+      } finally {
+        process.off('SIGUSR2', onSignal);
+        await worker.terminate();
+      }
+    },
+  );
+
+  it('settimeout, setBlocking, gettimeout and getBlocking agree, as in Python', () => {
+    const sock = track(new Socket());
+    const state = (): unknown[] => [sock.gettimeout(), sock.getBlocking(), fdIsNonBlocking(sock)];
+    expect(state()).toEqual([null, true, false]);
+    sock.settimeout(250);
+    expect(state()).toEqual([250, true, true]); // timeout mode: "blocking", on a non-blocking fd
+    expect(String(sock)).toMatch(/^<Socket fd=\d+ AF_INET SOCK_STREAM timeout=250ms /);
+    sock.settimeout(0);
+    expect(state()).toEqual([0, false, true]);
+    expect(String(sock)).toContain(' non-blocking');
+    sock.setBlocking(true);
+    expect(state()).toEqual([null, true, false]);
+    sock.settimeout(0.5);
+    expect(state()).toEqual([0.5, true, true]);
+    sock.setBlocking(false);
+    expect(state()).toEqual([0, false, true]);
+    sock.settimeout(null);
+    expect(state()).toEqual([null, true, false]);
+    if (SOCK_NONBLOCK !== 0) {
+      expect(track(new Socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK)).gettimeout()).toBe(0);
+    }
+  });
+
+  it('settimeout(0) never waits: BlockingIOError at once, as setBlocking(false)', () => {
+    const [a] = track(socketpair());
+    a.settimeout(0);
+    const [err, ms] = timed(() => thrown(() => a.recv(10)));
+    expect(err).toBeInstanceOf(BlockingIOError);
+    expect(ms).toBeLessThan(50);
+  });
+
+  it('the try* twins never wait in timeout mode', () => {
+    const [a] = track(socketpair());
+    a.settimeout(1_000);
+    const [n, ms] = timed(() => a.tryRecvInto(Buffer.alloc(10)));
+    expect(n).toBe(WOULD_BLOCK);
+    expect(ms).toBeLessThan(50);
+  });
+
+  it.each([-1, -0.5, NaN, Infinity, '100', undefined, 10n])(
+    'settimeout(%s) throws InvalidArgumentError and leaves the mode as it was',
+    (value) => {
+      const sock = track(new Socket());
+      sock.settimeout(100);
+      const err = thrown(() => sock.settimeout(value as never));
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as Error).message).toMatch(
+        /^settimeout\(\) expected a finite number of milliseconds >= 0, or null, got /,
+      );
+      expect(sock.gettimeout()).toBe(100);
+    },
+  );
+
+  it('settimeout on a closed socket throws OSError EBADF', () => {
+    const sock = new Socket();
+    sock.close();
+    expect(thrown(() => sock.settimeout(100))).toMatchObject({ name: 'OSError', code: 'EBADF' });
   });
 });
 

@@ -15,6 +15,14 @@
  *
  * Interrupted calls (EINTR) are retried, as PEP 475 does; a blocking `connect` interrupted by a
  * signal waits for the connection to finish instead of failing.
+ *
+ * Timeouts are CPython's three modes, kept in one field, `#timeout`: blocking (-1: the fd blocks
+ * in the kernel), non-blocking (0) and timeout mode (> 0 ms: the fd is O_NONBLOCK and the socket
+ * does the waiting). In timeout mode a call is tried at once; only when it would block does it
+ * wait in poll(2) and try again, against one deadline per call (fixed at its first wait, or at the
+ * start of `sendall`), so retries and signals never stretch it. CPython polls before every call;
+ * trying first saves that poll when data is already there, and keeps the mode off the hot path:
+ * the field is read only when a call would block (and once up front by `sendall`).
  */
 import { inspect } from 'node:util';
 import { constants } from 'node:os';
@@ -25,11 +33,19 @@ import {
   SOCKADDR_STORAGE_SIZE,
   type Address,
 } from './address';
-import { BlockingIOError, InvalidArgumentError, OSError, describe, osError } from './errors';
+import {
+  BlockingIOError,
+  InvalidArgumentError,
+  OSError,
+  TimeoutError,
+  describe,
+  osError,
+} from './errors';
 import { errno, libc } from './libc';
 import { platform as P } from './platform/index';
+import { timeoutToMs } from './selectors/base';
 
-const { EINTR, EAGAIN, EWOULDBLOCK, EINPROGRESS, EBADF } = constants.errno;
+const { EINTR, EAGAIN, EWOULDBLOCK, EINPROGRESS, EBADF, ETIMEDOUT } = constants.errno;
 
 /** Returned by `trySend` and `tryRecvInto` when the call would block. */
 export const WOULD_BLOCK = -1;
@@ -136,6 +152,35 @@ const lenScratch = new Uint32Array(1);
 const intScratch = Buffer.alloc(4);
 const pollScratch = Buffer.alloc(8);
 
+/**
+ * Timeout mode's wait: polls `fd` for `events` until `deadline` (a `performance.now()` time;
+ * Infinity waits as long as it takes). False once the deadline has passed. A signal (EINTR) or an
+ * early wake-up polls again for the time left, so the wait is neither cut short nor stretched.
+ */
+function waitReady(fd: number, events: number, deadline: number): boolean {
+  pollScratch.writeInt32LE(fd, 0);
+  pollScratch.writeInt16LE(events, 4);
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    const n = libc.poll(pollScratch, 1, left === Infinity ? -1 : timeoutToMs(left));
+    if (n > 0) return true; // ready, or POLLERR/POLLHUP: the retried call reports those
+    if (n < 0) {
+      const err = errno();
+      if (err !== EINTR) throw osError(err, 'poll');
+    }
+  }
+}
+
+/** What timeout mode throws when the time runs out: Python's `TimeoutError('timed out')`. */
+function timedOut(syscall: string, address?: Address): TimeoutError {
+  const detail = address === undefined ? undefined : formatAddress(address);
+  return new TimeoutError(ETIMEDOUT, syscall, detail, undefined, 'timed out');
+}
+
+/** `#connect`'s result when timeout mode ran out of time (errno values are positive). */
+const TIMED_OUT = -1;
+
 function setFdFlag(
   fd: number,
   getCmd: number,
@@ -171,7 +216,8 @@ export class Socket {
   readonly type: number;
   readonly proto: number;
   #fd: number;
-  #blocking: boolean;
+  /** -1: blocking; 0: non-blocking; > 0: timeout mode, in ms. The fd is O_NONBLOCK unless -1. */
+  #timeout: number;
 
   /**
    * Creates a socket, or wraps an existing fd (`fileno`), which it then owns and will close.
@@ -194,12 +240,12 @@ export class Socket {
         libc.close(fd);
         throw err;
       }
-      this.#blocking = SOCK_NONBLOCK === 0 || (type & SOCK_NONBLOCK) === 0;
+      this.#timeout = SOCK_NONBLOCK !== 0 && (type & SOCK_NONBLOCK) !== 0 ? 0 : -1;
     } else {
       this.#fd = checkInt(fileno, 'fileno', 'Socket');
       const flags = libc.fcntl(fileno, P.F_GETFL);
       if (flags < 0) throw osError(errno(), 'fcntl', `fd ${fileno}`);
-      this.#blocking = (flags & P.O_NONBLOCK) === 0;
+      this.#timeout = (flags & P.O_NONBLOCK) !== 0 ? 0 : -1;
     }
     unclosed.register(this, this.#fd, this);
   }
@@ -219,46 +265,110 @@ export class Socket {
     return this.#fd;
   }
 
+  /** False only in non-blocking mode (`gettimeout() === 0`); timeout mode counts as blocking. */
   getBlocking(): boolean {
-    return this.#blocking;
-  }
-
-  /** `false` makes every call return at once (throwing BlockingIOError where it would wait). */
-  setBlocking(flag: boolean): void {
-    const fd = this.#open('fcntl');
-    setFdFlag(fd, P.F_GETFL, P.F_SETFL, P.O_NONBLOCK, !flag, `fd ${fd}`);
-    this.#blocking = flag;
+    return this.#timeout !== 0;
   }
 
   /**
-   * Connects to `address`. A blocking socket waits for the handshake; a non-blocking one throws
-   * BlockingIOError ('EINPROGRESS'): wait until it is writable, then read SO_ERROR.
+   * `false` makes every call return at once (throwing BlockingIOError where it would wait):
+   * `settimeout(0)`. `true` is `settimeout(null)`. Either way it ends timeout mode.
+   */
+  setBlocking(flag: boolean): void {
+    this.settimeout(flag ? null : 0);
+  }
+
+  /**
+   * Python's `settimeout`, in milliseconds (as every time in aio):
+   * - `null`: blocking mode, no timeout (`setBlocking(true)`);
+   * - `0`: non-blocking mode (`setBlocking(false)`);
+   * - `> 0`: timeout mode. The fd becomes non-blocking, and `connect`, `accept`, `send`,
+   *   `sendall`, `sendto`, `recv`, `recvInto` and `recvfrom` wait at most this long for the
+   *   socket to be ready, then throw `TimeoutError`; for `sendall` it bounds the whole call.
+   *   `trySend`, `tryRecvInto` and `tryAccept` never wait.
+   *
+   * Anything else (negative, NaN, Infinity, not a number) throws InvalidArgumentError.
+   *
+   * @example
+   * ```ts
+   * const sock = new Socket();
+   * sock.settimeout(5_000);
+   * sock.connect(['127.0.0.1', 8080]); // TimeoutError if no handshake within 5 s
+   * sock.sendall(Buffer.from('GET / HTTP/1.0\r\n\r\n')); // 5 s for all of it
+   * const chunk = sock.recv(4096); // TimeoutError if nothing arrives within 5 s
+   * ```
+   */
+  settimeout(timeoutMs: number | null): void {
+    if (
+      timeoutMs !== null &&
+      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs < Infinity)
+    ) {
+      throw new InvalidArgumentError(
+        `settimeout() expected a finite number of milliseconds >= 0, or null, got ${describe(timeoutMs)}`,
+      );
+    }
+    const fd = this.#open('fcntl');
+    setFdFlag(fd, P.F_GETFL, P.F_SETFL, P.O_NONBLOCK, timeoutMs !== null, `fd ${fd}`);
+    this.#timeout = timeoutMs ?? -1;
+  }
+
+  /** The timeout in milliseconds: `null` in blocking mode, `0` in non-blocking mode. */
+  gettimeout(): number | null {
+    return this.#timeout < 0 ? null : this.#timeout;
+  }
+
+  /**
+   * A call would block: what happens next, as in CPython's `sock_call`. Non-blocking mode throws
+   * BlockingIOError. Timeout mode waits for `events` until the deadline (fixed on the first round,
+   * when `deadline` is 0), throws TimeoutError once it passes, and returns the deadline for the
+   * next round. (A blocking socket gets here only if its fd was made non-blocking behind its back
+   * or an SO_RCVTIMEO/SO_SNDTIMEO ran out: BlockingIOError, as before.)
+   */
+  #waitOrThrow(events: number, deadline: number, syscall: string, address?: Address): number {
+    if (this.#timeout <= 0) {
+      const detail = address === undefined ? undefined : formatAddress(address);
+      throw new BlockingIOError(EAGAIN, syscall, detail);
+    }
+    if (deadline === 0) deadline = performance.now() + this.#timeout;
+    if (!waitReady(this.#fd, events, deadline)) throw timedOut(syscall, address);
+    return deadline;
+  }
+
+  /**
+   * Connects to `address`. A blocking socket waits for the handshake; one in timeout mode waits
+   * at most its timeout (then TimeoutError); a non-blocking one throws BlockingIOError
+   * ('EINPROGRESS'): wait until it is writable, then read SO_ERROR.
    */
   connect(address: Address): void {
-    const err = this.connectEx(address);
+    const err = this.#connect(address);
+    if (err === TIMED_OUT) throw timedOut('connect', address);
     if (err !== 0) throw osError(err, 'connect', formatAddress(address));
   }
 
-  /** Like `connect`, but returns the errno instead of throwing (0 on success, EINPROGRESS …). */
+  /**
+   * Like `connect`, but returns the errno instead of throwing: 0 on success, EINPROGRESS when
+   * non-blocking, and EWOULDBLOCK (= EAGAIN) when timeout mode ran out of time, as CPython's
+   * `connect_ex` does.
+   */
   connectEx(address: Address): number {
+    const err = this.#connect(address);
+    return err === TIMED_OUT ? EWOULDBLOCK : err;
+  }
+
+  /** connect(2), then CPython's `internal_connect`: 0, an errno, or TIMED_OUT. */
+  #connect(address: Address): number {
     const fd = this.#open('connect');
     const [sa, len] = encodeAddress(this.family, address, 'connect');
     if (libc.connect(fd, sa, len) === 0) return 0;
     const err = errno();
-    // A signal arrived mid-handshake: the kernel goes on connecting, so a blocking socket
-    // waits for it to finish rather than connecting again (which would give EALREADY).
-    if (err === EINTR) return this.#blocking ? this.#finishConnect(fd) : EINPROGRESS;
-    return err;
-  }
-
-  #finishConnect(fd: number): number {
-    pollScratch.writeInt32LE(fd, 0);
-    pollScratch.writeInt16LE(P.POLLOUT, 4);
-    for (;;) {
-      if (libc.poll(pollScratch, 1, -1) >= 0) break;
-      const err = errno();
-      if (err !== EINTR) return err;
-    }
+    // After EINTR (any fd) or EINPROGRESS (a non-blocking fd) the kernel goes on connecting in the
+    // background. A blocking socket and one in timeout mode wait for the outcome and read it from
+    // SO_ERROR, rather than connect again (which would give EALREADY); a non-blocking socket
+    // leaves that to its caller.
+    const waits = err === EINTR ? this.#timeout !== 0 : err === EINPROGRESS && this.#timeout > 0;
+    if (!waits) return err === EINTR ? EINPROGRESS : err;
+    const deadline = this.#timeout > 0 ? performance.now() + this.#timeout : Infinity;
+    if (!waitReady(fd, P.POLLOUT, deadline)) return TIMED_OUT;
     return this.getsockopt(SOL_SOCKET, SO_ERROR);
   }
 
@@ -280,9 +390,11 @@ export class Socket {
    * listening socket is; on a non-blocking listener with nobody waiting it throws BlockingIOError.
    */
   accept(): [Socket, Address] {
-    const result = this.#accept(true);
-    if (result === null) throw new BlockingIOError(EAGAIN, 'accept');
-    return result;
+    for (let deadline = 0; ;) {
+      const result = this.#accept(true);
+      if (result !== null) return result;
+      deadline = this.#waitOrThrow(P.POLLIN, deadline, 'accept');
+    }
   }
 
   /**
@@ -324,9 +436,11 @@ export class Socket {
    * Throws BlockingIOError on a full non-blocking socket.
    */
   send(data: Uint8Array, flags = 0): number {
-    const n = this.trySend(data, flags);
-    if (n === WOULD_BLOCK) throw new BlockingIOError(EAGAIN, 'send');
-    return n;
+    for (let deadline = 0; ;) {
+      const n = this.trySend(data, flags);
+      if (n !== WOULD_BLOCK) return n;
+      deadline = this.#waitOrThrow(P.POLLOUT, deadline, 'send');
+    }
   }
 
   /** `send` for readiness loops: returns WOULD_BLOCK (-1) instead of throwing on a full socket. */
@@ -345,19 +459,23 @@ export class Socket {
 
   /**
    * Sends all of `data`. A blocking socket waits as needed; a non-blocking one throws
-   * BlockingIOError when the kernel buffer fills, with `bytesSent` saying how far it got.
+   * BlockingIOError when the kernel buffer fills. In timeout mode the timeout bounds the whole
+   * call, as since CPython 3.5: its clock starts with the call, and every wait for buffer space
+   * counts against it. BlockingIOError and TimeoutError carry `bytesSent`: how far it got.
    */
   sendall(data: Uint8Array, flags = 0): void {
     checkBytes(data, 'sendall');
+    let deadline = this.#timeout > 0 ? performance.now() + this.#timeout : 0;
     let offset = 0;
-    while (offset < data.byteLength) {
-      const n = this.trySend(offset === 0 ? data : data.subarray(offset), flags);
-      if (n === WOULD_BLOCK) {
-        const err = new BlockingIOError(EAGAIN, 'sendall');
-        err.bytesSent = offset;
-        throw err;
+    try {
+      while (offset < data.byteLength) {
+        const n = this.trySend(offset === 0 ? data : data.subarray(offset), flags);
+        if (n !== WOULD_BLOCK) offset += n;
+        else deadline = this.#waitOrThrow(P.POLLOUT, deadline, 'sendall');
       }
-      offset += n;
+    } catch (err) {
+      if (err instanceof BlockingIOError || err instanceof TimeoutError) err.bytesSent = offset;
+      throw err;
     }
   }
 
@@ -368,11 +486,12 @@ export class Socket {
     const [flags, address] =
       typeof flagsOrAddress === 'number' ? [flagsOrAddress, maybeAddress] : [0, flagsOrAddress];
     const [sa, len] = encodeAddress(this.family, address, 'sendto');
-    for (;;) {
+    for (let deadline = 0; ;) {
       const n = libc.sendto(fd, data, data.byteLength, flags | P.MSG_NOSIGNAL, sa, len);
       if (n >= 0) return n;
       const err = errno();
-      if (err !== EINTR) throw osError(err, 'sendto', formatAddress(address));
+      if (isWouldBlock(err)) deadline = this.#waitOrThrow(P.POLLOUT, deadline, 'sendto', address);
+      else if (err !== EINTR) throw osError(err, 'sendto', formatAddress(address));
     }
   }
 
@@ -391,9 +510,11 @@ export class Socket {
 
   /** Receives into `buffer` (up to `nbytes`, default all of it); returns the count, 0 at EOF. */
   recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): number {
-    const n = this.tryRecvInto(buffer, nbytes, flags);
-    if (n === WOULD_BLOCK) throw new BlockingIOError(EAGAIN, 'recv');
-    return n;
+    for (let deadline = 0; ;) {
+      const n = this.tryRecvInto(buffer, nbytes, flags);
+      if (n !== WOULD_BLOCK) return n;
+      deadline = this.#waitOrThrow(P.POLLIN, deadline, 'recv');
+    }
   }
 
   /** `recvInto` for readiness loops: WOULD_BLOCK (-1) when nothing is there yet, 0 at EOF. */
@@ -426,13 +547,14 @@ export class Socket {
     const fd = this.#open('recvfrom');
     checkInt(bufsize, 'bufsize', 'recvfrom');
     const buf = Buffer.allocUnsafe(bufsize);
-    for (;;) {
+    for (let deadline = 0; ;) {
       lenScratch[0] = SOCKADDR_STORAGE_SIZE;
       const n = libc.recvfrom(fd, buf, bufsize, flags, addrScratch, lenScratch);
       if (n >= 0)
         return [Buffer.from(buf.subarray(0, n)), decodeAddress(addrScratch, lenScratch[0])];
       const err = errno();
-      if (err !== EINTR) throw osError(err, 'recvfrom');
+      if (isWouldBlock(err)) deadline = this.#waitOrThrow(P.POLLIN, deadline, 'recvfrom');
+      else if (err !== EINTR) throw osError(err, 'recvfrom');
     }
   }
 
@@ -524,7 +646,8 @@ export class Socket {
     const type = TYPE_NAMES.get(this.type) ?? `type=${this.type}`;
     if (this.#fd < 0) return `<Socket [closed] ${family} ${type}>`;
     let text = `<Socket fd=${this.#fd} ${family} ${type}`;
-    if (!this.#blocking) text += ' non-blocking';
+    if (this.#timeout === 0) text += ' non-blocking';
+    else if (this.#timeout > 0) text += ` timeout=${this.#timeout}ms`;
     for (const [label, get] of [
       ['laddr', () => this.getsockname()],
       ['raddr', () => this.getpeername()],
