@@ -1,0 +1,5 @@
+export { formatTable } from './table';
+export { timelineHtml } from './html';
+export { timelineSvg, type TimelineSvgOptions } from './svg';
+export { timelineText, type TimelineTextOptions } from './text';
+export type { PageTimes, StageTimeline } from './timeline';
