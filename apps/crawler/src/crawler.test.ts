@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGoodResponse, measure } from './measure';
+import { checkResponse, makeTarget } from './measure';
 import { startSite, type Site } from './site/index';
-import { STRATEGIES } from './strategies/index';
 import { blockingWay } from './strategies/blocking';
+import { get } from './test-support';
 
 let site: Site;
 
@@ -14,10 +18,13 @@ afterAll(async () => {
   await site.stop();
 });
 
+/** Fetches `path` from the site with §3.1's blocking socket, outside any crawl. */
+const fetchPage = (path: string): Buffer => get([site.host, site.port], path);
+
 describe('the embedded site', () => {
   it('serves each page once the latency has passed, over a real socket', () => {
     const start = performance.now();
-    const response = blockingWay(site.host, site.port, '/3').toString();
+    const response = fetchPage('/3').toString();
     expect(performance.now() - start).toBeGreaterThanOrEqual(45);
     expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(response).toContain('<h1>page 3</h1>');
@@ -25,44 +32,204 @@ describe('the embedded site', () => {
   });
 
   it('answers 404 for a page it does not have', () => {
-    expect(blockingWay(site.host, site.port, '/99').toString()).toMatch(/^HTTP\/1\.1 404/);
+    expect(fetchPage('/99').toString()).toMatch(/^HTTP\/1\.1 404/);
   });
 });
 
 describe('a fetched page', () => {
-  it('counts only when its body is the page, byte for byte', () => {
-    const good = blockingWay(site.host, site.port, '/2');
+  it('counts only when its body is the page, byte for byte, and says what is wrong', () => {
+    const good = fetchPage('/2');
     const expected = site.body('/2')!;
-    expect(isGoodResponse('/2', good, expected)).toBe(true);
+    expect(checkResponse('/2', good, expected)).toBeUndefined();
     const corrupt = Buffer.from(good);
     const at = corrupt.length - 10; // one bit, deep in the body
     corrupt.writeUInt8(corrupt.readUInt8(at) ^ 1, at);
-    expect(isGoodResponse('/2', corrupt, expected)).toBe(false);
-    expect(isGoodResponse('/2', good.subarray(0, good.length - 1), expected)).toBe(false);
-    expect(isGoodResponse('/2', good, site.body('/3'))).toBe(false);
+    expect(checkResponse('/2', corrupt, expected)).toBe("the body differs from the site's page /2");
+    expect(checkResponse('/2', good.subarray(0, good.length - 1), expected)).toMatch(
+      /^the body has 8999 bytes, the site's page \/2 has 9000$/,
+    );
+    expect(checkResponse('/2', good, site.body('/3'))).toMatch(/differs|has/);
+    expect(checkResponse('/99', fetchPage('/99'))).toBe('HTTP 404 Not Found');
+    expect(checkResponse('/', Buffer.alloc(0))).toMatch(/^empty response/);
+    expect(checkResponse('/', Buffer.from('HTPT/1.1 200 OK\r\n\r\n'))).toMatch(/^malformed/);
+    expect(checkResponse('/', Buffer.from('HTTP/1.1 200 OK\r\nX: y'))).toMatch(/never end/);
     expect(site.body('/99')).toBeUndefined();
   });
-});
-
-describe.each(STRATEGIES.map((s) => [s.name, s] as const))('strategy %s', (_name, strategy) => {
-  it('fetches every page, each whole', async () => {
-    const result = await measure(strategy, site);
-    expect(result).toMatchObject({ fetched: 6, failed: 0 });
-    expect(result.bytes).toBeGreaterThan(6 * 9000);
-  });
-});
-
-it('the event loop overlaps the waits that blocking sockets serialise', async () => {
-  const byName = (name: string) => STRATEGIES.find((s) => s.name === name)!;
-  const blocking = await measure(byName('blocking'), site);
-  const callbacks = await measure(byName('callbacks'), site);
-  // 6 pages × 50 ms: blocking waits them one after another, callbacks all at once.
-  expect(blocking.wallMs).toBeGreaterThanOrEqual(6 * 50);
-  expect(callbacks.wallMs).toBeLessThan(blocking.wallMs / 2);
 });
 
 it('stopping the site ends its process', async () => {
   const other = await startSite({ pages: 1, latencyMs: 0, sizeBytes: 10 });
   await other.stop();
-  expect(() => blockingWay(other.host, other.port, '/')).toThrow(/ECONNREFUSED/);
+  const target = makeTarget({
+    host: other.host,
+    address: [other.host, other.port],
+    paths: ['/'],
+    concurrency: 1,
+    timeoutMs: 1_000,
+  });
+  expect(() => blockingWay(target, '/')).toThrow(/ECONNREFUSED/);
+});
+
+// ─── The command ───────────────────────────────────────────────────────────────────────────────
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const TSX = createRequire(import.meta.url).resolve('tsx');
+
+interface Crawl {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Every process the crawl started (the site, each run, pool members), seen while it ran. */
+  descendants: Set<number>;
+}
+
+/** The pids below `pid`, from /proc's children lists. */
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const visit = (p: number): void => {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // gone
+    }
+    for (const tid of tasks) {
+      let list = '';
+      try {
+        list = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of list.split(' ').filter(Boolean).map(Number)) {
+        found.push(child);
+        visit(child);
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `pnpm crawl <args>`; once `interruptWhen` holds, sends it SIGINT, as Ctrl-C does. */
+function crawl(args: string[], interruptWhen?: (running: Crawl) => boolean): Promise<Crawl> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@aio/source', '--import', TSX, MAIN, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const result: Crawl = {
+    code: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    descendants: new Set(),
+  };
+  child.stdout.on('data', (chunk: Buffer) => (result.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (result.stderr += chunk.toString()));
+  let interrupted = false;
+  const watch = setInterval(() => {
+    for (const pid of descendantsOf(child.pid!)) result.descendants.add(pid);
+    if (!interrupted && interruptWhen?.(result)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  }, 50);
+  return new Promise((resolve) => {
+    // 'close': the process has exited and its stdout and stderr are read to the end.
+    child.once('close', (code, signal) => {
+      clearInterval(watch);
+      Object.assign(result, { code, signal });
+      resolve(result);
+    });
+  });
+}
+
+/** Waits up to two seconds for every pid to be gone; returns those still alive. */
+async function survivors(pids: Iterable<number>): Promise<number[]> {
+  const deadline = Date.now() + 2_000;
+  let left = [...pids].filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = left.filter(alive);
+  }
+  return left;
+}
+
+interface JsonResult {
+  strategy: string;
+  wallMs: number;
+  fetched: number;
+  failed: number;
+  firstError?: string;
+  leakedSockets: number;
+  timeline: unknown[];
+}
+
+describe('pnpm crawl', () => {
+  it('event-loop stages take less than a third of the blocking stage’s time (10 pages × 300 ms)', async () => {
+    const stages = 'blocking,callbacks,generators,yield-from,asyncio,async-await,tornado';
+    const run = await crawl(['--json', '--pages', '10', '--latency', '300', '--strategy', stages]);
+    expect(run.code, run.stderr).toBe(0);
+    const { results } = JSON.parse(run.stdout) as { results: JsonResult[] };
+    const blocking = results.find((r) => r.strategy === 'blocking')!;
+    expect(blocking.wallMs).toBeGreaterThanOrEqual(10 * 300);
+    for (const r of results) {
+      expect(r, r.strategy).toMatchObject({ fetched: 10, failed: 0, leakedSockets: 0 });
+      expect(r.timeline).toHaveLength(10);
+      if (r.strategy !== 'blocking') expect(r.wallMs, r.strategy).toBeLessThan(blocking.wallMs / 3);
+    }
+    expect(await survivors(run.descendants)).toEqual([]);
+  }, 60_000);
+
+  it('counts failed pages, shows the first error, and exits 1', async () => {
+    const run = await crawl([
+      '--faults=all',
+      '--timeout=500',
+      '--no-timeline',
+      '--strategy=callbacks,asyncio',
+    ]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/first error/);
+    expect(run.stdout).toMatch(/^callbacks .* 6 +4 .*\/\d+: /m);
+    expect(await survivors(run.descendants)).toEqual([]);
+  }, 30_000);
+
+  it('on Ctrl-C stops the run and the site and exits 130, leaving no process behind', async () => {
+    // Interrupted once the site, the run and its three pool members are all up.
+    const run = await crawl(
+      ['--strategy=processes,blocking', '--pages=60', '--concurrency=3', '--latency=200'],
+      (running) => running.descendants.size >= 5,
+    );
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/interrupted/);
+    expect(await survivors(run.descendants)).toEqual([]);
+  }, 30_000);
+
+  it('refuses a crawl the sequential stages would take many minutes over', async () => {
+    const run = await crawl(['--strategy=blocking', '--pages=10000', '--concurrency=1000']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/skipping blocking: 10000 pages one after another/);
+  }, 30_000);
+
+  it('names what is wrong with a bad flag and exits 2', async () => {
+    const bad = await crawl(['--pages=0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--pages expects a whole number from 1/);
+    const unknown = await crawl(['--strategy=teleport']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown strategy "teleport"/);
+    const faults = await crawl(['--faults=flood']);
+    expect(faults.code).toBe(2);
+    expect(faults.stderr).toMatch(/--faults: .*flood/);
+  }, 30_000);
 });

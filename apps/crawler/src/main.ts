@@ -1,118 +1,360 @@
 /**
- * `pnpm crawl`: download N pages from the embedded site with each strategy of the article, and
- * show what each step buys.
- *
- *   pnpm crawl [--strategy blocking,callbacks] [--pages 10] [--latency 100] [--size 2048] [--json]
+ * `pnpm crawl`: download N pages with each strategy of the article, and show what each step buys.
+ * Run `pnpm crawl --help` for the flags; the crawler's README explains each.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { measure, type Measurement } from './measure';
-import { startSite } from './site/index';
+import { discoverSite } from './discover';
+import { siteSpec, type TargetSpec } from './measure';
+import { formatTable, timelineHtml, timelineSvg, timelineText } from './report/index';
+import { startSite, type Site } from './site/index';
+import { parseFaults } from './site/pages';
+import { killStages, runStage, type Progress, type StageRun } from './stage';
 import { STRATEGIES } from './strategies/index';
+import type { StrategyInfo } from './strategies/types';
 
-function positiveInt(name: string, value: string | undefined, min = 1): number {
+const USAGE = `usage: pnpm crawl [options]
+
+  --strategy NAME[,NAME…]  the stages to run, in the article's order (default: all)
+  --pages N                pages to fetch (default 10)
+  --latency MS             the embedded site's wait before each answer (default 100)
+  --size BYTES             bytes per page (default 2048)
+  --concurrency N          pages in flight at once, at most (default: all pages, up to 1000)
+  --timeout MS             how long one page may take (default 10000)
+  --repeat N               run each stage N times, each in a fresh process; report medians
+  --faults SPEC            the embedded site misbehaves on some pages: refused, reset,
+                           malformed, slow, as a list with counts (reset=2,slow) or all
+  --url URL                crawl a real site instead: up to --pages pages linked from URL
+  --json                   results as JSON on stdout (no table, no progress)
+  --no-timeline            do not draw each stage's timeline after the table
+  --timeline-file FILE     write the timelines to FILE, an .svg or a whole .html page
+  -h, --help               this, and the stages
+
+stages:
+${STRATEGIES.map((s) => `  ${s.name.padEnd(12)} §${s.section.padEnd(4)} ${s.title}`).join('\n')}`;
+
+function usageError(message: string): never {
+  console.error(`crawl: ${message}\nRun pnpm crawl --help for the flags.`);
+  process.exit(2);
+}
+
+function integer(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} expects an integer >= ${min}, got ${JSON.stringify(value)}`);
-    process.exit(2);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    usageError(
+      `--${name} expects a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    strategy: { type: 'string', default: STRATEGIES.map((s) => s.name).join(',') },
-    pages: { type: 'string', default: '10' },
-    latency: { type: 'string', default: '100' },
-    size: { type: 'string', default: '2048' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+let args: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    options: {
+      strategy: { type: 'string', default: 'all' },
+      pages: { type: 'string', default: '10' },
+      latency: { type: 'string', default: '100' },
+      size: { type: 'string', default: '2048' },
+      concurrency: { type: 'string' },
+      timeout: { type: 'string', default: '10000' },
+      repeat: { type: 'string', default: '1' },
+      faults: { type: 'string' },
+      url: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-timeline': { type: 'boolean', default: false },
+      'timeline-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+}
+try {
+  args = parse();
+} catch (error) {
+  usageError((error as Error).message);
+}
 
-if (values.help) {
-  console.log(
-    'usage: pnpm crawl [--strategy NAME[,NAME…]] [--pages N] [--latency MS] [--size BYTES] [--json]\n\n' +
-      STRATEGIES.map((s) => `  ${s.name.padEnd(10)} §${s.section} ${s.title}`).join('\n'),
-  );
+if (args.help) {
+  console.log(USAGE);
   process.exit(0);
 }
 
-const names = values.strategy
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean);
+const names =
+  args.strategy === 'all'
+    ? STRATEGIES.map((s) => s.name)
+    : args.strategy
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 const unknown = names.filter((name) => !STRATEGIES.some((s) => s.name === name));
-if (unknown.length > 0) {
-  console.error(
-    `unknown strategy: ${unknown.join(', ')}; choose from ${STRATEGIES.map((s) => s.name).join(', ')}`,
+if (unknown.length > 0 || names.length === 0) {
+  usageError(
+    `unknown strategy ${JSON.stringify(unknown.join(',') || args.strategy)}; choose from ${STRATEGIES.map((s) => s.name).join(', ')} or all`,
   );
-  process.exit(2);
 }
-const pages = positiveInt('pages', values.pages);
-const latencyMs = positiveInt('latency', values.latency, 0);
-const sizeBytes = positiveInt('size', values.size, 0);
-const chosen = STRATEGIES.filter((s) => names.includes(s.name));
+const pages = integer('pages', args.pages, 1, 100_000);
+const latencyMs = integer('latency', args.latency, 0, 600_000);
+const sizeBytes = integer('size', args.size, 0, 64 * 1024 * 1024);
+const concurrency =
+  args.concurrency === undefined
+    ? Math.min(pages, 1000)
+    : integer('concurrency', args.concurrency, 1, 10_000);
+const timeoutMs = integer('timeout', args.timeout, 1, 3_600_000);
+const repeat = integer('repeat', args.repeat, 1, 100);
+if (args.faults !== undefined) {
+  if (args.url !== undefined)
+    usageError('--faults is for the embedded site; it cannot go with --url');
+  try {
+    parseFaults(args.faults);
+  } catch (error) {
+    usageError(`--faults: ${(error as Error).message}`);
+  }
+}
+const timelineFile = args['timeline-file'];
+if (timelineFile !== undefined && !/\.(svg|html?)$/i.test(timelineFile)) {
+  usageError(`--timeline-file must end in .svg or .html, got ${JSON.stringify(timelineFile)}`);
+}
 
-const site = await startSite({ pages, latencyMs, sizeBytes });
-const stopAndExit = (code: number): void => {
-  void site.stop().finally(() => process.exit(code));
+const quiet = args.json;
+const say = (line: string): void => {
+  if (!quiet) console.log(line);
 };
-process.on('SIGINT', () => stopAndExit(130));
+/** Live progress goes to stderr, and only to a terminal: piped output stays clean. */
+const live = !args.json && process.stderr.isTTY;
 
-const log = (line: string): void => {
-  if (!values.json) console.log(line);
+// ─── The site ──────────────────────────────────────────────────────────────────────────────────
+
+let site: Site | undefined;
+let spec: TargetSpec;
+let https = false;
+let siteJson: Record<string, unknown>;
+const stopSite = async (): Promise<void> => {
+  await site?.stop();
+  site = undefined;
 };
-log(
-  `Embedded site on http://${site.host}:${site.port}: ${pages} pages, ${latencyMs} ms latency each, ~${sizeBytes} bytes\n`,
+
+process.on('SIGINT', () => {
+  killStages();
+  if (live) process.stderr.write('\r\x1b[K');
+  console.error('crawl: interrupted; the runs and the site are stopped');
+  void stopSite().finally(() => process.exit(130));
+});
+
+if (args.url !== undefined) {
+  try {
+    const found = await discoverSite(args.url, { pages, timeoutMs });
+    https = found.https;
+    spec = {
+      host: found.host,
+      address: found.address,
+      origin: found.url.origin,
+      paths: found.paths,
+      concurrency,
+      timeoutMs,
+    };
+    siteJson = { url: found.url.href, embedded: false, pages: found.paths.length };
+    say(
+      `Crawling ${found.url.href}: ${found.paths.length} pages found (${found.address.join(':')})`,
+    );
+    if (found.note) say(found.note);
+  } catch (error) {
+    console.error(`crawl: ${(error as Error).message}`);
+    process.exit(1);
+  }
+} else {
+  site = await startSite({ pages, latencyMs, sizeBytes, faults: args.faults });
+  spec = siteSpec(site, { pages, sizeBytes }, { concurrency, timeoutMs });
+  siteJson = {
+    url: `http://${site.host}:${site.port}/`,
+    embedded: true,
+    pages,
+    latencyMs,
+    sizeBytes,
+    ...(args.faults === undefined ? {} : { faults: args.faults }),
+  };
+  const faults = args.faults === undefined ? '' : `; faults: ${args.faults}`;
+  say(
+    `Embedded site on http://${site.host}:${site.port}/: ${pages} pages, ${latencyMs} ms latency each, ~${sizeBytes} bytes${faults}`,
+  );
+}
+const pageCount = spec.paths.length;
+const knownLatency = site === undefined ? undefined : latencyMs;
+
+// ─── Which stages run ──────────────────────────────────────────────────────────────────────────
+
+const refused: { strategy: string; why: string }[] = [];
+const chosen: StrategyInfo[] = [];
+for (const strategy of STRATEGIES.filter((s) => names.includes(s.name))) {
+  const why =
+    https && !strategy.https
+      ? 'it speaks plain HTTP over its own sockets; https needs TLS, which only node-fetch has here'
+      : strategy.refuse?.({ pages: pageCount, concurrency, latencyMs: knownLatency });
+  if (why === undefined) chosen.push(strategy);
+  else refused.push({ strategy: strategy.name, why });
+}
+for (const { strategy, why } of refused) say(`skipping ${strategy}: ${why}`);
+say(
+  `${pageCount} pages, at most ${concurrency} at a time, ${timeoutMs} ms timeout${repeat > 1 ? `, ${repeat} runs each (medians)` : ''}\n`,
 );
 
-const results: (Measurement & { floorMs: number })[] = [];
-try {
-  for (const strategy of chosen) {
-    if (!values.json && process.stdout.isTTY) process.stdout.write(`running ${strategy.name}…\r`);
-    const result = await measure(strategy, site);
-    const floorMs = Math.ceil(pages / strategy.concurrency(pages)) * latencyMs;
-    results.push({ ...result, floorMs });
-  }
-} finally {
-  await site.stop();
+// ─── The runs ──────────────────────────────────────────────────────────────────────────────────
+
+function showProgress(label: string, progress: Progress, startedAt: number): void {
+  if (!live) return;
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const failed = progress.failed > 0 ? `, ${progress.failed} failed` : '';
+  process.stderr.write(
+    `\r\x1b[K${label}: ${progress.fetched + progress.failed}/${pageCount} pages${failed}, ${progress.inFlight} in flight, ${seconds} s`,
+  );
 }
 
-const baseline = results.find((r) => r.strategy === 'blocking');
-if (values.json) {
-  console.log(JSON.stringify({ site: { pages, latencyMs, sizeBytes }, results }, null, 2));
-} else {
-  const header = [
-    'strategy',
-    '§',
-    'wall ms',
-    'cpu ms',
-    'fetched',
-    'failed',
-    'speed-up',
-    'vs floor',
-  ];
-  const rows = results.map((r) => {
-    const info = STRATEGIES.find((s) => s.name === r.strategy)!;
-    return [
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface StageResult {
+  readonly info: StrategyInfo;
+  readonly concurrency: number;
+  readonly floorMs: number | undefined;
+  readonly runs: readonly StageRun[];
+  /** The run of median wall time: its timeline and its failures are the ones shown. */
+  readonly typical: StageRun;
+}
+
+const results: StageResult[] = [];
+try {
+  for (const info of chosen) {
+    const runs: StageRun[] = [];
+    for (let round = 1; round <= repeat; round++) {
+      const label = `${info.name}${repeat > 1 ? ` (run ${round}/${repeat})` : ''}`;
+      const startedAt = performance.now();
+      showProgress(label, { fetched: 0, failed: 0, inFlight: 0 }, startedAt);
+      let last: Progress = { fetched: 0, failed: 0, inFlight: 0 };
+      const ticker = live
+        ? setInterval(() => showProgress(label, last, startedAt), 250)
+        : undefined;
+      try {
+        runs.push(
+          await runStage(info.name, spec, (progress) => {
+            last = progress;
+            showProgress(label, progress, startedAt);
+          }),
+        );
+      } finally {
+        clearInterval(ticker);
+        if (live) process.stderr.write('\r\x1b[K');
+      }
+    }
+    const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+    const effective = Math.min(info.concurrency(concurrency, pageCount), pageCount);
+    results.push({
+      info,
+      concurrency: effective,
+      floorMs:
+        knownLatency === undefined ? undefined : Math.ceil(pageCount / effective) * knownLatency,
+      runs,
+      typical: byWall[(byWall.length - 1) >> 1]!,
+    });
+  }
+} finally {
+  await stopSite();
+}
+
+// ─── The report ────────────────────────────────────────────────────────────────────────────────
+
+const summary = results.map((r) => ({
+  strategy: r.info.name,
+  section: r.info.section,
+  title: r.info.title,
+  concurrency: r.concurrency,
+  floorMs: r.floorMs ?? null,
+  wallMs: median(r.runs.map((run) => run.wallMs)),
+  cpuMs: median(r.runs.map((run) => run.cpuMs)),
+  peakRssMiB: median(r.runs.map((run) => run.peakRssMiB)),
+  fetched: r.typical.fetched,
+  failed: r.typical.failed,
+  ...(r.typical.firstError === undefined ? {} : { firstError: r.typical.firstError }),
+  leakedSockets: Math.max(...r.runs.map((run) => run.leakedSockets)),
+  runs: r.runs.map((run) => ({
+    wallMs: run.wallMs,
+    cpuMs: run.cpuMs,
+    peakRssMiB: run.peakRssMiB,
+    fetched: run.fetched,
+    failed: run.failed,
+    ...(run.firstError === undefined ? {} : { firstError: run.firstError }),
+  })),
+  timeline: r.typical.pages,
+}));
+
+const stageTimelines = results.map((r) => ({
+  strategy: r.info.name,
+  section: r.info.section,
+  title: r.info.title,
+  wallMs: r.typical.wallMs,
+  pages: r.typical.pages,
+}));
+
+if (args.json) {
+  console.log(
+    JSON.stringify(
+      { site: siteJson, concurrency, timeoutMs, repeat, results: summary, refused },
+      null,
+      2,
+    ),
+  );
+} else if (summary.length > 0) {
+  const baseline = summary.find((r) => r.strategy === 'blocking');
+  const anyFailed = summary.some((r) => r.failed > 0);
+  const header = ['strategy', '§', 'wall ms', 'cpu ms', 'peak RSS MiB', 'fetched', 'failed'];
+  header.push('speed-up', 'vs floor');
+  if (anyFailed) header.push('first error');
+  const rows = summary.map((r) => {
+    const row = [
       r.strategy,
-      info.section,
+      r.section,
       r.wallMs.toFixed(0),
       r.cpuMs.toFixed(0),
+      r.peakRssMiB.toFixed(0),
       String(r.fetched),
       String(r.failed),
       baseline ? `${(baseline.wallMs / r.wallMs).toFixed(1)}×` : '—',
-      r.floorMs > 0 ? `${(r.wallMs / r.floorMs).toFixed(2)}×` : '—',
+      r.floorMs ? `${(r.wallMs / r.floorMs).toFixed(2)}×` : '—',
     ];
+    if (anyFailed) row.push(r.firstError === undefined ? '' : truncate(r.firstError, 60));
+    return row;
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(line(widths.map((w) => '─'.repeat(w))));
-  for (const row of rows) console.log(line(row));
+  const align = header.map((_, i) => (i < 2 || i >= 9 ? 'left' : 'right'));
+  console.log(formatTable(header, rows, align));
   console.log(
-    '\nspeed-up: over blocking · vs floor: wall time ÷ (ceil(pages / concurrency) × latency), 1.00× is perfect',
+    `\nspeed-up: over blocking · vs floor: wall time ÷ (ceil(pages / concurrency) × latency), 1.00× is perfect` +
+      (repeat > 1 ? ` · medians of ${repeat} runs` : ''),
   );
+  for (const r of summary) {
+    if (r.leakedSockets > 0)
+      console.log(`warning: ${r.strategy} left ${r.leakedSockets} sockets open`);
+  }
+  if (!args['no-timeline']) {
+    const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 140));
+    for (const stage of stageTimelines) {
+      console.log(`\n${timelineText(stage, { width, maxRows: 12, color: process.stdout.isTTY })}`);
+    }
+  }
 }
-process.exitCode = results.some((r) => r.failed > 0) ? 1 : 0;
+if (timelineFile !== undefined && stageTimelines.length > 0) {
+  const title = `aio crawler: ${pageCount} pages, at most ${concurrency} at a time`;
+  writeFileSync(
+    timelineFile,
+    /\.svg$/i.test(timelineFile)
+      ? timelineSvg(stageTimelines, { title })
+      : timelineHtml(stageTimelines, { title }),
+  );
+  if (!quiet) console.log(`\ntimelines written to ${timelineFile}`);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+process.exitCode = chosen.length === 0 ? 2 : summary.some((r) => r.failed > 0) ? 1 : 0;

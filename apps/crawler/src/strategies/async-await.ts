@@ -3,29 +3,47 @@
  * generator `fetch` of asyncio.ts, written with the language's own keywords: an aio Future is
  * thenable, so `await sockRecv(...)` waits for the socket exactly as `yield* sockRecv(...)` did.
  *
- * Each page's `fetch` becomes a Task (`gather` is handed the function, not a promise it already
- * started), so `run` knows every one of them: if one page fails, `run` waits for the others to
- * end, and each closes its own socket, before the loop is closed.
+ * The workers are async functions too, taking pages from one shared iterator, `gather` is handed
+ * the functions (not promises already started) so that each becomes a Task `run` knows, and
+ * `waitFor` bounds each page as in asyncio.ts. One thing differs from generators: nothing can
+ * throw into an `await` from outside, so a task cancels an async function by aborting the
+ * AbortSignal it gave it, and the function has to act on it. `cancelOn` does: it cancels the
+ * future being awaited, which makes the `await` throw CancelledError, and `finally` closes the
+ * socket as in the generator.
  */
-import { gather, run } from '@aio/coroutine';
-import { sockConnect, sockRecv, sockSendall } from '@aio/future';
+import { gather, run, waitFor } from '@aio/coroutine';
+import { isCancelledError, sockConnect, sockRecv, sockSendall, type Future } from '@aio/future';
 import { getRunningLoop } from '@aio/loop';
 import { Socket } from '@aio/selector';
-import { request, type StrategyInfo, type StrategyResult, type Target } from './types';
+import { request, type StrategyInfo, type Target } from './types';
+
+// #region cancelOn
+/** `future`, cancelled if `signal` aborts before it is done: an `await` made cancellable. */
+function cancelOn<T>(signal: AbortSignal, future: Future<T>): Future<T> {
+  if (signal.aborted) future.cancel();
+  const cancel = (): void => void future.cancel();
+  signal.addEventListener('abort', cancel);
+  future.addDoneCallback(() => signal.removeEventListener('abort', cancel));
+  return future;
+}
+// #endregion cancelOn
 
 // #region asyncAwait
-async function fetch(host: string, port: number, path: string): Promise<Buffer> {
+async function fetch(target: Target, path: string, signal: AbortSignal): Promise<Buffer> {
+  const { timeline } = target;
   const loop = getRunningLoop();
   const sock = new Socket();
   sock.setBlocking(false);
   try {
-    await sockConnect(loop, sock, [host, port]);
-    await sockSendall(loop, sock, request(host, path));
+    await cancelOn(signal, sockConnect(loop, sock, target.address(path)));
+    timeline.connected(path);
+    await cancelOn(signal, sockSendall(loop, sock, request(target.host, path)));
     const chunks: Buffer[] = [];
-    let chunk = await sockRecv(loop, sock, 4096);
+    let chunk = await cancelOn(signal, sockRecv(loop, sock, 4096));
     while (chunk.length > 0) {
+      timeline.received(path, chunk.length);
       chunks.push(chunk);
-      chunk = await sockRecv(loop, sock, 4096);
+      chunk = await cancelOn(signal, sockRecv(loop, sock, 4096));
     }
     return Buffer.concat(chunks);
   } finally {
@@ -33,12 +51,26 @@ async function fetch(host: string, port: number, path: string): Promise<Buffer> 
   }
 }
 
-export async function asyncAwaitWay(target: Target): Promise<StrategyResult> {
-  const { host, port, paths } = target;
-  const pages = await run(async () => {
-    return await gather(...paths.map((path) => () => fetch(host, port, path)));
+async function worker(target: Target, todo: Iterator<string>): Promise<void> {
+  const { timeline } = target;
+  for (let next = todo.next(); !next.done; next = todo.next()) {
+    const path = next.value;
+    timeline.begin(path);
+    try {
+      timeline.done(path, await waitFor((signal) => fetch(target, path, signal), target.timeoutMs));
+    } catch (err) {
+      if (isCancelledError(err)) throw err; // the worker itself is being cancelled: let it
+      timeline.failed(path, err);
+    }
+  }
+}
+
+export async function asyncAwaitWay(target: Target): Promise<void> {
+  const todo = target.paths.values();
+  const workers = Math.min(target.concurrency, target.paths.length);
+  await run(async () => {
+    await gather(...Array.from({ length: workers }, () => () => worker(target, todo)));
   });
-  return { responses: new Map(paths.map((path, i) => [path, pages[i]!])) };
 }
 // #endregion asyncAwait
 
@@ -47,5 +79,5 @@ export const asyncAwaitStrategy: StrategyInfo = {
   section: '4.3',
   title: 'async/await: async fetch, run + gather',
   run: asyncAwaitWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested) => requested,
 };

@@ -8,26 +8,32 @@
  * `fetch` is still a generator coroutine, with `yield*` as Python's `yield from`; it reads
  * 4096 bytes at a time until EOF, as every stage does. `run(main)` is `asyncio.run`: a loop,
  * `main` run to the end as a task, then every task left cancelled and the loop closed: the modern
- * form of the article's `loop.run_until_complete(asyncio.gather(*tasks))`. `gather` runs one task
- * per page, so all pages wait on the network together, on one thread.
+ * form of the article's `loop.run_until_complete(asyncio.gather(*tasks))`. `gather` runs
+ * `--concurrency` worker tasks that take the pages one after another from one shared iterator (the
+ * article's later crawler does the same with a queue), so that many pages wait on the network
+ * together, on one thread. `waitFor` gives each page `--timeout` ms: past that it cancels the
+ * fetch, whose `finally` closes the socket, and throws asyncio's TimeoutError.
  */
-import { gather, run, type Coroutine } from '@aio/coroutine';
-import { sockConnect, sockRecv, sockSendall } from '@aio/future';
+import { gather, run, waitFor, type Coroutine } from '@aio/coroutine';
+import { isCancelledError, sockConnect, sockRecv, sockSendall } from '@aio/future';
 import { getRunningLoop } from '@aio/loop';
 import { Socket } from '@aio/selector';
-import { request, type StrategyInfo, type StrategyResult, type Target } from './types';
+import { request, type StrategyInfo, type Target } from './types';
 
 // #region asyncio
-function* fetch(host: string, port: number, path: string): Coroutine<Buffer> {
+function* fetch(target: Target, path: string): Coroutine<Buffer> {
+  const { timeline } = target;
   const loop = getRunningLoop();
   const sock = new Socket();
   sock.setBlocking(false);
   try {
-    yield* sockConnect(loop, sock, [host, port]);
-    yield* sockSendall(loop, sock, request(host, path));
+    yield* sockConnect(loop, sock, target.address(path));
+    timeline.connected(path);
+    yield* sockSendall(loop, sock, request(target.host, path));
     const chunks: Buffer[] = [];
     let chunk = yield* sockRecv(loop, sock, 4096);
     while (chunk.length > 0) {
+      timeline.received(path, chunk.length);
       chunks.push(chunk);
       chunk = yield* sockRecv(loop, sock, 4096);
     }
@@ -37,12 +43,26 @@ function* fetch(host: string, port: number, path: string): Coroutine<Buffer> {
   }
 }
 
-export async function asyncioWay(target: Target): Promise<StrategyResult> {
-  const { host, port, paths } = target;
-  const pages = await run(function* main() {
-    return yield* gather(...paths.map((path) => fetch(host, port, path)));
+function* worker(target: Target, todo: Iterator<string>): Coroutine<void> {
+  const { timeline } = target;
+  for (let next = todo.next(); !next.done; next = todo.next()) {
+    const path = next.value;
+    timeline.begin(path);
+    try {
+      timeline.done(path, yield* waitFor(fetch(target, path), target.timeoutMs));
+    } catch (err) {
+      if (isCancelledError(err)) throw err; // the worker itself is being cancelled: let it
+      timeline.failed(path, err);
+    }
+  }
+}
+
+export async function asyncioWay(target: Target): Promise<void> {
+  const todo = target.paths.values();
+  const workers = Math.min(target.concurrency, target.paths.length);
+  await run(function* main() {
+    yield* gather(...Array.from({ length: workers }, () => worker(target, todo)));
   });
-  return { responses: new Map(paths.map((path, i) => [path, pages[i]!])) };
 }
 // #endregion asyncio
 
@@ -51,5 +71,5 @@ export const asyncioStrategy: StrategyInfo = {
   section: '4.3',
   title: 'asyncio: generator coroutines, run + gather, sock_connect/sock_recv',
   run: asyncioWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested) => requested,
 };

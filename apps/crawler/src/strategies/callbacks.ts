@@ -6,6 +6,11 @@
  * something to read; `readResponse` collects chunks until EOF. `loop()` is the whole event loop:
  * wait for ready sockets, call what was registered for them. All pages wait on the network at the
  * same time, so the total is about one page's wait, on one thread.
+ *
+ * Each page has `--timeout` ms: as the crawlers start in order, the first one in flight is always
+ * the next to run out, and `loop()` waits no longer than that. At most `--concurrency` crawlers
+ * are in flight; each one that ends starts the next page. A failure has to be caught in each
+ * callback on its own (no `try` spans two of them), written down, and the crawler ended.
  */
 import {
   BlockingIOError,
@@ -15,72 +20,121 @@ import {
   Socket,
   type SelectorKey,
 } from '@aio/selector';
-import { request, type StrategyResult, type Target } from './types';
+import { PageTimeoutError, request, type StrategyInfo, type Target } from './types';
 
 type Callback = (key: SelectorKey<Callback>, mask: number) => void;
 
 // #region callbacks
-export function callbackWay(target: Target): StrategyResult {
+export function callbackWay(target: Target): void {
+  const { timeline } = target;
   const selector = new DefaultSelector<Callback>();
-  const urlsTodo = new Set(target.paths);
-  const responses = new Map<string, Buffer>();
-  let stopped = false;
+  const urlsTodo = target.paths;
+  let next = 0; // the next url of urlsTodo to start
+  const crawlers = new Set<Crawler>(); // in flight, in the order they started
 
   class Crawler {
-    sock: Socket | null = null;
+    sock = new Socket();
     response: Buffer[] = [];
+    readonly deadline = performance.now() + target.timeoutMs;
 
     constructor(readonly url: string) {}
 
     fetch(): void {
-      this.sock = new Socket();
-      this.sock.setBlocking(false);
+      timeline.begin(this.url);
       try {
-        this.sock.connect([target.host, target.port]);
+        this.sock.setBlocking(false);
+        try {
+          this.sock.connect(target.address(this.url));
+        } catch (err) {
+          if (!(err instanceof BlockingIOError)) throw err;
+        }
+        selector.register(this.sock.fileno(), EVENT_WRITE, this.connected);
       } catch (err) {
-        if (!(err instanceof BlockingIOError)) throw err;
+        this.fail(err);
       }
-      selector.register(this.sock.fileno(), EVENT_WRITE, this.connected);
     }
 
     connected = (key: SelectorKey<Callback>): void => {
       selector.unregister(key.fd);
-      this.sock!.send(request(target.host, this.url));
+      try {
+        // Writable after a connect means connected, or refused: then send throws why.
+        this.sock.send(request(target.host, this.url));
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      timeline.connected(this.url);
       selector.register(key.fd, EVENT_READ, this.readResponse);
     };
 
-    readResponse = (key: SelectorKey<Callback>): void => {
-      const chunk = this.sock!.recv(4096);
+    readResponse = (): void => {
+      let chunk: Buffer;
+      try {
+        chunk = this.sock.recv(4096);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
       if (chunk.length > 0) {
+        timeline.received(this.url, chunk.length);
         this.response.push(chunk);
         return;
       }
-      selector.unregister(key.fd);
-      this.sock!.close();
-      responses.set(this.url, Buffer.concat(this.response));
-      urlsTodo.delete(this.url);
-      if (urlsTodo.size === 0) stopped = true;
+      timeline.done(this.url, Buffer.concat(this.response));
+      this.end();
     };
+
+    fail(err: unknown): void {
+      timeline.failed(this.url, err);
+      this.end();
+    }
+
+    end(): void {
+      const fd = this.sock.fileno();
+      if (fd >= 0 && selector.getMap().has(fd)) selector.unregister(fd);
+      this.sock.close();
+      crawlers.delete(this);
+      startCrawlers();
+    }
+  }
+
+  function startCrawlers(): void {
+    while (crawlers.size < target.concurrency && next < urlsTodo.length) {
+      const crawler = new Crawler(urlsTodo[next++]!);
+      crawlers.add(crawler);
+      crawler.fetch();
+    }
   }
 
   function loop(): void {
-    while (!stopped) {
-      const events = selector.select();
+    while (crawlers.size > 0) {
+      const first = crawlers.values().next().value!;
+      const events = selector.select(Math.max(0, first.deadline - performance.now()));
       for (const [eventKey, eventMask] of events) {
         const callback = eventKey.data;
         callback(eventKey, eventMask);
       }
+      for (const crawler of crawlers) {
+        if (crawler.deadline > performance.now()) break;
+        crawler.fail(new PageTimeoutError(crawler.url, target.timeoutMs));
+      }
     }
   }
 
-  const crawlers = target.paths.map((url) => new Crawler(url));
   try {
-    for (const crawler of crawlers) crawler.fetch();
+    startCrawlers();
     loop();
   } finally {
     selector.close();
-    for (const crawler of crawlers) crawler.sock?.close();
+    for (const crawler of crawlers) crawler.sock.close();
   }
-  return { responses };
 }
 // #endregion callbacks
+
+export const callbacks: StrategyInfo = {
+  name: 'callbacks',
+  section: '3.5',
+  title: 'non-blocking sockets + epoll + callbacks + event loop',
+  run: callbackWay,
+  concurrency: (requested) => requested,
+};

@@ -11,10 +11,17 @@
  *
  * `Future` and `Task` are the article's own, a dozen lines each, written here so they can be read
  * whole: no errors, no cancellation, callbacks run at once. @aio/future and @aio/coroutine are
- * the full versions.
+ * the full versions. One change from the article: its read callback calls `recv` and hands the
+ * chunk over; here the callback only says the socket is readable and `fetch` calls `recv` itself,
+ * so that a failing `recv` (a reset) throws inside `fetch`, where one `try` catches every failure
+ * of the download: this small Future carries results, not errors.
+ *
+ * As in §3.5, at most `--concurrency` pages are in flight (each one that ends starts the next),
+ * and `loop()` waits no longer than the first page in flight has left: when it runs out, `loop()`
+ * throws a PageTimeoutError into its generator, whose `catch` writes it down.
  */
 import { BlockingIOError, DefaultSelector, EVENT_READ, EVENT_WRITE, Socket } from '@aio/selector';
-import { request, type StrategyInfo, type StrategyResult, type Target } from './types';
+import { PageTimeoutError, request, type StrategyInfo, type Target } from './types';
 
 // #region Future
 // Written as a method's type so TypeScript checks its parameter bivariantly: without that, a
@@ -54,25 +61,30 @@ class Task {
 // #endregion Task
 
 // #region generatorWay
-export function generatorWay(target: Target): StrategyResult {
+export function generatorWay(target: Target): void {
+  const { timeline } = target;
   const selector = new DefaultSelector<() => void>();
-  const urlsTodo = new Set(target.paths);
-  const responses = new Map<string, Buffer>();
-  let stopped = false;
+  const urlsTodo = target.paths;
+  let next = 0; // the next url of urlsTodo to start
+  const crawlers = new Set<Crawler>(); // in flight, in the order they started
+  let stopping = false;
 
   // #region Crawler
   class Crawler {
     response: Buffer[] = [];
+    task: Task | undefined;
+    readonly deadline = performance.now() + target.timeoutMs;
 
     constructor(readonly url: string) {}
 
     *fetch(): Generator<Future, void, unknown> {
+      timeline.begin(this.url);
       const sock = new Socket();
-      // One `finally` now spans every wait of this download, which no callback of §3.5 could do.
+      // One `try` now spans every wait of this download, which no callback of §3.5 could do.
       try {
         sock.setBlocking(false);
         try {
-          sock.connect([target.host, target.port]);
+          sock.connect(target.address(this.url));
         } catch (err) {
           if (!(err instanceof BlockingIOError)) throw err;
         }
@@ -86,61 +98,74 @@ export function generatorWay(target: Target): StrategyResult {
         yield f;
         selector.unregister(sock.fileno());
         sock.send(request(target.host, this.url));
+        timeline.connected(this.url);
 
         while (true) {
-          const f = new Future<Buffer>();
+          const f = new Future();
 
           const onReadable = (): void => {
-            f.setResult(sock.recv(4096));
+            f.setResult(undefined);
           };
 
           selector.register(sock.fileno(), EVENT_READ, onReadable);
-          // What `yield` evaluates to is whatever the Task sends back, so TypeScript cannot know
-          // it is this future's Buffer; §4.2's `yield*` gets the type right.
-          const chunk = (yield f) as Buffer;
+          yield f;
           selector.unregister(sock.fileno());
+          const chunk = sock.recv(4096);
           if (chunk.length > 0) {
+            timeline.received(this.url, chunk.length);
             this.response.push(chunk);
           } else {
-            responses.set(this.url, Buffer.concat(this.response));
-            urlsTodo.delete(this.url);
-            if (urlsTodo.size === 0) stopped = true;
+            timeline.done(this.url, Buffer.concat(this.response));
             break;
           }
         }
+      } catch (err) {
+        timeline.failed(this.url, err);
       } finally {
+        if (selector.getMap().has(sock.fileno())) selector.unregister(sock.fileno());
         sock.close();
+        crawlers.delete(this);
+        startCrawlers();
       }
     }
   }
   // #endregion Crawler
 
+  function startCrawlers(): void {
+    while (!stopping && crawlers.size < target.concurrency && next < urlsTodo.length) {
+      const crawler = new Crawler(urlsTodo[next++]!);
+      crawlers.add(crawler);
+      crawler.task = new Task(crawler.fetch());
+    }
+  }
+
   // #region loop
   function loop(): void {
-    while (!stopped) {
-      const events = selector.select();
+    while (crawlers.size > 0) {
+      const first = crawlers.values().next().value!;
+      const events = selector.select(Math.max(0, first.deadline - performance.now()));
       for (const [eventKey] of events) {
         const callback = eventKey.data;
         callback();
+      }
+      for (const crawler of crawlers) {
+        if (crawler.deadline > performance.now()) break;
+        crawler.task!.coro.throw(new PageTimeoutError(crawler.url, target.timeoutMs));
       }
     }
   }
   // #endregion loop
 
-  const tasks: Task[] = [];
   try {
-    for (const url of target.paths) {
-      const crawler = new Crawler(url);
-      tasks.push(new Task(crawler.fetch()));
-    }
+    startCrawlers();
     loop();
   } finally {
+    stopping = true;
     selector.close();
-    // After a failure the other generators are still parked at a `yield`: ending them runs their
-    // `finally`, which closes their sockets. A finished generator ignores this.
-    for (const task of tasks) task.coro.return();
+    // After a failure of the loop itself the generators are still parked at a `yield`: ending
+    // them runs their `finally`, which closes their sockets. A finished generator ignores this.
+    for (const crawler of crawlers) crawler.task?.coro.return();
   }
-  return { responses };
 }
 // #endregion generatorWay
 
@@ -149,5 +174,5 @@ export const generatorStrategy: StrategyInfo = {
   section: '4.1',
   title: 'generator coroutines + Future + Task on the selector',
   run: generatorWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested) => requested,
 };

@@ -11,41 +11,62 @@
  * refused connection; here that error, like any other, ends the fetch.
  */
 import { BlockingIOError, Socket } from '@aio/selector';
-import { request, type StrategyInfo, type StrategyResult, type Target } from './types';
+import {
+  PageTimeoutError,
+  refuseSequential,
+  request,
+  type StrategyInfo,
+  type Target,
+} from './types';
 
 // #region nonblockingWay
-export function nonblockingWay(host: string, port: number, path: string): Buffer {
+export function nonblockingWay(target: Target, path: string): Buffer {
+  const { timeline } = target;
+  timeline.begin(path);
+  // Nothing here ever waits, so nothing can time out by itself: each retry looks at the clock.
+  const deadline = performance.now() + target.timeoutMs;
+  const retry = (err: unknown): void => {
+    if (!(err instanceof BlockingIOError)) throw err;
+    if (performance.now() > deadline) throw new PageTimeoutError(path, target.timeoutMs);
+  };
   const sock = new Socket();
   try {
     sock.setBlocking(false);
     try {
-      sock.connect([host, port]);
+      sock.connect(target.address(path));
     } catch (err) {
       if (!(err instanceof BlockingIOError)) throw err;
     }
-    const data = request(host, path);
+    const data = request(target.host, path);
     let sent = 0;
     while (sent < data.length) {
       try {
         sent += sock.send(data.subarray(sent));
       } catch (err) {
-        if (!(err instanceof BlockingIOError)) throw err;
+        retry(err);
       }
     }
+    timeline.connected(path); // a send went through: the connect had completed
     const chunks: Buffer[] = [];
     for (;;) {
       try {
         let chunk = sock.recv(4096);
         while (chunk.length > 0) {
+          timeline.received(path, chunk.length);
           chunks.push(chunk);
           chunk = sock.recv(4096);
         }
         break;
       } catch (err) {
-        if (!(err instanceof BlockingIOError)) throw err;
+        retry(err);
       }
     }
-    return Buffer.concat(chunks);
+    const response = Buffer.concat(chunks);
+    timeline.done(path, response);
+    return response;
+  } catch (err) {
+    timeline.failed(path, err);
+    throw err;
   } finally {
     sock.close();
   }
@@ -53,12 +74,14 @@ export function nonblockingWay(host: string, port: number, path: string): Buffer
 // #endregion nonblockingWay
 
 // #region nonblockingSyncWay
-export function nonblockingSyncWay(target: Target): StrategyResult {
-  const responses = new Map<string, Buffer>();
+export function nonblockingSyncWay(target: Target): void {
   for (const path of target.paths) {
-    responses.set(path, nonblockingWay(target.host, target.port, path));
+    try {
+      nonblockingWay(target, path);
+    } catch {
+      // Written down in the timeline; on to the next page.
+    }
   }
-  return { responses };
 }
 // #endregion nonblockingSyncWay
 
@@ -68,4 +91,5 @@ export const nonblocking: StrategyInfo = {
   title: 'non-blocking sockets, busy polling, one page after another',
   run: nonblockingSyncWay,
   concurrency: () => 1,
+  refuse: refuseSequential,
 };

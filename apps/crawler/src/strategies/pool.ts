@@ -17,33 +17,38 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort } from 'node:worker_threads';
+import { makeTarget } from '../measure';
+import type { PageRecord } from '../timeline';
 import { blockingWay } from './blocking';
-import type { Target } from './types';
+import type { HostPort, Target } from './types';
 
-/** A page for a member to fetch. */
+/** A page for a member to fetch, and what it needs to know of the site to fetch it. */
 export interface FetchJob {
   readonly host: string;
-  readonly port: number;
+  readonly address: HostPort;
+  readonly timeoutMs: number;
   readonly path: string;
 }
 
-/** What a member answers: the response bytes, or why there are none. */
-export type FetchReply = (
-  | { readonly response: Uint8Array }
-  | { readonly error: { readonly message: string; readonly code?: string } }
-) & {
+/** What a member answers: the page's timeline record, and its bytes when it got a response. */
+export interface FetchReply {
+  readonly record: PageRecord;
+  readonly response?: Uint8Array;
   /** A child process's CPU time so far, in ms (a thread's is already in the pool's process). */
   readonly cpuMs?: number;
-};
+  /** A child process's peak resident memory so far, in KiB. */
+  readonly maxRssKiB?: number;
+}
 
 // ─── In the member ─────────────────────────────────────────────────────────────────────────────
 
-function fetchPage({ host, port, path }: FetchJob): FetchReply {
+function fetchPage({ host, address, timeoutMs, path }: FetchJob): FetchReply {
+  const target = makeTarget({ host, address, timeoutMs, paths: [path], concurrency: 1 });
   try {
-    return { response: blockingWay(host, port, path) };
-  } catch (err) {
-    const { message, code } = err as { message: string; code?: unknown };
-    return { error: typeof code === 'string' ? { message, code } : { message } };
+    const response = blockingWay(target, path);
+    return { record: target.timeline.records()[0]!, response };
+  } catch {
+    return { record: target.timeline.records()[0]! };
   }
 }
 
@@ -55,8 +60,10 @@ export function serve(): void {
   }
   if (process.send === undefined) throw new Error('a pool member needs an IPC channel to its pool');
   process.on('message', (job: FetchJob) => {
+    const reply = fetchPage(job);
     const { user, system } = process.cpuUsage();
-    process.send!({ ...fetchPage(job), cpuMs: (user + system) / 1000 });
+    const maxRssKiB = process.resourceUsage().maxRSS;
+    process.send!({ ...reply, cpuMs: (user + system) / 1000, maxRssKiB });
   });
   // The pool is gone (it ended, or was killed before it could end us): nothing more will come.
   process.on('disconnect', () => process.exit(0));
@@ -74,44 +81,29 @@ export const MEMBER_SCRIPT = `require(${JSON.stringify(fileURLToPath(import.meta
 
 /** A member as the pool sees it: one job at a time. */
 export interface Member {
-  fetch(job: FetchJob): Promise<Buffer>;
+  fetch(job: FetchJob): Promise<FetchReply>;
   /** Ends the member; resolves once it is gone. */
   end(): Promise<void>;
 }
 
-/** Turns a member's answer back into bytes, or into an error that says which page failed. */
-function unpack(job: FetchJob, reply: FetchReply): Buffer | Error {
-  if ('response' in reply) {
-    const { buffer, byteOffset, byteLength } = reply.response;
-    return Buffer.from(buffer, byteOffset, byteLength);
-  }
-  const { message, code } = reply.error;
-  const error = new Error(`fetching ${job.path} from ${job.host}:${job.port}: ${message}`);
-  return code === undefined ? error : Object.assign(error, { code });
-}
-
 /**
  * Sends `job` to a member — a child process or a worker thread: both emit `message`, `exit` and
- * `error` — and waits for its one reply: the page's bytes, or an error that says which page
- * failed (or that the member died, `who` saying what it was). `onReply` sees the reply first.
+ * `error` — and waits for its one reply, or fails if the member dies first (`who` saying what
+ * it was).
  */
 export function ask(
   member: EventEmitter,
   send: (job: FetchJob) => void,
   job: FetchJob,
   who: string,
-  onReply?: (reply: FetchReply) => void,
-): Promise<Buffer> {
+): Promise<FetchReply> {
   return new Promise((resolve, reject) => {
     const settle = (): void => {
       member.off('message', onMessage).off('exit', onExit).off('error', onError);
     };
     const onMessage = (reply: FetchReply): void => {
       settle();
-      onReply?.(reply);
-      const bytes = unpack(job, reply);
-      if (bytes instanceof Error) reject(bytes);
-      else resolve(bytes);
+      resolve(reply);
     };
     const onExit = (code: number | null, signal?: string | null): void => {
       settle();
@@ -129,30 +121,36 @@ export function ask(
 // #region fetchAll
 /**
  * Hands the pages out: each member takes the next one as soon as it is done with one, as the
- * workers of Python's ProcessPoolExecutor and ThreadPoolExecutor do. After a failure no member
- * takes another page; the pages in flight finish (a worker thread cannot be stopped in the middle
- * of a blocking recv without leaking its socket), and then the first failure is thrown.
+ * workers of Python's ProcessPoolExecutor and ThreadPoolExecutor do. A member's record of each
+ * page goes into the timeline as it was taken in the member. A member that dies fails its page
+ * and takes no other; the others go on.
  */
-export async function fetchAll(
-  members: readonly Member[],
-  target: Target,
-): Promise<Map<string, Buffer>> {
-  const todo = [...target.paths];
-  const responses = new Map<string, Buffer>();
-  const failures: unknown[] = [];
+export async function fetchAll(members: readonly Member[], target: Target): Promise<void> {
+  const { timeline } = target;
+  const todo = target.paths.values();
   await Promise.all(
     members.map(async (member) => {
-      let path: string | undefined;
-      while (failures.length === 0 && (path = todo.shift()) !== undefined) {
+      for (let next = todo.next(); !next.done; next = todo.next()) {
+        const path = next.value;
+        const job = {
+          host: target.host,
+          address: target.address(path),
+          timeoutMs: target.timeoutMs,
+          path,
+        };
         try {
-          responses.set(path, await member.fetch({ host: target.host, port: target.port, path }));
+          const { record, response } = await member.fetch(job);
+          timeline.add(
+            record,
+            response && Buffer.from(response.buffer, response.byteOffset, response.byteLength),
+          );
         } catch (err) {
-          failures.push(err);
+          timeline.begin(path);
+          timeline.failed(path, err);
+          return;
         }
       }
     }),
   );
-  if (failures.length > 0) throw failures[0];
-  return responses;
 }
 // #endregion fetchAll

@@ -9,13 +9,23 @@
  * overlapping saves. The responses come back to the parent over the IPC channel, as bytes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { MEMBER_EXEC_ARGV, MEMBER_SCRIPT, ask, fetchAll, type FetchJob, type Member } from './pool';
-import type { StrategyInfo, StrategyResult, Target } from './types';
+import {
+  MEMBER_EXEC_ARGV,
+  MEMBER_SCRIPT,
+  ask,
+  fetchAll,
+  type FetchJob,
+  type FetchReply,
+  type Member,
+} from './pool';
+import { refusePool, type StrategyInfo, type StrategyResult, type Target } from './types';
 
 // #region childProcess
 class ChildMember implements Member {
   /** The child's CPU time as of its last reply, in ms. */
   cpuMs = 0;
+  /** The child's peak resident memory as of its last reply, in KiB. */
+  maxRssKiB = 0;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
 
@@ -32,16 +42,11 @@ class ChildMember implements Member {
     });
   }
 
-  fetch(job: FetchJob): Promise<Buffer> {
-    return ask(
-      this.#child,
-      (j) => this.#child.send(j),
-      job,
-      'child process',
-      (reply) => {
-        this.cpuMs = Math.max(this.cpuMs, reply.cpuMs ?? 0);
-      },
-    );
+  async fetch(job: FetchJob): Promise<FetchReply> {
+    const reply = await ask(this.#child, (j) => this.#child.send(j), job, 'child process');
+    this.cpuMs = Math.max(this.cpuMs, reply.cpuMs ?? 0);
+    this.maxRssKiB = Math.max(this.maxRssKiB, reply.maxRssKiB ?? 0);
+    return reply;
   }
 
   async end(): Promise<void> {
@@ -52,18 +57,17 @@ class ChildMember implements Member {
 // #endregion childProcess
 
 // #region processWay
-export async function processWay(
-  target: Target,
-  workers = target.paths.length,
-): Promise<StrategyResult> {
-  const pool = Array.from(
-    { length: Math.min(workers, target.paths.length) },
-    () => new ChildMember(),
-  );
+export async function processWay(target: Target): Promise<StrategyResult> {
+  const size = Math.min(target.concurrency, target.paths.length);
+  const pool = Array.from({ length: size }, () => new ChildMember());
   try {
-    const responses = await fetchAll(pool, target);
-    // The children's CPU is not this process's: count it too (starting Node, loading the code).
-    return { responses, extraCpuMs: pool.reduce((sum, child) => sum + child.cpuMs, 0) };
+    await fetchAll(pool, target);
+    // The children's CPU and memory are not this process's: count them too (starting Node,
+    // loading the code).
+    return {
+      extraCpuMs: pool.reduce((sum, child) => sum + child.cpuMs, 0),
+      extraMaxRssKiB: pool.reduce((sum, child) => sum + child.maxRssKiB, 0),
+    };
   } finally {
     // Whatever happened, no child outlives the run.
     await Promise.all(pool.map((child) => child.end()));
@@ -76,5 +80,6 @@ export const processes: StrategyInfo = {
   section: '3.2',
   title: 'a pool of processes, each with blocking sockets',
   run: processWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested, pages) => Math.min(requested, pages),
+  refuse: (plan) => refusePool(plan, 'child processes'),
 };

@@ -9,14 +9,22 @@
  * again for itself. The responses are copied back to the main thread in messages.
  */
 import { Worker } from 'node:worker_threads';
-import { MEMBER_EXEC_ARGV, MEMBER_SCRIPT, ask, fetchAll, type FetchJob, type Member } from './pool';
-import type { StrategyInfo, StrategyResult, Target } from './types';
+import {
+  MEMBER_EXEC_ARGV,
+  MEMBER_SCRIPT,
+  ask,
+  fetchAll,
+  type FetchJob,
+  type FetchReply,
+  type Member,
+} from './pool';
+import { refusePool, type StrategyInfo, type Target } from './types';
 
 // #region workerThread
 class ThreadMember implements Member {
   readonly #worker = new Worker(MEMBER_SCRIPT, { eval: true, execArgv: [...MEMBER_EXEC_ARGV] });
 
-  fetch(job: FetchJob): Promise<Buffer> {
+  fetch(job: FetchJob): Promise<FetchReply> {
     return ask(this.#worker, (j) => this.#worker.postMessage(j), job, 'worker thread');
   }
 
@@ -27,16 +35,11 @@ class ThreadMember implements Member {
 // #endregion workerThread
 
 // #region threadWay
-export async function threadWay(
-  target: Target,
-  workers = target.paths.length,
-): Promise<StrategyResult> {
-  const pool = Array.from(
-    { length: Math.min(workers, target.paths.length) },
-    () => new ThreadMember(),
-  );
+export async function threadWay(target: Target): Promise<void> {
+  const size = Math.min(target.concurrency, target.paths.length);
+  const pool = Array.from({ length: size }, () => new ThreadMember());
   try {
-    return { responses: await fetchAll(pool, target) };
+    await fetchAll(pool, target);
   } finally {
     // Whatever happened, no thread outlives the run.
     await Promise.all(pool.map((thread) => thread.end()));
@@ -49,5 +52,6 @@ export const threads: StrategyInfo = {
   section: '3.3',
   title: 'a pool of worker threads, each with blocking sockets',
   run: threadWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested, pages) => Math.min(requested, pages),
+  refuse: (plan) => refusePool(plan, 'worker threads'),
 };

@@ -11,7 +11,8 @@
  * For the same to work on a bare future, `Future` becomes iterable: its iterator yields the future
  * itself and returns its result, so `yield* future` waits for it and evaluates to its result, with
  * its type. `Task` is §4.1's, unchanged. As in the article, this section defines its own `Future`
- * and `Task` rather than sharing §4.1's.
+ * and `Task` rather than sharing §4.1's. As there, `read` calls `recv` itself once the socket is
+ * readable, so that its errors throw inside `fetch`; `--concurrency` and `--timeout` work as there.
  */
 import {
   BlockingIOError,
@@ -21,7 +22,7 @@ import {
   Socket,
   type Address,
 } from '@aio/selector';
-import { request, type StrategyInfo, type StrategyResult, type Target } from './types';
+import { PageTimeoutError, request, type StrategyInfo, type Target } from './types';
 
 // #region Future
 // Written as a method's type so TypeScript checks its parameter bivariantly: without that, a
@@ -67,11 +68,13 @@ class Task {
 // #endregion Task
 
 // #region yieldFromWay
-export function yieldFromWay(target: Target): StrategyResult {
+export function yieldFromWay(target: Target): void {
+  const { timeline } = target;
   const selector = new DefaultSelector<() => void>();
-  const urlsTodo = new Set(target.paths);
-  const responses = new Map<string, Buffer>();
-  let stopped = false;
+  const urlsTodo = target.paths;
+  let next = 0; // the next url of urlsTodo to start
+  const crawlers = new Set<Crawler>(); // in flight, in the order they started
+  let stopping = false;
 
   // #region connect
   function* connect(sock: Socket, address: Address): Generator<Future, void, unknown> {
@@ -95,24 +98,25 @@ export function yieldFromWay(target: Target): StrategyResult {
 
   // #region read
   function* read(sock: Socket): Generator<Future, Buffer, unknown> {
-    const f = new Future<Buffer>();
+    const f = new Future();
 
     const onReadable = (): void => {
-      f.setResult(sock.recv(4096));
+      f.setResult(undefined);
     };
 
     selector.register(sock.fileno(), EVENT_READ, onReadable);
-    const chunk = yield* f;
+    yield* f;
     selector.unregister(sock.fileno());
-    return chunk;
+    return sock.recv(4096);
   }
   // #endregion read
 
   // #region readAll
-  function* readAll(sock: Socket): Generator<Future, Buffer, unknown> {
+  function* readAll(sock: Socket, url: string): Generator<Future, Buffer, unknown> {
     const response: Buffer[] = [];
     let chunk = yield* read(sock);
     while (chunk.length > 0) {
+      timeline.received(url, chunk.length);
       response.push(chunk);
       chunk = yield* read(sock);
     }
@@ -123,50 +127,66 @@ export function yieldFromWay(target: Target): StrategyResult {
   // #region Crawler
   class Crawler {
     response: Buffer = Buffer.alloc(0);
+    task: Task | undefined;
+    readonly deadline = performance.now() + target.timeoutMs;
 
     constructor(readonly url: string) {}
 
     *fetch(): Generator<Future, void, unknown> {
+      timeline.begin(this.url);
       const sock = new Socket();
       try {
-        yield* connect(sock, [target.host, target.port]);
+        yield* connect(sock, target.address(this.url));
         sock.send(request(target.host, this.url));
-        this.response = yield* readAll(sock);
-        responses.set(this.url, this.response);
-        urlsTodo.delete(this.url);
-        if (urlsTodo.size === 0) stopped = true;
+        timeline.connected(this.url);
+        this.response = yield* readAll(sock, this.url);
+        timeline.done(this.url, this.response);
+      } catch (err) {
+        timeline.failed(this.url, err);
       } finally {
+        if (selector.getMap().has(sock.fileno())) selector.unregister(sock.fileno());
         sock.close();
+        crawlers.delete(this);
+        startCrawlers();
       }
     }
   }
   // #endregion Crawler
 
+  function startCrawlers(): void {
+    while (!stopping && crawlers.size < target.concurrency && next < urlsTodo.length) {
+      const crawler = new Crawler(urlsTodo[next++]!);
+      crawlers.add(crawler);
+      crawler.task = new Task(crawler.fetch());
+    }
+  }
+
   // #region loop
   function loop(): void {
-    while (!stopped) {
-      const events = selector.select();
+    while (crawlers.size > 0) {
+      const first = crawlers.values().next().value!;
+      const events = selector.select(Math.max(0, first.deadline - performance.now()));
       for (const [eventKey] of events) {
         const callback = eventKey.data;
         callback();
+      }
+      for (const crawler of crawlers) {
+        if (crawler.deadline > performance.now()) break;
+        crawler.task!.coro.throw(new PageTimeoutError(crawler.url, target.timeoutMs));
       }
     }
   }
   // #endregion loop
 
-  const tasks: Task[] = [];
   try {
-    for (const url of target.paths) {
-      const crawler = new Crawler(url);
-      tasks.push(new Task(crawler.fetch()));
-    }
+    startCrawlers();
     loop();
   } finally {
+    stopping = true;
     selector.close();
     // As in §4.1: ending the generators still parked at a `yield` closes their sockets.
-    for (const task of tasks) task.coro.return();
+    for (const crawler of crawlers) crawler.task?.coro.return();
   }
-  return { responses };
 }
 // #endregion yieldFromWay
 
@@ -175,5 +195,5 @@ export const yieldFromStrategy: StrategyInfo = {
   section: '4.2',
   title: 'yield* sub-generators (connect, read, readAll) + an iterable Future',
   run: yieldFromWay,
-  concurrency: (pages) => pages,
+  concurrency: (requested) => requested,
 };

@@ -1,0 +1,143 @@
+/**
+ * The timeline of one run: for every page, when its connect began, when it was connected, when
+ * its first byte came, and when it ended, fetched or failed and why.
+ *
+ * Strategies write to it as they go (`begin`, `connected`, `received`, `done` or `failed`, keyed
+ * by the page's path). Times are the wall clock in ms with a fraction (`performance.timeOrigin +
+ * performance.now()`), so that a pool member in another process or thread can take its own times
+ * and hand the record over whole (`add`).
+ *
+ * `done` checks the response as it is written down (`check`): a page counts as fetched only when
+ * the check passes, and its bytes are not kept.
+ */
+
+/** What the timeline knows of one page. Times are wall-clock ms; absent until they happen. */
+export interface PageRecord {
+  readonly path: string;
+  start: number;
+  connected?: number;
+  firstByte?: number;
+  end?: number;
+  bytes: number;
+  /** Why the page failed; absent while it runs and once it is fetched. */
+  error?: string;
+}
+
+/** Returns what is wrong with `response` for `path`, or undefined when it is the page. */
+export type ResponseCheck = (path: string, response: Buffer) => string | undefined;
+
+/** The wall clock in ms, with a fraction, comparable across processes. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/** An error as one line: `ECONNRESET: read ECONNRESET`, `PageTimeoutError: …`. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const label = typeof code === 'string' ? code : error.name === 'Error' ? '' : error.name;
+  return !label || error.message.startsWith(label) ? error.message : `${label}: ${error.message}`;
+}
+
+export class Timeline {
+  readonly #pages = new Map<string, PageRecord>();
+  readonly #check: ResponseCheck | undefined;
+  #fetched = 0;
+  #failed = 0;
+  #firstError: string | undefined;
+  /** Called after each page ends (fetched or failed). */
+  onPageEnd: ((timeline: Timeline) => void) | undefined;
+
+  constructor(check?: ResponseCheck) {
+    this.#check = check;
+  }
+
+  /** Pages fetched so far. */
+  get fetchedCount(): number {
+    return this.#fetched;
+  }
+  /** Pages failed so far. */
+  get failedCount(): number {
+    return this.#failed;
+  }
+  /** Pages begun and not ended yet. */
+  get inFlight(): number {
+    return this.#pages.size - this.#fetched - this.#failed;
+  }
+  /** The first failure, as `path: error`. */
+  get firstError(): string | undefined {
+    return this.#firstError;
+  }
+
+  begin(path: string, at = now()): void {
+    this.#pages.set(path, { path, start: at, bytes: 0 });
+  }
+
+  connected(path: string, at = now()): void {
+    const page = this.#page(path);
+    page.connected ??= at;
+  }
+
+  /** `bytes` more bytes arrived; the first call is the page's first byte. */
+  received(path: string, bytes: number, at = now()): void {
+    const page = this.#page(path);
+    if (bytes > 0) page.firstByte ??= at;
+    page.bytes += bytes;
+  }
+
+  /** The whole response arrived: the page is fetched if the check passes, else failed. */
+  done(path: string, response: Buffer, at = now()): void {
+    const page = this.#page(path);
+    page.bytes = response.length;
+    const problem = this.#check?.(path, response);
+    this.#end(page, at, problem);
+  }
+
+  failed(path: string, error: unknown, at = now()): void {
+    this.#end(this.#page(path), at, describeError(error));
+  }
+
+  /** Takes over a record made elsewhere (by a pool member), checking its response if given. */
+  add(record: PageRecord, response?: Buffer): void {
+    // Its end and verdict are decided again here, by this timeline's check.
+    const page: PageRecord = { ...record, end: undefined, error: undefined };
+    this.#pages.set(page.path, page);
+    if (record.error !== undefined || response === undefined) {
+      this.#end(page, record.end ?? now(), record.error ?? 'no response');
+    } else {
+      page.bytes = response.length;
+      this.#end(page, record.end ?? now(), this.#check?.(page.path, response));
+    }
+  }
+
+  /** Every page not ended yet fails with `error` (the strategy itself gave up). */
+  failUnfinished(paths: readonly string[], error: unknown, at = now()): void {
+    for (const path of paths) {
+      const page = this.#pages.get(path);
+      if (page?.end !== undefined) continue;
+      if (page === undefined) this.begin(path, at);
+      this.failed(path, error, at);
+    }
+  }
+
+  records(): PageRecord[] {
+    return [...this.#pages.values()];
+  }
+
+  #page(path: string): PageRecord {
+    const page = this.#pages.get(path);
+    if (page === undefined) throw new Error(`timeline: ${path} was never begun`);
+    return page;
+  }
+
+  #end(page: PageRecord, at: number, problem: string | undefined): void {
+    if (page.end !== undefined) return; // already ended: the first verdict stands
+    page.end = at;
+    if (problem === undefined) {
+      this.#fetched++;
+    } else {
+      page.error = problem;
+      this.#failed++;
+      this.#firstError ??= `${page.path}: ${problem}`;
+    }
+    this.onPageEnd?.(this);
+  }
+}
