@@ -1,5 +1,9 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,11 +125,15 @@ function alive(pid: number): boolean {
 }
 
 /** Runs `pnpm crawl <args>`; once `interruptWhen` holds, sends it SIGINT, as Ctrl-C does. */
-function crawl(args: string[], interruptWhen?: (running: Crawl) => boolean): Promise<Crawl> {
+function crawl(
+  args: string[],
+  interruptWhen?: (running: Crawl) => boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Crawl> {
   const child = spawn(
     process.execPath,
     ['--conditions=@aio/source', '--import', TSX, MAIN, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const result: Crawl = {
     code: null,
@@ -232,4 +240,68 @@ describe('pnpm crawl', () => {
     expect(faults.code).toBe(2);
     expect(faults.stderr).toMatch(/--faults: .*flood/);
   }, 30_000);
+
+  it.skipIf(spawnSync('openssl', ['version']).status !== 0)(
+    'crawls an https site with the one stage that has TLS, and says why the others cannot',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'crawl-tls-'));
+      const made = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ]);
+      expect(made.status, made.stderr.toString()).toBe(0);
+      const pages: Record<string, string> = {
+        '/': '<a href="/a">a</a> <a href="/b">b</a>',
+        '/a': '<h1>a</h1>',
+        '/b': '<h1>b</h1>',
+      };
+      const server = createServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (req, res) => {
+          const page = pages[req.url ?? ''];
+          res.writeHead(page === undefined ? 404 : 200, { 'content-type': 'text/html' });
+          res.end(page ?? 'not found');
+        },
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        // The crawler trusts the test's own certificate, as a user would add their CA.
+        const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
+        const run = await crawl(
+          [`--url=https://localhost:${port}/`, '--pages=5', '--json'],
+          undefined,
+          env,
+        );
+        expect(run.code, run.stderr).toBe(0);
+        const out = JSON.parse(run.stdout) as {
+          results: JsonResult[];
+          refused: { strategy: string; why: string }[];
+        };
+        expect(out.results.map((r) => [r.strategy, r.fetched, r.failed])).toEqual([
+          ['node-fetch', 3, 0],
+        ]);
+        expect(out.refused).toHaveLength(10);
+        for (const { why } of out.refused) expect(why).toMatch(/https needs TLS/);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 });

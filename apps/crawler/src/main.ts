@@ -22,6 +22,7 @@ const USAGE = `usage: pnpm crawl [options]
   --concurrency N          pages in flight at once, at most (default: all pages, up to 1000)
   --timeout MS             how long one page may take (default 10000)
   --repeat N               run each stage N times, each in a fresh process; report medians
+  --warmup N               crawl N times unmeasured in that process first (warm JIT; default 0)
   --faults SPEC            the embedded site misbehaves on some pages: refused, reset,
                            malformed, slow, as a list with counts (reset=2,slow) or all
   --url URL                crawl a real site instead: up to --pages pages linked from URL
@@ -59,6 +60,7 @@ function parse() {
       concurrency: { type: 'string' },
       timeout: { type: 'string', default: '10000' },
       repeat: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '0' },
       faults: { type: 'string' },
       url: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -101,6 +103,7 @@ const concurrency =
     : integer('concurrency', args.concurrency, 1, 10_000);
 const timeoutMs = integer('timeout', args.timeout, 1, 3_600_000);
 const repeat = integer('repeat', args.repeat, 1, 100);
+const warmups = integer('warmup', args.warmup, 0, 20);
 if (args.faults !== undefined) {
   if (args.url !== undefined)
     usageError('--faults is for the embedded site; it cannot go with --url');
@@ -194,7 +197,7 @@ for (const strategy of STRATEGIES.filter((s) => names.includes(s.name))) {
 }
 for (const { strategy, why } of refused) say(`skipping ${strategy}: ${why}`);
 say(
-  `${pageCount} pages, at most ${concurrency} at a time, ${timeoutMs} ms timeout${repeat > 1 ? `, ${repeat} runs each (medians)` : ''}\n`,
+  `${pageCount} pages, at most ${concurrency} at a time, ${timeoutMs} ms timeout${repeat > 1 ? `, ${repeat} runs each (medians)` : ''}${warmups > 0 ? `, ${warmups} unmeasured warm-up crawls before each` : ''}\n`,
 );
 
 // ─── The runs ──────────────────────────────────────────────────────────────────────────────────
@@ -237,10 +240,15 @@ try {
         : undefined;
       try {
         runs.push(
-          await runStage(info.name, spec, (progress) => {
-            last = progress;
-            showProgress(label, progress, startedAt);
-          }),
+          await runStage(
+            info.name,
+            spec,
+            (progress) => {
+              last = progress;
+              showProgress(label, progress, startedAt);
+            },
+            warmups,
+          ),
         );
       } finally {
         clearInterval(ticker);
@@ -299,7 +307,7 @@ const stageTimelines = results.map((r) => ({
 if (args.json) {
   console.log(
     JSON.stringify(
-      { site: siteJson, concurrency, timeoutMs, repeat, results: summary, refused },
+      { site: siteJson, concurrency, timeoutMs, repeat, warmups, results: summary, refused },
       null,
       2,
     ),

@@ -55,14 +55,23 @@ function openSockets(): Set<string> | null {
 
 /** The child's side: waits for its one job, runs it, reports, exits. */
 export function stageChild(): void {
-  process.once('message', (job: { strategy: string; spec: TargetSpec }) => {
-    void runJob(job.strategy, job.spec);
+  process.once('message', (job: StageJob) => {
+    void runJob(job);
   });
 }
 
-async function runJob(name: string, spec: TargetSpec): Promise<void> {
+/** What the crawler asks of a stage process. */
+interface StageJob {
+  readonly strategy: string;
+  readonly spec: TargetSpec;
+  /** Crawls to run first, unmeasured, so that the measured one runs on warm (JIT-compiled) code. */
+  readonly warmups: number;
+}
+
+async function runJob({ strategy: name, spec, warmups }: StageJob): Promise<void> {
   const strategy = STRATEGIES.find((s) => s.name === name);
   if (strategy === undefined) throw new Error(`no strategy named ${name}`);
+  for (let i = 0; i < warmups; i++) await measure(strategy, makeTarget(spec));
   const send = (message: StageMessage, then?: () => void): void => {
     process.send!(message, undefined, undefined, then);
   };
@@ -104,11 +113,15 @@ export function killStages(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/** Runs `strategy` against `spec` in a fresh process; `onProgress` hears from it as pages end. */
+/**
+ * Runs `strategy` against `spec` in a fresh process, after `warmups` unmeasured crawls there;
+ * `onProgress` hears from the measured one as pages end.
+ */
 export function runStage(
   strategy: string,
   spec: TargetSpec,
   onProgress?: (progress: Progress) => void,
+  warmups = 0,
 ): Promise<StageRun> {
   const child = spawn(process.execPath, [...MEMBER_EXEC_ARGV, '--eval', STAGE_SCRIPT], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -132,6 +145,6 @@ export function runStage(
           ),
         );
     });
-    child.send({ strategy, spec });
+    child.send({ strategy, spec, warmups } satisfies StageJob);
   });
 }

@@ -196,6 +196,13 @@ function setFdFlag(
 }
 
 /**
+ * Where `recv(bufsize)` reads before it copies out what came, for every socket of this thread
+ * (the copy is taken before anything else can run). Larger reads get a buffer of their own.
+ */
+const RECV_SCRATCH_SIZE = 64 * 1024;
+let recvScratch: Buffer | undefined;
+
+/**
  * A BSD socket on a raw fd, with Python's methods.
  *
  * @example
@@ -498,6 +505,13 @@ export class Socket {
   /** Receives up to `bufsize` bytes; an empty Buffer means the peer closed (EOF). */
   recv(bufsize: number, flags = 0): Buffer {
     checkInt(bufsize, 'bufsize', 'recv');
+    if (bufsize <= RECV_SCRATCH_SIZE) {
+      // Read into the one scratch buffer, then copy out only what came: a short read or EOF
+      // then costs no bufsize-sized allocation, and small results come from Node's pool.
+      const scratch = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_SCRATCH_SIZE));
+      const n = this.recvInto(scratch, bufsize, flags);
+      return n === 0 ? Buffer.alloc(0) : Buffer.from(scratch.subarray(0, n));
+    }
     const buf = Buffer.allocUnsafe(bufsize);
     const n = this.recvInto(buf, bufsize, flags);
     // Don't pin a large buffer for a small read: Python shrinks it too.
