@@ -23,7 +23,7 @@ describe('the 1,000-page goals', () => {
     expect(goal.wallOverFloor).toBeCloseTo(1.05);
     expect(goal.cpuOverAsyncio).toBeCloseTo(95 / 188);
     expect(describeStandardGoal(stage(), goal, {})).toBe(
-      "wall ≤ 1.1× floor: met (1.05×) · CPU ≤ the asyncio peer's: met (95 ms vs 188 ms)",
+      "wall ≤ 1.1× floor: met (1.050×) · CPU ≤ the asyncio peer's: met (95 ms vs 188 ms)",
     );
   });
 
@@ -42,7 +42,7 @@ describe('the 1,000-page goals', () => {
     const goal = standardGoal(lossy, 188);
     expect(goal).toMatchObject({ wallMet: false, cpuMet: false, met: false });
     expect(describeStandardGoal(lossy, goal, {})).toMatch(
-      /^wall ≤ 1\.1× floor: NOT met \(1\.05×, but 3 of 1,000 pages failed \(GET \/5: timed out\)\)/,
+      /^wall ≤ 1\.1× floor: NOT met \(1\.050×, but 3 of 1,000 pages failed \(GET \/5: timed out\)\)/,
     );
   });
 
@@ -50,7 +50,7 @@ describe('the 1,000-page goals', () => {
     const goal = standardGoal(stage(), null);
     expect(goal).toMatchObject({ wallMet: true, cpuMet: null, met: null, cpuOverAsyncio: null });
     expect(describeStandardGoal(stage(), goal, { asyncio: 'python3 not found' })).toBe(
-      "wall ≤ 1.1× floor: met (1.05×) · CPU ≤ the asyncio peer's: not measured (asyncio raw sockets: python3 not found)",
+      "wall ≤ 1.1× floor: met (1.050×) · CPU ≤ the asyncio peer's: not measured (asyncio raw sockets: python3 not found)",
     );
     expect(standardGoal(stage({ wallMs: 2000 }), null).met).toBe(false);
   });

@@ -115,7 +115,7 @@ function losses(stage: Figures): string {
 
 /**
  * The report line of a stage's 1,000-page goals:
- * `wall ≤ 1.1× floor: met (1.05×) · CPU ≤ the asyncio peer's: met (95 ms vs 188 ms)`.
+ * `wall ≤ 1.1× floor: met (1.050×) · CPU ≤ the asyncio peer's: met (95 ms vs 188 ms)`.
  * `missing` says why the stage or the asyncio peer has no figures.
  */
 export function describeStandardGoal(
@@ -127,7 +127,7 @@ export function describeStandardGoal(
   const wall =
     goal.wallOverFloor === null
       ? 'not measured (no floor)'
-      : `${verdict(goal.wallMet)} (${goal.wallOverFloor.toFixed(2)}×${losses(stage)})`;
+      : `${verdict(goal.wallMet)} (${goal.wallOverFloor.toFixed(3)}×${losses(stage)})`;
   const cpu =
     goal.asyncioCpuMs === null
       ? `not measured (asyncio raw sockets: ${missing.asyncio ?? 'no figures'})`

@@ -51,10 +51,10 @@ describe('parseCrawlerOutput', () => {
     expect(callbacks.runs).toHaveLength(3);
     expect(callbacks).not.toHaveProperty('timeline');
     const nodeFetch = output.results[6]!;
-    expect(nodeFetch.runs[1]).toEqual({
-      wallMs: 1562,
-      cpuMs: 1320,
-      peakRssMiB: 61,
+    expect(nodeFetch.runs[0]).toEqual({
+      wallMs: 1540,
+      cpuMs: 1290,
+      peakRssMiB: 60,
       fetched: 998,
       failed: 2,
       firstError: 'GET /17 failed: other side closed',

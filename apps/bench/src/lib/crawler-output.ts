@@ -60,9 +60,13 @@ export class CrawlerOutputError extends Error {
 const HINT =
   'pnpm bench crawl needs the crawler CLI with --json, --concurrency and --repeat (apps/crawler/src/main.ts)';
 
-/** The last few lines of a stream, for an error message. */
-function tail(text: string, lines = 8): string {
-  const kept = text.trimEnd().split('\n').slice(-lines).join('\n');
+/**
+ * What an error message quotes of the crawler's stderr: the line of an uncaught exception
+ * (`TypeError [ERR_…]: …`, which Node prints above its stack) if there is one, else the last lines.
+ */
+function tail(stderr: string, lines = 8): string {
+  const thrown = /^\w*Error\b[^\n]*: [^\n]*$/m.exec(stderr)?.[0];
+  const kept = thrown ?? stderr.trimEnd().split('\n').slice(-lines).join('\n');
   return kept ? `:\n${kept}` : ' (and printed nothing on stderr)';
 }
 
