@@ -53,8 +53,26 @@ def split_response(raw):
     return (int(match.group(1)), raw[head_end + 4 :])
 
 
+FD_HEADROOM = 256
+
+
+def raise_fd_limit(sockets):
+    """Raises the soft open-file limit to fit `sockets` sockets and some (up to the hard limit):
+    a soft limit of 1024, common, leaves no room for 1,000 at a time."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = sockets + FD_HEADROOM
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE,
+            (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard),
+        )
+
+
 def parse_args(script):
-    """The peer's JSON arguments, checked; exits 2 when they are not valid."""
+    """The peer's JSON arguments, checked; exits 2 when they are not valid. Raises the fd limit
+    to fit `concurrency` sockets."""
     try:
         args = json.loads(sys.argv[1])
         parsed = {
@@ -67,7 +85,6 @@ def parse_args(script):
         }
         if parsed["pages"] < 1 or parsed["concurrency"] < 1 or parsed["timeout"] <= 0:
             raise ValueError("pages, concurrency and timeoutMs must be positive")
-        return parsed
     except (IndexError, KeyError, TypeError, ValueError) as err:
         why = f"no {err}" if isinstance(err, KeyError) else str(err)
         print(
@@ -76,6 +93,8 @@ def parse_args(script):
             file=sys.stderr,
         )
         sys.exit(2)
+    raise_fd_limit(parsed["concurrency"])
+    return parsed
 
 
 class Clock:
