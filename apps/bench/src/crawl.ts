@@ -104,7 +104,7 @@ function floorMs(scale: Scale): number {
 
 const count = (n: number): string => formatNumber(n);
 
-interface PeerAnswer extends CrawlerRun {
+interface PeerAnswer extends Omit<CrawlerRun, 'peakRssMiB'> {
   readonly python: string;
   readonly uvloop?: string;
   readonly tornado?: string;
