@@ -129,6 +129,52 @@ function expectAioMeasured(result: TornadoCoreResult): void {
   }
 }
 
+interface CrawlContender {
+  wallMs: number;
+  cpuMs: number;
+  fetched: number;
+  failed: number;
+  wallOverFloor: number | null;
+  cpuOverAsyncio: number | null;
+}
+
+interface CrawlResult {
+  standard: {
+    pages: number;
+    concurrency: number;
+    floorMs: number;
+    contenders: Record<string, CrawlContender | null>;
+    skipped: Record<string, string>;
+    goals: Record<string, { met: boolean | null; cpuMet: boolean | null }>;
+  };
+  large?: unknown;
+  peers: { python: string | null };
+}
+
+/** The env of a crawl run whose crawler is the stand-in that prints the fixture document. */
+function fakeCrawler(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const main = fileURLToPath(new URL('./lib/fixtures/fake-crawler.ts', import.meta.url));
+  return { ...process.env, AIO_BENCH_CRAWLER_MAIN: main, ...env };
+}
+
+/** A quick crawl run: its table text (stdout) and its JSON (`--out`). */
+async function crawl(env: NodeJS.ProcessEnv): Promise<{ result: CrawlResult; text: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
+  try {
+    const out = join(dir, 'crawl.json');
+    const { code, stdout, stderr } = await bench(['crawl', '--quick', '--out', out], env);
+    expect(code, stderr).toBe(0);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: { crawl: CrawlResult };
+    };
+    return { result: results.crawl, text: stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CRAWL_STAGES = ['callbacks', 'generators', 'yield-from', 'asyncio', 'async-await', 'tornado'];
+
 describe('pnpm bench', () => {
   it('selector --quick --json prints every measurement and the ratios', async () => {
     const { code, stdout, stderr } = await bench(['selector', '--quick', '--json']);
@@ -293,6 +339,57 @@ describe('pnpm bench', () => {
     expect(text).toMatch(/tornado \(python3 not found\)/);
     expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): not measured/);
   }, 180_000);
+
+  it("crawl --quick reports the crawler's stages and the Python peers, which fetch every page byte for byte or are skipped with a reason", async () => {
+    const { result, text } = await crawl(fakeCrawler());
+    const { standard } = result;
+    expect(standard).toMatchObject({ pages: 1000, concurrency: 100, floorMs: 1000 });
+    expect(result.large).toBeUndefined();
+    // The stand-in crawler's figures come through as its document has them.
+    expect(standard.contenders.callbacks).toMatchObject({ wallMs: 1041, cpuMs: 95, failed: 0 });
+    expect(standard.contenders['node-fetch']).toMatchObject({ fetched: 998, failed: 2 });
+    for (const peer of ['asyncioPeer', 'uvloopPeer', 'tornadoPeer']) {
+      const figures = standard.contenders[peer];
+      if (figures === null || figures === undefined) {
+        expect(standard.skipped[peer]).toBeTruthy();
+      } else {
+        // The peers crawl the crawler's real site: every page must match pages.ts's, byte for byte.
+        expect(figures).toMatchObject({ fetched: 1000, failed: 0 });
+        expect(figures.wallMs).toBeGreaterThanOrEqual(standard.floorMs);
+        expect(figures.cpuMs).toBeGreaterThan(0);
+      }
+    }
+    expect(Object.keys(standard.goals).sort()).toEqual([...CRAWL_STAGES].sort());
+    for (const stage of CRAWL_STAGES) {
+      expect(text).toMatch(new RegExp(`^  ${stage} +wall ≤ 1\\.1× floor: (met|NOT met) `, 'm'));
+    }
+  }, 180_000);
+
+  it('crawl --quick without Python skips the peers and leaves the CPU goal unjudged', async () => {
+    const { result, text } = await crawl(fakeCrawler({ AIO_BENCH_PYTHON: '/nonexistent/python3' }));
+    const { standard } = result;
+    for (const peer of ['asyncioPeer', 'uvloopPeer', 'tornadoPeer']) {
+      expect(standard.contenders[peer]).toBeNull();
+      expect(standard.skipped[peer]).toBe('python3 not found');
+    }
+    expect(standard.contenders.callbacks?.cpuOverAsyncio).toBeNull();
+    expect(standard.goals.callbacks).toMatchObject({ met: null, cpuMet: null });
+    expect(result.peers.python).toBeNull();
+    expect(text).toMatch(/asyncio raw sockets \(python3 not found\)/);
+    expect(text).toMatch(
+      /CPU ≤ the asyncio peer's: not measured \(asyncio raw sockets: python3 not found\)/,
+    );
+  }, 60_000);
+
+  it('crawl fails with a clear message when the crawler refuses its arguments', async () => {
+    const { code, stderr } = await bench(
+      ['crawl', '--quick'],
+      fakeCrawler({ AIO_FAKE_CRAWLER_EXIT: '2' }),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/CrawlerOutputError: the crawler refused its arguments \(exit code 2\)/);
+    expect(stderr).toMatch(/--concurrency expects an integer/);
+  }, 60_000);
 
   it('an unknown benchmark exits 2 and lists the ones there are', async () => {
     const { code, stderr } = await bench(['nope']);

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { coroutineBenchmark } from './coroutine';
+import { crawlBenchmark } from './crawl';
 import { environment, progressDone } from './lib/report';
 import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
@@ -35,6 +36,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   coroutineBenchmark,
   streamsBenchmark,
   tornadoCoreBenchmark,
+  crawlBenchmark,
 ];
 
 function usage(): string {

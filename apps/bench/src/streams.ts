@@ -25,9 +25,10 @@
  * Servers and client run under `ulimit -n` raised to what 10,000 connections need (capped at
  * the hard limit; if that is lower, N is scaled down to fit, and the report says so).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { hasCompiler, compileC } from './lib/native';
 import { findPython } from './lib/peers';
 import { median, progress, ratio, table, type Cell } from './lib/report';
@@ -103,20 +104,6 @@ function c10kServers(python: string | null): EchoServer[] {
     );
   }
   return servers;
-}
-
-/** The hard limit on open fds (`ulimit -Hn`) processes started from here get. */
-function hardFdLimit(): number {
-  const probe = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' });
-  const text = probe.stdout.trim();
-  if (text === 'unlimited') return Infinity;
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : 1024;
-}
-
-/** `command args…` run with its soft fd limit raised to `limit` first. */
-function withFdLimit(limit: number, command: string, args: readonly string[]): [string, string[]] {
-  return ['sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, command, ...args]];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

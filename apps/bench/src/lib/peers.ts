@@ -45,7 +45,12 @@ export function runPythonPeer<T>(
       { timeout: timeoutMs, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new Error(`${script} failed: ${err.message}\n${stderr}`));
+          // The first line says why (tryPythonPeer keeps only it): the timeout, or the last
+          // line of the peer's stderr (a traceback's exception), else Node's own message.
+          const why = err.killed
+            ? `timed out after ${timeoutMs / 1000} s`
+            : stderr.trim().split('\n').at(-1) || err.message;
+          reject(new Error(`${script} failed: ${why}\n${err.message}\n${stderr}`));
           return;
         }
         try {
@@ -65,10 +70,11 @@ export async function tryPythonPeer<T>(
   python: Python | null,
   script: string,
   args: object,
+  timeoutMs?: number,
 ): Promise<T | string> {
   if (!python) return 'python3 not found';
   try {
-    return await runPythonPeer<T>(python, script, args);
+    return await runPythonPeer<T>(python, script, args, timeoutMs);
   } catch (err) {
     const message = (err as Error).message;
     return /exit code 3|not installed|No module named/.test(message)

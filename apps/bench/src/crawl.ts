@@ -1,0 +1,484 @@
+/**
+ * `pnpm bench crawl`: the crawler's event-loop stages (apps/crawler) against Python crawlers
+ * downloading the same pages from the same site, in one run.
+ *
+ * Scales (the crawler issue's): 1,000 pages of 2 KiB, 100 at a time, 100 ms latency each (3
+ * rounds); then 10,000 pages, 1,000 at a time (1 round). `--quick` runs the first scale, 1 round.
+ *
+ * 1. The aio stages and Node's fetch: the crawler CLI itself, `pnpm crawl --json --strategy
+ *    callbacks,…,tornado,node-fetch --pages … --concurrency … --repeat …`, in a child process run
+ *    from its sources through its own tsx, as `pnpm crawl` runs it. It starts its own embedded
+ *    site, runs each stage `repeat` times and reports medians (src/lib/crawler-output.ts).
+ * 2. The Python peers: the crawler's embedded site server started on its own (same pages,
+ *    latency and size), then, round by round and alternating, asyncio raw sockets, the same on
+ *    uvloop, and tornado's AsyncHTTPClient (`src/peers/crawl_asyncio.py`, `crawl_tornado.py`), each
+ *    in a process of its own that times the crawl alone; medians reported.
+ *
+ * Every client's CPU time is its own process's (user + system); the site runs in another
+ * process. A page counts as fetched only when its body is the site's page, byte for byte. The
+ * goals (src/lib/crawl-goals.ts) are judged for the six event-loop stages. At 1,000 clients the
+ * open-file limit matters: the crawler and the site each hold 1,000 sockets, so both are started
+ * with their soft limit raised (up to the hard limit) when it is lower than that.
+ */
+import {
+  describeLargeGoal,
+  describeStandardGoal,
+  EVENT_LOOP_STAGES,
+  largeGoal,
+  standardGoal,
+  type Figures,
+  type LargeGoal,
+  type StandardGoal,
+} from './lib/crawl-goals';
+import { runCrawler, startCrawlerSite } from './lib/crawler';
+import type { CrawlerOutput, CrawlerResult, CrawlerRun } from './lib/crawler-output';
+import { hardFdLimit, softFdLimit } from './lib/fd-limit';
+import { findPython, tryPythonPeer, type Python } from './lib/peers';
+import { formatNumber, median, progress, ratio, table, type Cell } from './lib/report';
+import type { Benchmark, BenchOptions } from './cli';
+
+/** The crawler's strategies this benchmark runs: the event-loop stages, then Node's fetch. */
+const NODE_FETCH = 'node-fetch';
+const STRATEGIES = [...EVENT_LOOP_STAGES, NODE_FETCH] as const;
+
+/** The Python peers, in the order they run within a round. */
+const PEERS = [
+  { key: 'asyncio', name: 'asyncio raw sockets', script: 'crawl_asyncio.py', args: {} },
+  { key: 'uvloop', name: 'uvloop raw sockets', script: 'crawl_asyncio.py', args: { uvloop: true } },
+  {
+    key: 'tornado',
+    name: 'tornado AsyncHTTPClient',
+    script: 'crawl_tornado.py',
+    args: {},
+  },
+] as const;
+type PeerKey = (typeof PEERS)[number]['key'];
+
+/** fds a process needs besides its sockets (stdio, epoll, listener, Node's own…). */
+const FD_HEADROOM = 256;
+
+interface Scale {
+  readonly key: 'standard' | 'large';
+  readonly pages: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  readonly sizeBytes: number;
+  readonly rounds: number;
+  /** Each peer's per-page timeout (tornado counts its queue time in it too: see the peer). */
+  readonly peerTimeoutMs: number;
+  /** The most one peer process may take. */
+  readonly peerProcessTimeoutMs: number;
+  /** The most the crawler process may take, all its stages and runs. */
+  readonly crawlerTimeoutMs: number;
+}
+
+function scales(quick: boolean): Scale[] {
+  const common = { latencyMs: 100, sizeBytes: 2048 };
+  const standard: Scale = {
+    key: 'standard',
+    pages: 1_000,
+    concurrency: 100,
+    rounds: quick ? 1 : 3,
+    peerTimeoutMs: 30_000,
+    peerProcessTimeoutMs: 120_000,
+    crawlerTimeoutMs: 600_000,
+    ...common,
+  };
+  const large: Scale = {
+    key: 'large',
+    pages: 10_000,
+    concurrency: 1_000,
+    rounds: 1,
+    peerTimeoutMs: 120_000,
+    peerProcessTimeoutMs: 300_000,
+    crawlerTimeoutMs: 900_000,
+    ...common,
+  };
+  return quick ? [standard] : [standard, large];
+}
+
+/** ceil(pages / concurrency) × latency: the crawler's floor, for the peers. */
+function floorMs(scale: Scale): number {
+  return Math.ceil(scale.pages / scale.concurrency) * scale.latencyMs;
+}
+
+const count = (n: number): string => formatNumber(n);
+
+interface PeerAnswer extends Omit<CrawlerRun, 'peakRssMiB'> {
+  readonly python: string;
+  readonly uvloop?: string;
+  readonly tornado?: string;
+}
+
+function isPeerAnswer(value: unknown): value is PeerAnswer {
+  const v = value as Partial<Record<keyof PeerAnswer, unknown>>;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.wallMs === 'number' &&
+    typeof v.cpuMs === 'number' &&
+    typeof v.fetched === 'number' &&
+    typeof v.failed === 'number'
+  );
+}
+
+/** A contender's figures: median wall and CPU time; fetched and failed of its worst run. */
+interface Contender extends Figures {
+  readonly runs: readonly Omit<CrawlerRun, 'peakRssMiB'>[];
+}
+
+function worstRun<T extends { failed: number }>(runs: readonly T[]): T | undefined {
+  return runs.reduce<T | undefined>(
+    (worst, run) => (!worst || run.failed > worst.failed ? run : worst),
+    undefined,
+  );
+}
+
+function stageFigures(result: CrawlerResult): Contender {
+  const worst = worstRun(result.runs) ?? result;
+  const firstError = worst.firstError ?? result.firstError;
+  return {
+    wallMs: result.wallMs,
+    cpuMs: result.cpuMs,
+    fetched: worst.fetched,
+    failed: worst.failed,
+    floorMs: result.floorMs,
+    ...(firstError === undefined ? {} : { firstError }),
+    runs: result.runs,
+  };
+}
+
+function peerFigures(answers: readonly PeerAnswer[], floor: number): Contender {
+  const worst = worstRun(answers)!;
+  return {
+    wallMs: median(answers.map((a) => a.wallMs)),
+    cpuMs: median(answers.map((a) => a.cpuMs)),
+    fetched: worst.fetched,
+    failed: worst.failed,
+    floorMs: floor,
+    ...(worst.firstError === undefined ? {} : { firstError: worst.firstError }),
+    runs: answers.map(({ wallMs, cpuMs, fetched, failed, firstError }) => ({
+      wallMs,
+      cpuMs,
+      fetched,
+      failed,
+      ...(firstError === undefined ? {} : { firstError }),
+    })),
+  };
+}
+
+interface PeerRuns {
+  readonly figures: Partial<Record<PeerKey, Contender>>;
+  readonly skipped: Partial<Record<PeerKey, string>>;
+  readonly versions: { python?: string; uvloop?: string; tornado?: string };
+}
+
+/**
+ * Starts the crawler's site for `scale` and runs the peers against it, `rounds` times, alternating
+ * within a round. A peer that cannot run (no Python, not installed, failed) is skipped with the
+ * reason; one that `notInstalled` already names is not tried.
+ */
+async function runPeers(
+  scale: Scale,
+  python: Python | null,
+  notInstalled: Partial<Record<PeerKey, string>>,
+  fdLimit: number | null,
+): Promise<PeerRuns> {
+  const skipped: Partial<Record<PeerKey, string>> = { ...notInstalled };
+  const answers: Partial<Record<PeerKey, PeerAnswer[]>> = {};
+  const versions: PeerRuns['versions'] = {};
+  if (!python) {
+    for (const peer of PEERS) skipped[peer.key] = 'python3 not found';
+    return { figures: {}, skipped, versions };
+  }
+  const what = `${count(scale.pages)} pages, ${count(scale.concurrency)} at a time`;
+  progress(`crawl: ${what}: starting the crawler's site for the Python peers`);
+  const site = await startCrawlerSite({ ...scale, fdLimit });
+  try {
+    for (let round = 1; round <= scale.rounds; round++) {
+      for (const peer of PEERS) {
+        if (skipped[peer.key]) continue;
+        progress(`crawl: ${what}: ${peer.name}, round ${round}/${scale.rounds}`);
+        const answer = await tryPythonPeer<unknown>(
+          python,
+          peer.script,
+          {
+            host: '127.0.0.1',
+            port: site.port,
+            pages: scale.pages,
+            concurrency: scale.concurrency,
+            timeoutMs: scale.peerTimeoutMs,
+            size: scale.sizeBytes,
+            ...peer.args,
+          },
+          scale.peerProcessTimeoutMs,
+        );
+        if (typeof answer === 'string') {
+          skipped[peer.key] = answer;
+        } else if (!isPeerAnswer(answer)) {
+          skipped[peer.key] = `answered ${JSON.stringify(answer).slice(0, 120)}`;
+        } else {
+          (answers[peer.key] ??= []).push(answer);
+          versions.python = answer.python;
+          if (answer.uvloop) versions.uvloop = answer.uvloop;
+          if (answer.tornado) versions.tornado = answer.tornado;
+        }
+      }
+    }
+  } finally {
+    await site.stop();
+  }
+  const figures: Partial<Record<PeerKey, Contender>> = {};
+  for (const peer of PEERS) {
+    // A peer that failed in a later round is reported as skipped, with why: not half-measured.
+    const got = answers[peer.key];
+    if (got?.length && !skipped[peer.key]) figures[peer.key] = peerFigures(got, floorMs(scale));
+  }
+  return { figures, skipped, versions };
+}
+
+/** One scale, measured: the crawler's document, the stages' and the peers' figures. */
+interface Measured {
+  readonly scale: Scale;
+  readonly crawler: CrawlerOutput;
+  readonly stages: Partial<Record<string, Contender>>;
+  /** Why a stage has no figures (refused by the crawler, or missing from its output). */
+  readonly stagesMissing: Partial<Record<string, string>>;
+  readonly peers: PeerRuns;
+}
+
+async function measure(
+  scale: Scale,
+  python: Python | null,
+  notInstalled: Partial<Record<PeerKey, string>>,
+  notes: string[],
+): Promise<Measured> {
+  const what = `${count(scale.pages)} pages, ${count(scale.concurrency)} at a time`;
+  const needed = scale.concurrency + FD_HEADROOM;
+  const soft = softFdLimit();
+  const hard = hardFdLimit();
+  const fdLimit = soft >= needed ? null : Math.min(needed * 2, hard);
+  if (hard < needed) {
+    notes.push(
+      `${what}: the hard fd limit is ${hard}, under the ${count(needed)} fds each of the crawler and the site needs (${count(scale.concurrency)} sockets and some); pages may fail with EMFILE`,
+    );
+  }
+
+  progress(
+    `crawl: ${what}: the crawler's ${STRATEGIES.length} stages, ${scale.rounds} run${scale.rounds === 1 ? '' : 's'} each`,
+  );
+  const crawler = await runCrawler({
+    strategies: STRATEGIES,
+    pages: scale.pages,
+    concurrency: scale.concurrency,
+    latencyMs: scale.latencyMs,
+    sizeBytes: scale.sizeBytes,
+    repeat: scale.rounds,
+    fdLimit,
+    timeoutMs: scale.crawlerTimeoutMs,
+  });
+  const stages: Partial<Record<string, Contender>> = {};
+  const stagesMissing: Partial<Record<string, string>> = {};
+  for (const strategy of STRATEGIES) {
+    const result = crawler.results.find((r) => r.strategy === strategy);
+    const refused = crawler.refused.find((r) => r.strategy === strategy);
+    if (result) stages[strategy] = stageFigures(result);
+    else
+      stagesMissing[strategy] = refused
+        ? `refused by the crawler: ${refused.why}`
+        : "missing from the crawler's output";
+  }
+  const peers = await runPeers(scale, python, notInstalled, fdLimit);
+
+  const errors = [
+    ...Object.values(stages).map((s) => s?.firstError),
+    ...Object.values(peers.figures).map((p) => p?.firstError),
+    ...Object.values(peers.skipped),
+  ];
+  if (errors.some((e) => e && /EMFILE|too many open files/i.test(e))) {
+    notes.push(
+      `${what}: some client ran out of file descriptors (EMFILE): ${count(scale.concurrency)} client sockets, and as many on the server, need \`ulimit -n\` above ${count(needed)} (soft ${soft}, hard ${hard} here)`,
+    );
+  }
+  return { scale, crawler, stages, stagesMissing, peers };
+}
+
+/** The label of an aio stage: `aio callbacks (§3.5)`. */
+function stageLabel(m: Measured, strategy: string): string {
+  if (strategy === NODE_FETCH) return "Node fetch (the crawler's node-fetch)";
+  const section = m.crawler.results.find((r) => r.strategy === strategy)?.section;
+  return `aio ${strategy}${section ? ` (§${section})` : ''}`;
+}
+
+function peerLabel(m: Measured, key: PeerKey): string {
+  const { versions } = m.peers;
+  switch (key) {
+    case 'asyncio':
+      return `asyncio raw sockets${versions.python ? ` (Python ${versions.python})` : ''}`;
+    case 'uvloop':
+      return `uvloop${versions.uvloop ? ` ${versions.uvloop}` : ''} raw sockets`;
+    case 'tornado':
+      return `tornado${versions.tornado ? ` ${versions.tornado}` : ''} AsyncHTTPClient`;
+  }
+}
+
+function row(
+  label: string,
+  c: Contender | undefined,
+  why: string | undefined,
+  asyncioCpu: number | null,
+): Cell[] {
+  if (!c) return [`${label} (${why ?? 'no figures'})`, null, null, null, null, null];
+  return [
+    label,
+    c.wallMs,
+    c.cpuMs,
+    `${count(c.fetched)}/${count(c.failed)}`,
+    ratio(c.wallMs, c.floorMs),
+    ratio(c.cpuMs, asyncioCpu),
+  ];
+}
+
+function scaleText(m: Measured): string {
+  const { scale, crawler, stages, stagesMissing, peers } = m;
+  const asyncioCpu = peers.figures.asyncio?.cpuMs ?? null;
+  const rows: Cell[][] = [
+    ...STRATEGIES.map((s) => row(stageLabel(m, s), stages[s], stagesMissing[s], asyncioCpu)),
+    ...PEERS.map((p) =>
+      row(peerLabel(m, p.key), peers.figures[p.key], peers.skipped[p.key], asyncioCpu),
+    ),
+  ];
+  const runs = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return [
+    `${count(scale.pages)} pages of ${count(scale.sizeBytes)} bytes, ${count(scale.concurrency)} at a time, ${scale.latencyMs} ms latency each: floor ${count(floorMs(scale))} ms. aio stages and Node fetch: the crawler CLI (\`pnpm crawl --json\`, its own embedded site${crawler.site.faults ? `, faults ${crawler.site.faults}` : ''}), median of ${runs(crawler.repeat, 'run')}; Python peers: the crawler's site server started alone, median of ${runs(scale.rounds, 'round')}, alternating; fetched/failed: the worst run. CPU: the client process's user + system`,
+    table(
+      ['contender', 'wall ms', 'CPU ms', 'fetched/failed', '÷ floor', 'CPU ÷ asyncio peer'],
+      rows,
+    ),
+  ].join('\n');
+}
+
+type Goals = Partial<Record<string, StandardGoal | LargeGoal>>;
+
+function judge(m: Measured): { goals: Goals; lines: string[] } {
+  const goals: Goals = {};
+  const asyncio = m.peers.figures.asyncio ?? null;
+  const width = Math.max(...EVENT_LOOP_STAGES.map((s) => s.length));
+  const lines = EVENT_LOOP_STAGES.map((stage) => {
+    const figures = m.stages[stage] ?? null;
+    const missing = { stage: m.stagesMissing[stage], asyncio: m.peers.skipped.asyncio };
+    let line: string;
+    if (m.scale.key === 'standard') {
+      const goal = standardGoal(figures, asyncio?.cpuMs ?? null);
+      goals[stage] = goal;
+      line = describeStandardGoal(figures, goal, missing);
+    } else {
+      const goal = largeGoal(figures);
+      goals[stage] = goal;
+      line = describeLargeGoal(figures, goal, missing);
+    }
+    return `  ${stage.padEnd(width)}  ${line}`;
+  });
+  const header = `Goals, ${count(m.scale.pages)} pages ${count(m.scale.concurrency)} at a time:`;
+  return { goals, lines: [header, ...lines] };
+}
+
+function scaleData(m: Measured, goals: Goals) {
+  const asyncioCpu = m.peers.figures.asyncio?.cpuMs ?? null;
+  const withRatios = (c: Contender | undefined) =>
+    c
+      ? {
+          ...c,
+          wallOverFloor: c.floorMs > 0 ? c.wallMs / c.floorMs : null,
+          cpuOverAsyncio: asyncioCpu ? c.cpuMs / asyncioCpu : null,
+        }
+      : null;
+  const { scale, crawler } = m;
+  return {
+    pages: scale.pages,
+    concurrency: scale.concurrency,
+    latencyMs: scale.latencyMs,
+    sizeBytes: scale.sizeBytes,
+    rounds: scale.rounds,
+    floorMs: floorMs(scale),
+    crawler: {
+      site: crawler.site,
+      timeoutMs: crawler.timeoutMs,
+      repeat: crawler.repeat,
+      refused: crawler.refused,
+    },
+    peerTimeoutMs: scale.peerTimeoutMs,
+    contenders: {
+      ...Object.fromEntries(STRATEGIES.map((s) => [s, withRatios(m.stages[s])])),
+      ...Object.fromEntries(PEERS.map((p) => [`${p.key}Peer`, withRatios(m.peers.figures[p.key])])),
+    },
+    skipped: {
+      ...m.stagesMissing,
+      ...Object.fromEntries(Object.entries(m.peers.skipped).map(([k, v]) => [`${k}Peer`, v])),
+    },
+    goals,
+  };
+}
+
+/**
+ * While the benchmark runs, Ctrl-C or SIGTERM ends it through `process.exit`, so the exit hooks
+ * stop every child it started (the crawler, the site, the peers see their stdin close).
+ */
+function exitOnSignals(): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\ncrawl: ${signal}, stopping\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export const crawlBenchmark: Benchmark = {
+  name: 'crawl',
+  description:
+    "the crawler's event-loop stages (1,000 pages 100 at a time, 10,000 pages 1,000 at a time, 100 ms each) vs asyncio/uvloop raw sockets, tornado AsyncHTTPClient, Node fetch",
+  async run(options: BenchOptions) {
+    const python = findPython();
+    const notes: string[] = [];
+    const measured: Measured[] = [];
+    const stopHandling = exitOnSignals();
+    try {
+      const notInstalled: Partial<Record<PeerKey, string>> = {};
+      for (const scale of scales(options.quick)) {
+        const m = await measure(scale, python, notInstalled, notes);
+        for (const [key, why] of Object.entries(m.peers.skipped)) {
+          if (why === 'not installed') notInstalled[key as PeerKey] = why;
+        }
+        measured.push(m);
+      }
+    } finally {
+      stopHandling();
+    }
+
+    const text: string[] = [];
+    const data: Record<string, unknown> = {};
+    for (const m of measured) {
+      const { goals, lines } = judge(m);
+      text.push(scaleText(m), '', ...lines, '');
+      data[m.scale.key] = scaleData(m, goals);
+    }
+    if (options.quick) text.push('(--quick: the 10,000-page scale is not run)');
+    for (const note of notes) text.push(`Note: ${note}`);
+    return {
+      text: text.join('\n').trimEnd(),
+      data: {
+        ...data,
+        notes,
+        peers: {
+          python: python ? `${python.path} ${python.version}` : null,
+          uvloop: measured.find((m) => m.peers.versions.uvloop)?.peers.versions.uvloop ?? null,
+          tornado: measured.find((m) => m.peers.versions.tornado)?.peers.versions.tornado ?? null,
+        },
+      },
+    };
+  },
+};
