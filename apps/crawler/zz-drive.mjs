@@ -1,21 +1,27 @@
-import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);
+import { createRequire as __cr } from 'module';
+const require = __cr(import.meta.url);
 
 // src/measure.ts
-import { cpuUsage, resourceUsage } from "node:process";
+import { cpuUsage, resourceUsage } from 'node:process';
 
 // src/site/pages.ts
 function pagePath(index) {
-  return index === 0 ? "/" : `/${index}`;
+  return index === 0 ? '/' : `/${index}`;
 }
 function pageIndex(path, pages2) {
-  const index = path === "/" ? 0 : Number(path.slice(1));
+  const index = path === '/' ? 0 : Number(path.slice(1));
   return Number.isInteger(index) && index >= 0 && index < pages2 ? index : -1;
 }
 function pageBody(index, pages2, size) {
-  const links = [1, 2, 3].map((step) => (index + step) % pages2).map((target) => `<a href="${pagePath(target)}">page ${target}</a>`).join(" ");
+  const links = [1, 2, 3]
+    .map((step) => (index + step) % pages2)
+    .map((target) => `<a href="${pagePath(target)}">page ${target}</a>`)
+    .join(' ');
   const head = `<!doctype html><html><head><title>page ${index}</title></head><body><h1>page ${index}</h1><p>${links}</p><p>`;
-  const tail = "</p></body></html>\n";
-  const filler = `lorem ipsum ${index} `.repeat(Math.ceil(size / 12)).slice(0, Math.max(0, size - head.length - tail.length));
+  const tail = '</p></body></html>\n';
+  const filler = `lorem ipsum ${index} `
+    .repeat(Math.ceil(size / 12))
+    .slice(0, Math.max(0, size - head.length - tail.length));
   return head + filler + tail;
 }
 
@@ -24,7 +30,7 @@ var now = () => performance.timeOrigin + performance.now();
 function describeError(error) {
   if (!(error instanceof Error)) return String(error);
   const code = error.code;
-  const label = typeof code === "string" ? code : error.name === "Error" ? "" : error.name;
+  const label = typeof code === 'string' ? code : error.name === 'Error' ? '' : error.name;
   return !label || error.message.startsWith(label) ? error.message : `${label}: ${error.message}`;
 }
 var Timeline = class {
@@ -82,7 +88,7 @@ var Timeline = class {
     const page = { ...record, end: void 0, error: void 0 };
     this.#pages.set(page.path, page);
     if (record.error !== void 0 || response === void 0) {
-      this.#end(page, record.end ?? now(), record.error ?? "no response");
+      this.#end(page, record.end ?? now(), record.error ?? 'no response');
     } else {
       page.bytes = response.length;
       this.#end(page, record.end ?? now(), this.#check?.(page.path, response));
@@ -121,18 +127,20 @@ var Timeline = class {
 
 // src/measure.ts
 function checkResponse(path, response, expected) {
-  if (response.length === 0) return "empty response: the server closed without answering";
-  const statusLine = response.toString("latin1", 0, Math.min(response.length, 64)).split("\r\n")[0];
+  if (response.length === 0) return 'empty response: the server closed without answering';
+  const statusLine = response.toString('latin1', 0, Math.min(response.length, 64)).split('\r\n')[0];
   const status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
   if (!status)
     return `malformed response: ${JSON.stringify(statusLine.slice(0, 40))} is no status line`;
-  const headerEnd = response.indexOf("\r\n\r\n");
+  const headerEnd = response.indexOf('\r\n\r\n');
   if (headerEnd < 0) return `malformed response: the headers never end (${response.length} bytes)`;
-  if (status[1] !== "200") return `HTTP ${status[1]}${status[2] ? ` ${status[2]}` : ""}`;
+  if (status[1] !== '200') return `HTTP ${status[1]}${status[2] ? ` ${status[2]}` : ''}`;
   if (expected === void 0) return void 0;
   const body = response.subarray(headerEnd + 4);
   if (body.equals(expected)) return void 0;
-  return body.length === expected.length ? `the body differs from the site's page ${path}` : `the body has ${body.length} bytes, the site's page ${path} has ${expected.length}`;
+  return body.length === expected.length
+    ? `the body differs from the site's page ${path}`
+    : `the body has ${body.length} bytes, the site's page ${path} has ${expected.length}`;
 }
 function makeTarget(spec2) {
   const { embedded } = spec2;
@@ -140,11 +148,7 @@ function makeTarget(spec2) {
     if (embedded === void 0) return checkResponse(path, response);
     const index = pageIndex(path, embedded.pages);
     const expected = index < 0 ? void 0 : pageBody(index, embedded.pages, embedded.sizeBytes);
-    return checkResponse(
-      path,
-      response,
-      expected === void 0 ? void 0 : Buffer.from(expected)
-    );
+    return checkResponse(path, response, expected === void 0 ? void 0 : Buffer.from(expected));
   });
   return {
     host: spec2.host,
@@ -158,7 +162,7 @@ function makeTarget(spec2) {
       const [ip, port2] = elsewhere ?? spec2.address;
       return `http://${ip}:${port2}${path}`;
     },
-    timeline
+    timeline,
   };
 }
 async function measure(strategy, target) {
@@ -184,38 +188,38 @@ async function measure(strategy, target) {
     peakRssMiB: (resourceUsage().maxRSS + extraMaxRssKiB) / 1024,
     fetched: timeline.fetchedCount,
     failed: timeline.failedCount,
-    ...timeline.firstError === void 0 ? {} : { firstError: timeline.firstError },
+    ...(timeline.firstError === void 0 ? {} : { firstError: timeline.firstError }),
     bytes: timeline.records().reduce((sum, page) => sum + page.bytes, 0),
-    pages: timeline.records().map((page) => relative(page, start, end))
+    pages: timeline.records().map((page) => relative(page, start, end)),
   };
 }
 function relative(page, start, end) {
-  const at = (t) => t === void 0 ? void 0 : Math.max(0, t - start);
+  const at = (t) => (t === void 0 ? void 0 : Math.max(0, t - start));
   const times = {
     path: page.path,
     start: at(page.start),
     end: at(page.end ?? end),
     bytes: page.bytes,
-    ...page.connected === void 0 ? {} : { connected: at(page.connected) },
-    ...page.firstByte === void 0 ? {} : { firstByte: at(page.firstByte) },
-    ...page.error === void 0 ? {} : { error: page.error }
+    ...(page.connected === void 0 ? {} : { connected: at(page.connected) }),
+    ...(page.firstByte === void 0 ? {} : { firstByte: at(page.firstByte) }),
+    ...(page.error === void 0 ? {} : { error: page.error }),
   };
   return times;
 }
 
 // src/site/index.ts
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
-var tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-var serverScript = fileURLToPath(new URL("./server.ts", import.meta.url));
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+var tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+var serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
 var running = /* @__PURE__ */ new Set();
-process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
 });
 
 // ../../packages/selector/src/errors.ts
-import { constants } from "node:os";
-import { inspect } from "node:util";
+import { constants } from 'node:os';
+import { inspect } from 'node:util';
 var errnoNames = /* @__PURE__ */ new Map();
 for (const [name2, value] of Object.entries(constants.errno)) {
   if (!errnoNames.has(value)) errnoNames.set(value, name2);
@@ -225,7 +229,7 @@ function errnoName(errno2) {
   return errnoNames.get(errno2) ?? `E${errno2}`;
 }
 function describe(value) {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value);
   return inspect(value, { depth: 0, breakLength: Infinity });
 }
 var strerrorImpl;
@@ -233,7 +237,7 @@ function setStrerror(fn2) {
   strerrorImpl = fn2;
 }
 var OSError = class extends Error {
-  name = "OSError";
+  name = 'OSError';
   /** Symbolic errno name, e.g. 'ECONNREFUSED'. */
   code;
   /** The positive C errno value. */
@@ -243,7 +247,7 @@ var OSError = class extends Error {
   /** The address involved, when there was one (`127.0.0.1:80`, `/tmp/sock`). */
   address;
   constructor(errno2, syscall, detail, code = errnoName(errno2), text = strerrorImpl?.(errno2)) {
-    super(`${syscall} ${code}${detail ? ` ${detail}` : ""}${text ? ` (${text})` : ""}`);
+    super(`${syscall} ${code}${detail ? ` ${detail}` : ''}${text ? ` (${text})` : ''}`);
     this.code = code;
     this.errno = errno2;
     this.syscall = syscall;
@@ -251,32 +255,32 @@ var OSError = class extends Error {
   }
 };
 var BlockingIOError = class extends OSError {
-  name = "BlockingIOError";
+  name = 'BlockingIOError';
   /** For `sendall()` on a non-blocking socket: how many bytes went out before it would block. */
   bytesSent;
 };
 var ConnectionError = class extends OSError {
-  name = "ConnectionError";
+  name = 'ConnectionError';
 };
 var BrokenPipeError = class extends ConnectionError {
-  name = "BrokenPipeError";
+  name = 'BrokenPipeError';
 };
 var ConnectionAbortedError = class extends ConnectionError {
-  name = "ConnectionAbortedError";
+  name = 'ConnectionAbortedError';
 };
 var ConnectionRefusedError = class extends ConnectionError {
-  name = "ConnectionRefusedError";
+  name = 'ConnectionRefusedError';
 };
 var ConnectionResetError = class extends ConnectionError {
-  name = "ConnectionResetError";
+  name = 'ConnectionResetError';
 };
 var TimeoutError = class extends OSError {
-  name = "TimeoutError";
+  name = 'TimeoutError';
   /** For `sendall()` in timeout mode: how many bytes went out before the time ran out. */
   bytesSent;
 };
 var InterruptedError = class extends OSError {
-  name = "InterruptedError";
+  name = 'InterruptedError';
 };
 var byErrno = /* @__PURE__ */ new Map([
   [E.EAGAIN, BlockingIOError],
@@ -288,58 +292,57 @@ var byErrno = /* @__PURE__ */ new Map([
   [E.ECONNREFUSED, ConnectionRefusedError],
   [E.ECONNRESET, ConnectionResetError],
   [E.EINTR, InterruptedError],
-  [E.ETIMEDOUT, TimeoutError]
+  [E.ETIMEDOUT, TimeoutError],
 ]);
 function osError(errno2, syscall, detail) {
   const Class = byErrno.get(errno2) ?? OSError;
   return new Class(errno2, syscall, detail);
 }
 var GaiError = class extends OSError {
-  name = "GaiError";
+  name = 'GaiError';
 };
-var SelectorError = class extends Error {
-};
+var SelectorError = class extends Error {};
 var InvalidFileObjectError = class extends SelectorError {
-  name = "InvalidFileObjectError";
-  code = "ERR_AIO_INVALID_FILEOBJ";
+  name = 'InvalidFileObjectError';
+  code = 'ERR_AIO_INVALID_FILEOBJ';
 };
 var AlreadyRegisteredError = class extends SelectorError {
-  name = "AlreadyRegisteredError";
-  code = "ERR_AIO_ALREADY_REGISTERED";
+  name = 'AlreadyRegisteredError';
+  code = 'ERR_AIO_ALREADY_REGISTERED';
 };
 var NotRegisteredError = class extends SelectorError {
-  name = "NotRegisteredError";
-  code = "ERR_AIO_NOT_REGISTERED";
+  name = 'NotRegisteredError';
+  code = 'ERR_AIO_NOT_REGISTERED';
 };
 var InvalidEventsError = class extends SelectorError {
-  name = "InvalidEventsError";
-  code = "ERR_AIO_INVALID_EVENTS";
+  name = 'InvalidEventsError';
+  code = 'ERR_AIO_INVALID_EVENTS';
 };
 var SelectorClosedError = class extends SelectorError {
-  name = "SelectorClosedError";
-  code = "ERR_AIO_SELECTOR_CLOSED";
+  name = 'SelectorClosedError';
+  code = 'ERR_AIO_SELECTOR_CLOSED';
 };
 var SelectorBusyError = class extends SelectorError {
-  name = "SelectorBusyError";
-  code = "ERR_AIO_SELECTOR_BUSY";
+  name = 'SelectorBusyError';
+  code = 'ERR_AIO_SELECTOR_BUSY';
 };
 var InvalidAddressError = class extends SelectorError {
-  name = "InvalidAddressError";
-  code = "ERR_AIO_INVALID_ADDRESS";
+  name = 'InvalidAddressError';
+  code = 'ERR_AIO_INVALID_ADDRESS';
 };
 var InvalidArgumentError = class extends SelectorError {
-  name = "InvalidArgumentError";
-  code = "ERR_AIO_INVALID_ARGUMENT";
+  name = 'InvalidArgumentError';
+  code = 'ERR_AIO_INVALID_ARGUMENT';
 };
 var UnsupportedPlatformError = class extends SelectorError {
-  name = "UnsupportedPlatformError";
-  code = "ERR_AIO_UNSUPPORTED_PLATFORM";
+  name = 'UnsupportedPlatformError';
+  code = 'ERR_AIO_UNSUPPORTED_PLATFORM';
 };
 
 // ../../packages/selector/src/platform/darwin.ts
 var darwin = {
-  name: "darwin",
-  libc: "/usr/lib/libSystem.B.dylib",
+  name: 'darwin',
+  libc: '/usr/lib/libSystem.B.dylib',
   tested: false,
   AF_UNSPEC: 0,
   AF_UNIX: 1,
@@ -400,7 +403,7 @@ var darwin = {
     EAI_SERVICE: 9,
     EAI_SOCKTYPE: 10,
     EAI_SYSTEM: 11,
-    EAI_OVERFLOW: 14
+    EAI_OVERFLOW: 14,
   },
   addrinfoCanonnameFirst: true,
   sockaddrHasLen: true,
@@ -419,16 +422,16 @@ var darwin = {
     EV_DELETE: 2,
     EV_ERROR: 16384,
     EV_EOF: 32768,
-    keventSize: 32
+    keventSize: 32,
   },
   hasAccept4: false,
-  hasPipe2: false
+  hasPipe2: false,
 };
 
 // ../../packages/selector/src/platform/freebsd.ts
 var freebsd = {
-  name: "freebsd",
-  libc: "libc.so.7",
+  name: 'freebsd',
+  libc: 'libc.so.7',
   tested: false,
   AF_UNSPEC: 0,
   AF_UNIX: 1,
@@ -488,7 +491,7 @@ var freebsd = {
     EAI_SERVICE: 9,
     EAI_SOCKTYPE: 10,
     EAI_SYSTEM: 11,
-    EAI_OVERFLOW: 14
+    EAI_OVERFLOW: 14,
   },
   addrinfoCanonnameFirst: true,
   sockaddrHasLen: true,
@@ -507,18 +510,18 @@ var freebsd = {
     EV_DELETE: 2,
     EV_ERROR: 16384,
     EV_EOF: 32768,
-    keventSize: 64
+    keventSize: 64,
   },
   hasAccept4: true,
-  hasPipe2: true
+  hasPipe2: true,
 };
 
 // ../../packages/selector/src/platform/linux.ts
 function linuxFor(arch) {
-  const packedEpollEvent = arch === "x64" || arch === "ia32";
+  const packedEpollEvent = arch === 'x64' || arch === 'ia32';
   return {
-    name: "linux",
-    libc: "libc.so.6",
+    name: 'linux',
+    libc: 'libc.so.6',
     tested: true,
     AF_UNSPEC: 0,
     AF_UNIX: 1,
@@ -580,7 +583,7 @@ function linuxFor(arch) {
       EAI_ADDRFAMILY: -9,
       EAI_MEMORY: -10,
       EAI_SYSTEM: -11,
-      EAI_OVERFLOW: -12
+      EAI_OVERFLOW: -12,
     },
     addrinfoCanonnameFirst: false,
     sockaddrHasLen: false,
@@ -604,10 +607,10 @@ function linuxFor(arch) {
       eventSize: packedEpollEvent ? 12 : 16,
       dataOffset: packedEpollEvent ? 4 : 8,
       EFD_CLOEXEC: 524288,
-      EFD_NONBLOCK: 2048
+      EFD_NONBLOCK: 2048,
     },
     hasAccept4: true,
-    hasPipe2: true
+    hasPipe2: true,
   };
 }
 var linux = linuxFor(process.arch);
@@ -615,30 +618,30 @@ var linux = linuxFor(process.arch);
 // ../../packages/selector/src/platform/index.ts
 function platformFor(os) {
   switch (os) {
-    case "linux":
+    case 'linux':
       return linux;
-    case "darwin":
+    case 'darwin':
       return darwin;
-    case "freebsd":
+    case 'freebsd':
       return freebsd;
-    case "win32":
+    case 'win32':
       throw new UnsupportedPlatformError(
-        "@aio/selector does not support Windows: it polls raw BSD sockets with epoll, kqueue or poll, which Windows does not have. Run it on Linux, macOS or FreeBSD (WSL works)."
+        '@aio/selector does not support Windows: it polls raw BSD sockets with epoll, kqueue or poll, which Windows does not have. Run it on Linux, macOS or FreeBSD (WSL works).',
       );
     default:
       throw new UnsupportedPlatformError(
-        `@aio/selector supports linux, darwin and freebsd, got process.platform "${os}"`
+        `@aio/selector supports linux, darwin and freebsd, got process.platform "${os}"`,
       );
   }
 }
 var platform = platformFor(process.platform);
 
 // ../../packages/selector/src/socket.ts
-import { inspect as inspect2 } from "node:util";
-import { constants as constants3 } from "node:os";
+import { inspect as inspect2 } from 'node:util';
+import { constants as constants3 } from 'node:os';
 
 // ../../packages/selector/src/libc.ts
-import koffi from "koffi";
+import koffi from 'koffi';
 var lib = koffi.load(platform.libc);
 function fn(decl) {
   return lib.func(decl);
@@ -646,78 +649,53 @@ function fn(decl) {
 function optional(available, decl) {
   return available ? fn(decl) : void 0;
 }
-var isLinux = platform.name === "linux";
-var nfds = isLinux ? "unsigned long" : "uint32_t";
+var isLinux = platform.name === 'linux';
+var nfds = isLinux ? 'unsigned long' : 'uint32_t';
 var errno = () => koffi.errno();
-var fcntlVariadic = lib.func("int fcntl(int fd, int cmd, ...)");
+var fcntlVariadic = lib.func('int fcntl(int fd, int cmd, ...)');
 var libc = {
-  socket: fn("int socket(int, int, int)"),
-  socketpair: fn("int socketpair(int, int, int, void *)"),
-  connect: fn("int connect(int, void *, uint32_t)"),
-  bind: fn("int bind(int, void *, uint32_t)"),
-  listen: fn("int listen(int, int)"),
-  accept: fn("int accept(int, void *, void *)"),
-  accept4: optional(
-    platform.hasAccept4,
-    "int accept4(int, void *, void *, int)"
-  ),
-  send: fn(
-    "intptr_t send(int, void *, size_t, int)"
-  ),
-  recv: fn(
-    "intptr_t recv(int, void *, size_t, int)"
-  ),
-  sendto: fn(
-    "intptr_t sendto(int, void *, size_t, int, void *, uint32_t)"
-  ),
-  recvfrom: fn(
-    "intptr_t recvfrom(int, void *, size_t, int, void *, void *)"
-  ),
-  shutdown: fn("int shutdown(int, int)"),
-  close: fn("int close(int)"),
-  read: fn("intptr_t read(int, void *, size_t)"),
-  write: fn("intptr_t write(int, void *, size_t)"),
-  setsockopt: fn(
-    "int setsockopt(int, int, int, void *, uint32_t)"
-  ),
-  getsockopt: fn(
-    "int getsockopt(int, int, int, void *, void *)"
-  ),
-  getsockname: fn("int getsockname(int, void *, void *)"),
-  getpeername: fn("int getpeername(int, void *, void *)"),
+  socket: fn('int socket(int, int, int)'),
+  socketpair: fn('int socketpair(int, int, int, void *)'),
+  connect: fn('int connect(int, void *, uint32_t)'),
+  bind: fn('int bind(int, void *, uint32_t)'),
+  listen: fn('int listen(int, int)'),
+  accept: fn('int accept(int, void *, void *)'),
+  accept4: optional(platform.hasAccept4, 'int accept4(int, void *, void *, int)'),
+  send: fn('intptr_t send(int, void *, size_t, int)'),
+  recv: fn('intptr_t recv(int, void *, size_t, int)'),
+  sendto: fn('intptr_t sendto(int, void *, size_t, int, void *, uint32_t)'),
+  recvfrom: fn('intptr_t recvfrom(int, void *, size_t, int, void *, void *)'),
+  shutdown: fn('int shutdown(int, int)'),
+  close: fn('int close(int)'),
+  read: fn('intptr_t read(int, void *, size_t)'),
+  write: fn('intptr_t write(int, void *, size_t)'),
+  setsockopt: fn('int setsockopt(int, int, int, void *, uint32_t)'),
+  getsockopt: fn('int getsockopt(int, int, int, void *, void *)'),
+  getsockname: fn('int getsockname(int, void *, void *)'),
+  getpeername: fn('int getpeername(int, void *, void *)'),
   /** fcntl with an int argument (F_GETFD, F_SETFL …); variadic, as the ABI requires on arm64 macOS. */
-  fcntl: (fd, cmd, arg = 0) => fcntlVariadic(fd, cmd, "int", arg),
-  pipe: fn("int pipe(void *)"),
-  pipe2: optional(platform.hasPipe2, "int pipe2(void *, int)"),
-  eventfd: optional(isLinux, "int eventfd(unsigned int, int)"),
-  epoll_create1: optional(isLinux, "int epoll_create1(int)"),
-  epoll_ctl: optional(
-    isLinux,
-    "int epoll_ctl(int, int, int, void *)"
-  ),
-  epoll_wait: optional(
-    isLinux,
-    "int epoll_wait(int, void *, int, int)"
-  ),
-  kqueue: optional(platform.kqueue !== void 0, "int kqueue()"),
-  kevent: optional(platform.kqueue !== void 0, "int kevent(int, void *, int, void *, int, void *)"),
+  fcntl: (fd, cmd, arg = 0) => fcntlVariadic(fd, cmd, 'int', arg),
+  pipe: fn('int pipe(void *)'),
+  pipe2: optional(platform.hasPipe2, 'int pipe2(void *, int)'),
+  eventfd: optional(isLinux, 'int eventfd(unsigned int, int)'),
+  epoll_create1: optional(isLinux, 'int epoll_create1(int)'),
+  epoll_ctl: optional(isLinux, 'int epoll_ctl(int, int, int, void *)'),
+  epoll_wait: optional(isLinux, 'int epoll_wait(int, void *, int, int)'),
+  kqueue: optional(platform.kqueue !== void 0, 'int kqueue()'),
+  kevent: optional(platform.kqueue !== void 0, 'int kevent(int, void *, int, void *, int, void *)'),
   poll: fn(`int poll(void *, ${nfds}, int)`),
-  select: fn(
-    "int select(int, void *, void *, void *, void *)"
-  ),
-  inet_ntop: lib.func("const char *inet_ntop(int, void *, void *, uint32_t)"),
-  inet_pton: fn("int inet_pton(int, const char *, void *)"),
-  if_nametoindex: lib.func("unsigned int if_nametoindex(const char *)"),
-  if_indextoname: lib.func("const char *if_indextoname(unsigned int, void *)"),
-  strerror: lib.func("const char *strerror(int)"),
-  gai_strerror: lib.func("const char *gai_strerror(int)"),
-  getaddrinfo: lib.func(
-    "int getaddrinfo(const char *, const char *, void *, _Out_ void **)"
-  ),
-  freeaddrinfo: lib.func("void freeaddrinfo(void *)")
+  select: fn('int select(int, void *, void *, void *, void *)'),
+  inet_ntop: lib.func('const char *inet_ntop(int, void *, void *, uint32_t)'),
+  inet_pton: fn('int inet_pton(int, const char *, void *)'),
+  if_nametoindex: lib.func('unsigned int if_nametoindex(const char *)'),
+  if_indextoname: lib.func('const char *if_indextoname(unsigned int, void *)'),
+  strerror: lib.func('const char *strerror(int)'),
+  gai_strerror: lib.func('const char *gai_strerror(int)'),
+  getaddrinfo: lib.func('int getaddrinfo(const char *, const char *, void *, _Out_ void **)'),
+  freeaddrinfo: lib.func('void freeaddrinfo(void *)'),
 };
 setStrerror((code) => libc.strerror(code));
-var POINTER_SIZE = koffi.sizeof("void *");
+var POINTER_SIZE = koffi.sizeof('void *');
 function writeInt64(buf, value, offset) {
   buf.writeUInt32LE(value % 4294967296, offset);
   buf.writeUInt32LE(Math.floor(value / 4294967296), offset + 4);
@@ -727,13 +705,13 @@ function copyFromPointer(pointer, len) {
   return Buffer.from(new Uint8Array(koffi.view(pointer, len)));
 }
 function readPointerField(pointer, offset) {
-  return koffi.decode(pointer, offset, "void *");
+  return koffi.decode(pointer, offset, 'void *');
 }
 function readIntField(pointer, offset) {
-  return koffi.decode(pointer, offset, "int");
+  return koffi.decode(pointer, offset, 'int');
 }
 function readCString(pointer) {
-  return pointer === null ? null : koffi.decode(pointer, "const char *");
+  return pointer === null ? null : koffi.decode(pointer, 'const char *');
 }
 
 // ../../packages/selector/src/addrinfo.ts
@@ -747,17 +725,17 @@ var ADDRINFO_SIZE = OFF_NEXT + POINTER;
 var gaiNames = new Map(Object.entries(platform.gaiErrors).map(([name2, code]) => [code, name2]));
 function service(port2) {
   if (port2 === null || port2 === void 0) return null;
-  if (typeof port2 === "number" && Number.isInteger(port2) && port2 >= 0 && port2 <= 65535)
+  if (typeof port2 === 'number' && Number.isInteger(port2) && port2 >= 0 && port2 <= 65535)
     return String(port2);
-  if (typeof port2 === "string") return port2;
+  if (typeof port2 === 'string') return port2;
   throw new InvalidAddressError(
-    `getaddrinfo() expected a port number, a service name or null, got ${describe(port2)}`
+    `getaddrinfo() expected a port number, a service name or null, got ${describe(port2)}`,
   );
 }
 function prepare(host, port2, family, type, proto, flags) {
-  if (host !== null && typeof host !== "string") {
+  if (host !== null && typeof host !== 'string') {
     throw new InvalidAddressError(
-      `getaddrinfo() expected a host string or null, got ${describe(host)}`
+      `getaddrinfo() expected a host string or null, got ${describe(host)}`,
     );
   }
   const hints = Buffer.alloc(ADDRINFO_SIZE);
@@ -770,13 +748,13 @@ function prepare(host, port2, family, type, proto, flags) {
 function finish(call, rc, errnoValue) {
   if (rc !== 0) {
     const name2 = gaiNames.get(rc);
-    if (name2 === "EAI_SYSTEM") throw osError(errnoValue, "getaddrinfo", call.host ?? void 0);
+    if (name2 === 'EAI_SYSTEM') throw osError(errnoValue, 'getaddrinfo', call.host ?? void 0);
     throw new GaiError(
       rc,
-      "getaddrinfo",
+      'getaddrinfo',
       call.host ?? void 0,
       name2 ?? `EAI_${rc}`,
-      libc.gai_strerror(rc)
+      libc.gai_strerror(rc),
     );
   }
   const results = [];
@@ -787,8 +765,8 @@ function finish(call, rc, errnoValue) {
         family: readIntField(node, 4),
         type: readIntField(node, 8),
         proto: readIntField(node, 12),
-        canonname: readCString(readPointerField(node, OFF_CANONNAME)) ?? "",
-        sockaddr: copyFromPointer(readPointerField(node, OFF_ADDR), addrlen)
+        canonname: readCString(readPointerField(node, OFF_CANONNAME)) ?? '',
+        sockaddr: copyFromPointer(readPointerField(node, OFF_ADDR), addrlen),
       });
     }
   } finally {
@@ -819,7 +797,7 @@ function lookupAsync(host, port2, family, type, proto, flags) {
 }
 function resolveHostBytes(host, family, out) {
   const [first] = lookup(host, null, family, platform.SOCK_STREAM, 0, 0);
-  if (!first) throw new GaiError(0, "getaddrinfo", host, "EAI_NONAME", "no address found");
+  if (!first) throw new GaiError(0, 'getaddrinfo', host, 'EAI_NONAME', 'no address found');
   const offset = family === platform.AF_INET ? 4 : 8;
   first.sockaddr.copy(out, 0, offset, offset + out.length);
 }
@@ -830,9 +808,9 @@ var { AF_INET, AF_INET6, AF_UNIX } = platform;
 var SIN_SIZE = 16;
 var SIN6_SIZE = 28;
 function familyName(family) {
-  if (family === AF_INET) return "AF_INET";
-  if (family === AF_INET6) return "AF_INET6";
-  if (family === AF_UNIX) return "AF_UNIX";
+  if (family === AF_INET) return 'AF_INET';
+  if (family === AF_INET6) return 'AF_INET6';
+  if (family === AF_UNIX) return 'AF_UNIX';
   return `family ${family}`;
 }
 function writeFamily(buf, family, size) {
@@ -844,42 +822,42 @@ function writeFamily(buf, family, size) {
   }
 }
 function readFamily(buf) {
-  return platform.sockaddrHasLen ? buf[1] : buf[0] | buf[1] << 8;
+  return platform.sockaddrHasLen ? buf[1] : buf[0] | (buf[1] << 8);
 }
 function checkPort(port2, syscall) {
-  if (typeof port2 !== "number" || !Number.isInteger(port2) || port2 < 0 || port2 > 65535) {
+  if (typeof port2 !== 'number' || !Number.isInteger(port2) || port2 < 0 || port2 > 65535) {
     throw new InvalidAddressError(
-      `${syscall}() expected a port from 0 to 65535, got ${describe(port2)}`
+      `${syscall}() expected a port from 0 to 65535, got ${describe(port2)}`,
     );
   }
   return port2;
 }
 function hostBytes(family, host, out, syscall) {
-  if (host === "") return;
-  if (family === AF_INET && host === "<broadcast>") {
+  if (host === '') return;
+  if (family === AF_INET && host === '<broadcast>') {
     out.fill(255);
     return;
   }
   if (libc.inet_pton(family, host, out) === 1) return;
-  if (host.includes("\0")) {
+  if (host.includes('\0')) {
     throw new InvalidAddressError(
-      `${syscall}() expected a host name without NUL bytes, got ${describe(host)}`
+      `${syscall}() expected a host name without NUL bytes, got ${describe(host)}`,
     );
   }
   resolveHostBytes(host, family, out);
 }
 function encodeAddress(family, address, syscall) {
   if (family === AF_UNIX) {
-    if (typeof address !== "string" && !(address instanceof Uint8Array)) {
+    if (typeof address !== 'string' && !(address instanceof Uint8Array)) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_UNIX socket expected a path string, got ${describe(address)}`
+        `${syscall}() on an AF_UNIX socket expected a path string, got ${describe(address)}`,
       );
     }
-    const path = typeof address === "string" ? Buffer.from(address, "utf8") : Buffer.from(address);
+    const path = typeof address === 'string' ? Buffer.from(address, 'utf8') : Buffer.from(address);
     const abstract = path[0] === 0;
     if (path.length > platform.sunPathSize - (abstract ? 0 : 1)) {
       throw new InvalidAddressError(
-        `${syscall}() AF_UNIX path is too long: ${path.length} bytes, at most ${platform.sunPathSize - 1}`
+        `${syscall}() AF_UNIX path is too long: ${path.length} bytes, at most ${platform.sunPathSize - 1}`,
       );
     }
     const size = 2 + path.length + (abstract ? 0 : 1);
@@ -888,9 +866,9 @@ function encodeAddress(family, address, syscall) {
     path.copy(buf, 2);
     return [buf, size];
   }
-  if (!Array.isArray(address) || typeof address[0] !== "string") {
+  if (!Array.isArray(address) || typeof address[0] !== 'string') {
     throw new InvalidAddressError(
-      `${syscall}() on an ${familyName(family)} socket expected [host, port], got ${describe(address)}`
+      `${syscall}() on an ${familyName(family)} socket expected [host, port], got ${describe(address)}`,
     );
   }
   const [host, rawPort] = address;
@@ -898,7 +876,7 @@ function encodeAddress(family, address, syscall) {
   if (family === AF_INET) {
     if (address.length !== 2) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_INET socket expected [host, port], got ${describe(address)}`
+        `${syscall}() on an AF_INET socket expected [host, port], got ${describe(address)}`,
       );
     }
     const buf = Buffer.alloc(SIN_SIZE);
@@ -912,30 +890,40 @@ function encodeAddress(family, address, syscall) {
   if (family === AF_INET6) {
     if (address.length !== 2 && address.length !== 4) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_INET6 socket expected [host, port] or [host, port, flowinfo, scopeId], got ${describe(address)}`
+        `${syscall}() on an AF_INET6 socket expected [host, port] or [host, port, flowinfo, scopeId], got ${describe(address)}`,
       );
     }
     const flowinfo = address[2] ?? 0;
     let scopeId = address[3] ?? 0;
-    if (typeof flowinfo !== "number" || !Number.isInteger(flowinfo) || flowinfo < 0 || flowinfo > 1048575) {
+    if (
+      typeof flowinfo !== 'number' ||
+      !Number.isInteger(flowinfo) ||
+      flowinfo < 0 ||
+      flowinfo > 1048575
+    ) {
       throw new InvalidAddressError(
-        `${syscall}() expected flowinfo from 0 to 1048575, got ${describe(flowinfo)}`
+        `${syscall}() expected flowinfo from 0 to 1048575, got ${describe(flowinfo)}`,
       );
     }
-    if (typeof scopeId !== "number" || !Number.isInteger(scopeId) || scopeId < 0 || scopeId > 4294967295) {
+    if (
+      typeof scopeId !== 'number' ||
+      !Number.isInteger(scopeId) ||
+      scopeId < 0 ||
+      scopeId > 4294967295
+    ) {
       throw new InvalidAddressError(
-        `${syscall}() expected a scope id from 0 to 4294967295, got ${describe(scopeId)}`
+        `${syscall}() expected a scope id from 0 to 4294967295, got ${describe(scopeId)}`,
       );
     }
     let bare = host;
-    const zone = host.indexOf("%");
+    const zone = host.indexOf('%');
     if (zone >= 0) {
       bare = host.slice(0, zone);
       const name2 = host.slice(zone + 1);
       scopeId = /^\d+$/.test(name2) ? Number(name2) : libc.if_nametoindex(name2);
       if (scopeId === 0)
         throw new InvalidAddressError(
-          `${syscall}() found no network interface named ${describe(name2)}`
+          `${syscall}() found no network interface named ${describe(name2)}`,
         );
     }
     const buf = Buffer.alloc(SIN6_SIZE);
@@ -949,7 +937,7 @@ function encodeAddress(family, address, syscall) {
     return [buf, SIN6_SIZE];
   }
   throw new InvalidAddressError(
-    `${syscall}() does not know how to encode an address for ${familyName(family)}`
+    `${syscall}() does not know how to encode an address for ${familyName(family)}`,
   );
 }
 var ntopBuffer = Buffer.alloc(64);
@@ -960,32 +948,32 @@ function decodeAddress(buf, len) {
   }
   if (family === AF_INET6) {
     const host = libc.inet_ntop(AF_INET6, buf.subarray(8, 24), ntopBuffer, ntopBuffer.length);
-    if (host === null) throw new OSError(22, "inet_ntop");
+    if (host === null) throw new OSError(22, 'inet_ntop');
     return [host, buf.readUInt16BE(2), buf.readUInt32BE(4), buf.readUInt32LE(24)];
   }
   if (family === AF_UNIX || family === platform.AF_UNSPEC) {
-    if (len <= 2) return "";
+    if (len <= 2) return '';
     let path = buf.subarray(2, len);
     if (path[0] !== 0) {
       const nul = path.indexOf(0);
       if (nul >= 0) path = path.subarray(0, nul);
     }
-    return path.toString("utf8");
+    return path.toString('utf8');
   }
   throw new InvalidAddressError(`cannot decode an address of family ${family}`);
 }
 function formatAddress(address) {
-  if (typeof address === "string")
-    return address.startsWith("\0") ? `@${address.slice(1)}` : address;
-  if (Array.isArray(address) && typeof address[0] === "string") {
+  if (typeof address === 'string')
+    return address.startsWith('\0') ? `@${address.slice(1)}` : address;
+  if (Array.isArray(address) && typeof address[0] === 'string') {
     const [host, port2] = address;
-    return host.includes(":") ? `[${host}]:${String(port2)}` : `${host}:${String(port2)}`;
+    return host.includes(':') ? `[${host}]:${String(port2)}` : `${host}:${String(port2)}`;
   }
   return describe(address);
 }
 
 // ../../packages/selector/src/selectors/base.ts
-import { constants as constants2 } from "node:os";
+import { constants as constants2 } from 'node:os';
 var { EINTR } = constants2.errno;
 var EVENT_READ = 1;
 var EVENT_WRITE = 2;
@@ -1003,33 +991,43 @@ var SelectorKey = class {
   events;
   data;
   toString() {
-    const names3 = [this.events & EVENT_READ ? "READ" : "", this.events & EVENT_WRITE ? "WRITE" : ""].filter(Boolean).join("|");
+    const names3 = [
+      this.events & EVENT_READ ? 'READ' : '',
+      this.events & EVENT_WRITE ? 'WRITE' : '',
+    ]
+      .filter(Boolean)
+      .join('|');
     return `SelectorKey(fd=${this.fd}, events=${names3}, data=${describe(this.data)})`;
   }
 };
 function fileobjToFd(fileobj, method) {
   let fd = fileobj;
-  if (typeof fileobj !== "number") {
+  if (typeof fileobj !== 'number') {
     const fileno = fileobj?.fileno;
-    if (typeof fileno !== "function") {
+    if (typeof fileno !== 'function') {
       throw new InvalidFileObjectError(
-        `${method}() expected a file descriptor or an object with fileno(), got ${describe(fileobj)}`
+        `${method}() expected a file descriptor or an object with fileno(), got ${describe(fileobj)}`,
       );
     }
     fd = fileno.call(fileobj);
   }
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
-    const from = typeof fileobj === "number" ? "" : ` (from fileno() of ${String(fileobj)})`;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
+    const from = typeof fileobj === 'number' ? '' : ` (from fileno() of ${String(fileobj)})`;
     throw new InvalidFileObjectError(
-      `${method}() expected a non-negative integer file descriptor, got ${describe(fd)}${from}`
+      `${method}() expected a non-negative integer file descriptor, got ${describe(fd)}${from}`,
     );
   }
   return fd;
 }
 function checkEvents(events, method) {
-  if (typeof events !== "number" || !Number.isInteger(events) || events <= 0 || (events & ~ALL_EVENTS) !== 0) {
+  if (
+    typeof events !== 'number' ||
+    !Number.isInteger(events) ||
+    events <= 0 ||
+    (events & ~ALL_EVENTS) !== 0
+  ) {
     throw new InvalidEventsError(
-      `${method}() expected events EVENT_READ (1), EVENT_WRITE (2) or both (3), got ${describe(events)}`
+      `${method}() expected events EVENT_READ (1), EVENT_WRITE (2) or both (3), got ${describe(events)}`,
     );
   }
   return events;
@@ -1039,9 +1037,9 @@ function eventsFromFlags(flags, inFlag, outFlag) {
 }
 function normalizeTimeout(timeoutMs, method) {
   if (timeoutMs === null || timeoutMs === void 0) return -1;
-  if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs)) {
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) {
     throw new InvalidArgumentError(
-      `${method}() expected a timeout in milliseconds, null or undefined, got ${describe(timeoutMs)}`
+      `${method}() expected a timeout in milliseconds, null or undefined, got ${describe(timeoutMs)}`,
     );
   }
   if (timeoutMs === Infinity) return -1;
@@ -1067,13 +1065,13 @@ var BaseSelector = class {
    * @throws OSError EBADF if the fd is not open
    */
   register(fileobj, events, data) {
-    this.#ensureOpen("register");
-    checkEvents(events, "register");
-    const fd = fileobjToFd(fileobj, "register");
+    this.#ensureOpen('register');
+    checkEvents(events, 'register');
+    const fd = fileobjToFd(fileobj, 'register');
     const existing = this.#keys.get(fd);
     if (existing) {
       throw new AlreadyRegisteredError(
-        `register(): fd ${fd} is already registered (by ${describe(existing.fileobj)}); use modify() to change its events`
+        `register(): fd ${fd} is already registered (by ${describe(existing.fileobj)}); use modify() to change its events`,
       );
     }
     const key = new SelectorKey(fileobj, fd, events, data);
@@ -1091,17 +1089,17 @@ var BaseSelector = class {
    * (a `Socket` after `close()`), by finding its key.
    */
   unregister(fileobj) {
-    this.#ensureOpen("unregister");
-    const key = this.#lookup(fileobj, "unregister");
+    this.#ensureOpen('unregister');
+    const key = this.#lookup(fileobj, 'unregister');
     this.#keys.delete(key.fd);
     this.removeFd(key.fd, key.events);
     return key;
   }
   /** Changes the events and data of a registration; returns the new key. */
   modify(fileobj, events, data) {
-    this.#ensureOpen("modify");
-    const key = this.#lookup(fileobj, "modify");
-    checkEvents(events, "modify");
+    this.#ensureOpen('modify');
+    const key = this.#lookup(fileobj, 'modify');
+    checkEvents(events, 'modify');
     if (events !== key.events) this.modifyFd(key.fd, key.events, events);
     const next = new SelectorKey(key.fileobj, key.fd, events, data);
     this.#keys.set(key.fd, next);
@@ -1115,11 +1113,11 @@ var BaseSelector = class {
    * thread: inside Node's own loop use `selectAsync`.
    */
   select(timeoutMs) {
-    this.#ensureOpen("select");
-    this.#ensureIdle("select");
-    let timeout = normalizeTimeout(timeoutMs, "select");
+    this.#ensureOpen('select');
+    this.#ensureIdle('select');
+    let timeout = normalizeTimeout(timeoutMs, 'select');
     const deadline = timeout > 0 ? now2() + timeout : 0;
-    for (; ; ) {
+    for (;;) {
       const count = this.wait(timeout);
       if (count >= 0) return this.#ready(count);
       if (-count !== EINTR) throw osError(-count, this.syscall);
@@ -1131,9 +1129,9 @@ var BaseSelector = class {
    * with the same result. One wait at a time per selector; cut it short with a registered `Waker`.
    */
   selectAsync(timeoutMs) {
-    this.#ensureOpen("selectAsync");
-    this.#ensureIdle("selectAsync");
-    let timeout = normalizeTimeout(timeoutMs, "selectAsync");
+    this.#ensureOpen('selectAsync');
+    this.#ensureIdle('selectAsync');
+    let timeout = normalizeTimeout(timeoutMs, 'selectAsync');
     const deadline = timeout > 0 ? now2() + timeout : 0;
     this.#waiting = true;
     return new Promise((resolve, reject) => {
@@ -1171,8 +1169,8 @@ var BaseSelector = class {
   }
   /** The key of a registered file object. @throws NotRegisteredError */
   getKey(fileobj) {
-    this.#ensureOpen("getKey");
-    return this.#lookup(fileobj, "getKey");
+    this.#ensureOpen('getKey');
+    return this.#lookup(fileobj, 'getKey');
   }
   /** Every registration, by fd (read-only; empty once closed). */
   getMap() {
@@ -1222,7 +1220,7 @@ var BaseSelector = class {
     const key = this.#keys.get(fd);
     if (!key)
       throw new NotRegisteredError(
-        `${method}(): ${describe(fileobj)} (fd ${fd}) is not registered`
+        `${method}(): ${describe(fileobj)} (fd ${fd}) is not registered`,
       );
     return key;
   }
@@ -1233,13 +1231,13 @@ var BaseSelector = class {
   #ensureIdle(method) {
     if (this.#waiting) {
       throw new SelectorBusyError(
-        `${method}() while a selectAsync() on this ${this.constructor.name} is still waiting; await it first`
+        `${method}() while a selectAsync() on this ${this.constructor.name} is still waiting; await it first`,
       );
     }
   }
   toString() {
     if (this.#closed) return `<${this.constructor.name} [closed]>`;
-    return `<${this.constructor.name} registered=${this.#keys.size}${this.#waiting ? " waiting" : ""}>`;
+    return `<${this.constructor.name} registered=${this.#keys.size}${this.#waiting ? ' waiting' : ''}>`;
   }
 };
 
@@ -1286,26 +1284,26 @@ var AI_ADDRCONFIG = platform.AI_ADDRCONFIG;
 var AI_V4MAPPED = platform.AI_V4MAPPED;
 var AI_ALL = platform.AI_ALL;
 var FAMILY_NAMES = /* @__PURE__ */ new Map([
-  [AF_UNIX2, "AF_UNIX"],
-  [AF_INET2, "AF_INET"],
-  [AF_INET62, "AF_INET6"]
+  [AF_UNIX2, 'AF_UNIX'],
+  [AF_INET2, 'AF_INET'],
+  [AF_INET62, 'AF_INET6'],
 ]);
 var TYPE_NAMES = /* @__PURE__ */ new Map([
-  [SOCK_STREAM, "SOCK_STREAM"],
-  [SOCK_DGRAM, "SOCK_DGRAM"]
+  [SOCK_STREAM, 'SOCK_STREAM'],
+  [SOCK_DGRAM, 'SOCK_DGRAM'],
 ]);
 var TYPE_FLAGS = SOCK_NONBLOCK | SOCK_CLOEXEC;
 var unclosed = new FinalizationRegistry((fd) => {
   libc.close(fd);
   process.emitWarning(
     `unclosed socket fd=${fd} was closed by the garbage collector`,
-    "ResourceWarning"
+    'ResourceWarning',
   );
 });
 function checkInt(value, what, method, min = 0) {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidArgumentError(
-      `${method}() expected ${what} to be an integer >= ${min}, got ${describe(value)}`
+      `${method}() expected ${what} to be an integer >= ${min}, got ${describe(value)}`,
     );
   }
   return value;
@@ -1313,17 +1311,18 @@ function checkInt(value, what, method, min = 0) {
 function checkBytes(data, method) {
   if (!(data instanceof Uint8Array)) {
     throw new InvalidArgumentError(
-      `${method}() expected a Buffer or Uint8Array, got ${describe(data)}`
+      `${method}() expected a Buffer or Uint8Array, got ${describe(data)}`,
     );
   }
   return data;
 }
 function prepareNewFd(fd) {
-  if (SOCK_CLOEXEC === 0) setFdFlag(fd, platform.F_GETFD, platform.F_SETFD, platform.FD_CLOEXEC, true, "cloexec");
+  if (SOCK_CLOEXEC === 0)
+    setFdFlag(fd, platform.F_GETFD, platform.F_SETFD, platform.FD_CLOEXEC, true, 'cloexec');
   if (platform.SO_NOSIGPIPE !== 0) {
     intScratch.writeInt32LE(1, 0);
     if (libc.setsockopt(fd, platform.SOL_SOCKET, platform.SO_NOSIGPIPE, intScratch, 4) !== 0) {
-      throw osError(errno(), "setsockopt", "SO_NOSIGPIPE");
+      throw osError(errno(), 'setsockopt', 'SO_NOSIGPIPE');
     }
   }
 }
@@ -1335,27 +1334,27 @@ var pollScratch = Buffer.alloc(8);
 function waitReady(fd, events, deadline) {
   pollScratch.writeInt32LE(fd, 0);
   pollScratch.writeInt16LE(events, 4);
-  for (; ; ) {
+  for (;;) {
     const left = deadline - performance.now();
     if (left <= 0) return false;
     const n = libc.poll(pollScratch, 1, left === Infinity ? -1 : timeoutToMs(left));
     if (n > 0) return true;
     if (n < 0) {
       const err = errno();
-      if (err !== EINTR2) throw osError(err, "poll");
+      if (err !== EINTR2) throw osError(err, 'poll');
     }
   }
 }
 function timedOut(syscall, address) {
   const detail = address === void 0 ? void 0 : formatAddress(address);
-  return new TimeoutError(ETIMEDOUT, syscall, detail, void 0, "timed out");
+  return new TimeoutError(ETIMEDOUT, syscall, detail, void 0, 'timed out');
 }
 var TIMED_OUT = -1;
 function setFdFlag(fd, getCmd, setCmd, flag, on, what) {
   const flags = libc.fcntl(fd, getCmd);
-  if (flags < 0) throw osError(errno(), "fcntl", what);
+  if (flags < 0) throw osError(errno(), 'fcntl', what);
   const next = on ? flags | flag : flags & ~flag;
-  if (next !== flags && libc.fcntl(fd, setCmd, next) < 0) throw osError(errno(), "fcntl", what);
+  if (next !== flags && libc.fcntl(fd, setCmd, next) < 0) throw osError(errno(), 'fcntl', what);
 }
 var RECV_SCRATCH_SIZE = 64 * 1024;
 var recvScratch;
@@ -1372,15 +1371,15 @@ var Socket = class _Socket {
    * New sockets are close-on-exec and blocking, as in Python.
    */
   constructor(family = AF_INET2, type = SOCK_STREAM, proto = 0, fileno) {
-    checkInt(family, "family", "Socket");
-    checkInt(type, "type", "Socket");
-    checkInt(proto, "proto", "Socket");
+    checkInt(family, 'family', 'Socket');
+    checkInt(type, 'type', 'Socket');
+    checkInt(proto, 'proto', 'Socket');
     this.family = family;
     this.type = type & ~TYPE_FLAGS;
     this.proto = proto;
     if (fileno === void 0) {
       const fd = libc.socket(family, type | SOCK_CLOEXEC, proto);
-      if (fd < 0) throw osError(errno(), "socket");
+      if (fd < 0) throw osError(errno(), 'socket');
       this.#fd = fd;
       try {
         prepareNewFd(fd);
@@ -1390,9 +1389,9 @@ var Socket = class _Socket {
       }
       this.#timeout = SOCK_NONBLOCK !== 0 && (type & SOCK_NONBLOCK) !== 0 ? 0 : -1;
     } else {
-      this.#fd = checkInt(fileno, "fileno", "Socket");
+      this.#fd = checkInt(fileno, 'fileno', 'Socket');
       const flags = libc.fcntl(fileno, platform.F_GETFL);
-      if (flags < 0) throw osError(errno(), "fcntl", `fd ${fileno}`);
+      if (flags < 0) throw osError(errno(), 'fcntl', `fd ${fileno}`);
       this.#timeout = (flags & platform.O_NONBLOCK) !== 0 ? 0 : -1;
     }
     unclosed.register(this, this.#fd, this);
@@ -1406,7 +1405,7 @@ var Socket = class _Socket {
     return this.#fd < 0;
   }
   #open(syscall) {
-    if (this.#fd < 0) throw new OSError(EBADF, syscall, "socket is closed");
+    if (this.#fd < 0) throw new OSError(EBADF, syscall, 'socket is closed');
     return this.#fd;
   }
   /** False only in non-blocking mode (`gettimeout() === 0`); timeout mode counts as blocking. */
@@ -1441,13 +1440,23 @@ var Socket = class _Socket {
    * ```
    */
   settimeout(timeoutMs) {
-    if (timeoutMs !== null && !(typeof timeoutMs === "number" && timeoutMs >= 0 && timeoutMs < Infinity)) {
+    if (
+      timeoutMs !== null &&
+      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs < Infinity)
+    ) {
       throw new InvalidArgumentError(
-        `settimeout() expected a finite number of milliseconds >= 0, or null, got ${describe(timeoutMs)}`
+        `settimeout() expected a finite number of milliseconds >= 0, or null, got ${describe(timeoutMs)}`,
       );
     }
-    const fd = this.#open("fcntl");
-    setFdFlag(fd, platform.F_GETFL, platform.F_SETFL, platform.O_NONBLOCK, timeoutMs !== null, `fd ${fd}`);
+    const fd = this.#open('fcntl');
+    setFdFlag(
+      fd,
+      platform.F_GETFL,
+      platform.F_SETFL,
+      platform.O_NONBLOCK,
+      timeoutMs !== null,
+      `fd ${fd}`,
+    );
     this.#timeout = timeoutMs ?? -1;
   }
   /** The timeout in milliseconds: `null` in blocking mode, `0` in non-blocking mode. */
@@ -1477,8 +1486,8 @@ var Socket = class _Socket {
    */
   connect(address) {
     const err = this.#connect(address);
-    if (err === TIMED_OUT) throw timedOut("connect", address);
-    if (err !== 0) throw osError(err, "connect", formatAddress(address));
+    if (err === TIMED_OUT) throw timedOut('connect', address);
+    if (err !== 0) throw osError(err, 'connect', formatAddress(address));
   }
   /**
    * Like `connect`, but returns the errno instead of throwing: 0 on success, EINPROGRESS when
@@ -1491,8 +1500,8 @@ var Socket = class _Socket {
   }
   /** connect(2), then CPython's `internal_connect`: 0, an errno, or TIMED_OUT. */
   #connect(address) {
-    const fd = this.#open("connect");
-    const [sa, len] = encodeAddress(this.family, address, "connect");
+    const fd = this.#open('connect');
+    const [sa, len] = encodeAddress(this.family, address, 'connect');
     if (libc.connect(fd, sa, len) === 0) return 0;
     const err = errno();
     const waits = err === EINTR2 ? this.#timeout !== 0 : err === EINPROGRESS && this.#timeout > 0;
@@ -1502,25 +1511,25 @@ var Socket = class _Socket {
     return this.getsockopt(SOL_SOCKET, SO_ERROR);
   }
   bind(address) {
-    const fd = this.#open("bind");
-    const [sa, len] = encodeAddress(this.family, address, "bind");
-    if (libc.bind(fd, sa, len) !== 0) throw osError(errno(), "bind", formatAddress(address));
+    const fd = this.#open('bind');
+    const [sa, len] = encodeAddress(this.family, address, 'bind');
+    if (libc.bind(fd, sa, len) !== 0) throw osError(errno(), 'bind', formatAddress(address));
   }
   /** Starts accepting connections; the backlog defaults to Python's min(SOMAXCONN, 128). */
   listen(backlog = Math.min(SOMAXCONN, 128)) {
-    const fd = this.#open("listen");
-    if (libc.listen(fd, checkInt(backlog, "backlog", "listen")) !== 0)
-      throw osError(errno(), "listen");
+    const fd = this.#open('listen');
+    if (libc.listen(fd, checkInt(backlog, 'backlog', 'listen')) !== 0)
+      throw osError(errno(), 'listen');
   }
   /**
    * Accepts a connection: `[conn, address]`. As in Python the new socket is blocking whatever the
    * listening socket is; on a non-blocking listener with nobody waiting it throws BlockingIOError.
    */
   accept() {
-    for (let deadline = 0; ; ) {
+    for (let deadline = 0; ;) {
       const result = this.#accept(true);
       if (result !== null) return result;
-      deadline = this.#waitOrThrow(platform.POLLIN, deadline, "accept");
+      deadline = this.#waitOrThrow(platform.POLLIN, deadline, 'accept');
     }
   }
   /**
@@ -1531,20 +1540,30 @@ var Socket = class _Socket {
     return this.#accept(false);
   }
   #accept(blocking2) {
-    const fd = this.#open("accept");
+    const fd = this.#open('accept');
     let conn;
-    for (; ; ) {
+    for (;;) {
       lenScratch[0] = SOCKADDR_STORAGE_SIZE;
-      conn = libc.accept4 ? libc.accept4(fd, addrScratch, lenScratch, SOCK_CLOEXEC | (blocking2 ? 0 : SOCK_NONBLOCK)) : libc.accept(fd, addrScratch, lenScratch);
+      conn = libc.accept4
+        ? libc.accept4(fd, addrScratch, lenScratch, SOCK_CLOEXEC | (blocking2 ? 0 : SOCK_NONBLOCK))
+        : libc.accept(fd, addrScratch, lenScratch);
       if (conn >= 0) break;
       const err = errno();
       if (err === EINTR2) continue;
       if (isWouldBlock(err)) return null;
-      throw osError(err, "accept");
+      throw osError(err, 'accept');
     }
     const address = decodeAddress(addrScratch, lenScratch[0]);
     try {
-      if (!libc.accept4) setFdFlag(conn, platform.F_GETFL, platform.F_SETFL, platform.O_NONBLOCK, !blocking2, "nonblock");
+      if (!libc.accept4)
+        setFdFlag(
+          conn,
+          platform.F_GETFL,
+          platform.F_SETFL,
+          platform.O_NONBLOCK,
+          !blocking2,
+          'nonblock',
+        );
       prepareNewFd(conn);
       return [new _Socket(this.family, this.type, this.proto, conn), address];
     } catch (err) {
@@ -1557,23 +1576,23 @@ var Socket = class _Socket {
    * Throws BlockingIOError on a full non-blocking socket.
    */
   send(data, flags = 0) {
-    for (let deadline = 0; ; ) {
+    for (let deadline = 0; ;) {
       const n = this.trySend(data, flags);
       if (n !== WOULD_BLOCK) return n;
-      deadline = this.#waitOrThrow(platform.POLLOUT, deadline, "send");
+      deadline = this.#waitOrThrow(platform.POLLOUT, deadline, 'send');
     }
   }
   /** `send` for readiness loops: returns WOULD_BLOCK (-1) instead of throwing on a full socket. */
   trySend(data, flags = 0) {
-    const fd = this.#open("send");
-    checkBytes(data, "send");
-    for (; ; ) {
+    const fd = this.#open('send');
+    checkBytes(data, 'send');
+    for (;;) {
       const n = libc.send(fd, data, data.byteLength, flags | platform.MSG_NOSIGNAL);
       if (n >= 0) return n;
       const err = errno();
       if (err === EINTR2) continue;
       if (isWouldBlock(err)) return WOULD_BLOCK;
-      throw osError(err, "send");
+      throw osError(err, 'send');
     }
   }
   /**
@@ -1583,14 +1602,14 @@ var Socket = class _Socket {
    * counts against it. BlockingIOError and TimeoutError carry `bytesSent`: how far it got.
    */
   sendall(data, flags = 0) {
-    checkBytes(data, "sendall");
+    checkBytes(data, 'sendall');
     let deadline = this.#timeout > 0 ? performance.now() + this.#timeout : 0;
     let offset = 0;
     try {
       while (offset < data.byteLength) {
         const n = this.trySend(offset === 0 ? data : data.subarray(offset), flags);
         if (n !== WOULD_BLOCK) offset += n;
-        else deadline = this.#waitOrThrow(platform.POLLOUT, deadline, "sendall");
+        else deadline = this.#waitOrThrow(platform.POLLOUT, deadline, 'sendall');
       }
     } catch (err) {
       if (err instanceof BlockingIOError || err instanceof TimeoutError) err.bytesSent = offset;
@@ -1599,80 +1618,86 @@ var Socket = class _Socket {
   }
   /** Sends a datagram to `address` (Python's `sendto(data, address)` or `sendto(data, flags, address)`). */
   sendto(data, flagsOrAddress, maybeAddress) {
-    const fd = this.#open("sendto");
-    checkBytes(data, "sendto");
-    const [flags, address] = typeof flagsOrAddress === "number" ? [flagsOrAddress, maybeAddress] : [0, flagsOrAddress];
-    const [sa, len] = encodeAddress(this.family, address, "sendto");
-    for (let deadline = 0; ; ) {
+    const fd = this.#open('sendto');
+    checkBytes(data, 'sendto');
+    const [flags, address] =
+      typeof flagsOrAddress === 'number' ? [flagsOrAddress, maybeAddress] : [0, flagsOrAddress];
+    const [sa, len] = encodeAddress(this.family, address, 'sendto');
+    for (let deadline = 0; ;) {
       const n = libc.sendto(fd, data, data.byteLength, flags | platform.MSG_NOSIGNAL, sa, len);
       if (n >= 0) return n;
       const err = errno();
-      if (isWouldBlock(err)) deadline = this.#waitOrThrow(platform.POLLOUT, deadline, "sendto", address);
-      else if (err !== EINTR2) throw osError(err, "sendto", formatAddress(address));
+      if (isWouldBlock(err))
+        deadline = this.#waitOrThrow(platform.POLLOUT, deadline, 'sendto', address);
+      else if (err !== EINTR2) throw osError(err, 'sendto', formatAddress(address));
     }
   }
   /** Receives up to `bufsize` bytes; an empty Buffer means the peer closed (EOF). */
   recv(bufsize, flags = 0) {
-    checkInt(bufsize, "bufsize", "recv");
+    checkInt(bufsize, 'bufsize', 'recv');
     if (bufsize <= RECV_SCRATCH_SIZE) {
-      const scratch = recvScratch ??= Buffer.allocUnsafeSlow(RECV_SCRATCH_SIZE);
+      const scratch = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_SCRATCH_SIZE));
       const n2 = this.recvInto(scratch, bufsize, flags);
       return n2 === 0 ? Buffer.alloc(0) : Buffer.from(scratch.subarray(0, n2));
     }
     const buf = Buffer.allocUnsafe(bufsize);
     const n = this.recvInto(buf, bufsize, flags);
-    return n === bufsize ? buf : n < bufsize >>> 1 ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
+    return n === bufsize
+      ? buf
+      : n < bufsize >>> 1
+        ? Buffer.from(buf.subarray(0, n))
+        : buf.subarray(0, n);
   }
   /** Receives into `buffer` (up to `nbytes`, default all of it); returns the count, 0 at EOF. */
   recvInto(buffer, nbytes = 0, flags = 0) {
-    for (let deadline = 0; ; ) {
+    for (let deadline = 0; ;) {
       const n = this.tryRecvInto(buffer, nbytes, flags);
       if (n !== WOULD_BLOCK) return n;
-      deadline = this.#waitOrThrow(platform.POLLIN, deadline, "recv");
+      deadline = this.#waitOrThrow(platform.POLLIN, deadline, 'recv');
     }
   }
   /** `recvInto` for readiness loops: WOULD_BLOCK (-1) when nothing is there yet, 0 at EOF. */
   tryRecvInto(buffer, nbytes = 0, flags = 0) {
-    const fd = this.#open("recv");
-    const len = this.#checkRecvBuffer(buffer, nbytes, "recvInto");
-    for (; ; ) {
+    const fd = this.#open('recv');
+    const len = this.#checkRecvBuffer(buffer, nbytes, 'recvInto');
+    for (;;) {
       const n = libc.recv(fd, buffer, len, flags);
       if (n >= 0) return n;
       const err = errno();
       if (err === EINTR2) continue;
       if (isWouldBlock(err)) return WOULD_BLOCK;
-      throw osError(err, "recv");
+      throw osError(err, 'recv');
     }
   }
   #checkRecvBuffer(buffer, nbytes, method) {
     checkBytes(buffer, method);
-    checkInt(nbytes, "nbytes", method);
+    checkInt(nbytes, 'nbytes', method);
     if (nbytes > buffer.byteLength) {
       throw new InvalidArgumentError(
-        `${method}() buffer has ${buffer.byteLength} bytes, too small for nbytes=${nbytes}`
+        `${method}() buffer has ${buffer.byteLength} bytes, too small for nbytes=${nbytes}`,
       );
     }
     return nbytes === 0 ? buffer.byteLength : nbytes;
   }
   /** Receives a datagram: `[data, senderAddress]`. */
   recvfrom(bufsize, flags = 0) {
-    const fd = this.#open("recvfrom");
-    checkInt(bufsize, "bufsize", "recvfrom");
+    const fd = this.#open('recvfrom');
+    checkInt(bufsize, 'bufsize', 'recvfrom');
     const buf = Buffer.allocUnsafe(bufsize);
-    for (let deadline = 0; ; ) {
+    for (let deadline = 0; ;) {
       lenScratch[0] = SOCKADDR_STORAGE_SIZE;
       const n = libc.recvfrom(fd, buf, bufsize, flags, addrScratch, lenScratch);
       if (n >= 0)
         return [Buffer.from(buf.subarray(0, n)), decodeAddress(addrScratch, lenScratch[0])];
       const err = errno();
-      if (isWouldBlock(err)) deadline = this.#waitOrThrow(platform.POLLIN, deadline, "recvfrom");
-      else if (err !== EINTR2) throw osError(err, "recvfrom");
+      if (isWouldBlock(err)) deadline = this.#waitOrThrow(platform.POLLIN, deadline, 'recvfrom');
+      else if (err !== EINTR2) throw osError(err, 'recvfrom');
     }
   }
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, sends FIN) or both (SHUT_RDWR). */
   shutdown(how) {
-    const fd = this.#open("shutdown");
-    if (libc.shutdown(fd, how) !== 0) throw osError(errno(), "shutdown");
+    const fd = this.#open('shutdown');
+    if (libc.shutdown(fd, how) !== 0) throw osError(errno(), 'shutdown');
   }
   /** Closes the fd. Closing twice is harmless, as in Python. */
   close() {
@@ -1683,7 +1708,7 @@ var Socket = class _Socket {
     if (libc.close(fd) !== 0) {
       const err = errno();
       if (err !== EINTR2 && err !== constants3.errno.ECONNRESET)
-        throw osError(err, "close", `fd ${fd}`);
+        throw osError(err, 'close', `fd ${fd}`);
     }
   }
   /** Gives up ownership: returns the fd without closing it; the socket then acts closed. */
@@ -1695,47 +1720,48 @@ var Socket = class _Socket {
   }
   /** Sets an option: an integer (booleans become 0/1) or raw bytes. */
   setsockopt(level, option, value) {
-    const fd = this.#open("setsockopt");
+    const fd = this.#open('setsockopt');
     let buf;
     if (value instanceof Uint8Array) buf = value;
-    else if (typeof value === "number" || typeof value === "boolean") {
+    else if (typeof value === 'number' || typeof value === 'boolean') {
       intScratch.writeInt32LE(Number(value), 0);
       buf = intScratch;
     } else {
       throw new InvalidArgumentError(
-        `setsockopt() expected a number, boolean or Buffer, got ${describe(value)}`
+        `setsockopt() expected a number, boolean or Buffer, got ${describe(value)}`,
       );
     }
     if (libc.setsockopt(fd, level, option, buf, buf.byteLength) !== 0)
-      throw osError(errno(), "setsockopt");
+      throw osError(errno(), 'setsockopt');
   }
   getsockopt(level, option, buflen) {
-    const fd = this.#open("getsockopt");
-    const buf = buflen === void 0 ? intScratch : Buffer.alloc(checkInt(buflen, "buflen", "getsockopt", 1));
+    const fd = this.#open('getsockopt');
+    const buf =
+      buflen === void 0 ? intScratch : Buffer.alloc(checkInt(buflen, 'buflen', 'getsockopt', 1));
     lenScratch[0] = buf.length;
     if (libc.getsockopt(fd, level, option, buf, lenScratch) !== 0)
-      throw osError(errno(), "getsockopt");
+      throw osError(errno(), 'getsockopt');
     return buflen === void 0 ? buf.readInt32LE(0) : Buffer.from(buf.subarray(0, lenScratch[0]));
   }
   /** This end's address. */
   getsockname() {
-    const fd = this.#open("getsockname");
+    const fd = this.#open('getsockname');
     lenScratch[0] = SOCKADDR_STORAGE_SIZE;
-    if (libc.getsockname(fd, addrScratch, lenScratch) !== 0) throw osError(errno(), "getsockname");
+    if (libc.getsockname(fd, addrScratch, lenScratch) !== 0) throw osError(errno(), 'getsockname');
     return decodeAddress(addrScratch, lenScratch[0]);
   }
   /** The peer's address; ENOTCONN when not connected. */
   getpeername() {
-    const fd = this.#open("getpeername");
+    const fd = this.#open('getpeername');
     lenScratch[0] = SOCKADDR_STORAGE_SIZE;
-    if (libc.getpeername(fd, addrScratch, lenScratch) !== 0) throw osError(errno(), "getpeername");
+    if (libc.getpeername(fd, addrScratch, lenScratch) !== 0) throw osError(errno(), 'getpeername');
     return decodeAddress(addrScratch, lenScratch[0]);
   }
   [Symbol.dispose]() {
     this.close();
   }
   get [Symbol.toStringTag]() {
-    return "Socket";
+    return 'Socket';
   }
   /** `<Socket fd=5 AF_INET SOCK_STREAM laddr=127.0.0.1:41234 raddr=127.0.0.1:8080>` */
   toString() {
@@ -1743,17 +1769,16 @@ var Socket = class _Socket {
     const type = TYPE_NAMES.get(this.type) ?? `type=${this.type}`;
     if (this.#fd < 0) return `<Socket [closed] ${family} ${type}>`;
     let text = `<Socket fd=${this.#fd} ${family} ${type}`;
-    if (this.#timeout === 0) text += " non-blocking";
+    if (this.#timeout === 0) text += ' non-blocking';
     else if (this.#timeout > 0) text += ` timeout=${this.#timeout}ms`;
     for (const [label, get] of [
-      ["laddr", () => this.getsockname()],
-      ["raddr", () => this.getpeername()]
+      ['laddr', () => this.getsockname()],
+      ['raddr', () => this.getpeername()],
     ]) {
       try {
         const address = get();
-        if (address !== "") text += ` ${label}=${formatAddress(address)}`;
-      } catch {
-      }
+        if (address !== '') text += ` ${label}=${formatAddress(address)}`;
+      } catch {}
     }
     return `${text}>`;
   }
@@ -1772,12 +1797,12 @@ function toTuple(info) {
     info.type,
     info.proto,
     info.canonname,
-    decodeAddress(info.sockaddr, info.sockaddr.length)
+    decodeAddress(info.sockaddr, info.sockaddr.length),
   ];
 }
 
 // ../../packages/selector/src/waker.ts
-import { constants as constants4 } from "node:os";
+import { constants as constants4 } from 'node:os';
 var { EAGAIN: EAGAIN2, EWOULDBLOCK: EWOULDBLOCK2, EINTR: EINTR3 } = constants4.errno;
 var ONE = Buffer.alloc(8);
 ONE.writeBigUInt64LE(1n, 0);
@@ -1790,21 +1815,26 @@ var Waker = class {
     const epoll = platform.epoll;
     if (epoll && libc.eventfd) {
       const fd = libc.eventfd(0, epoll.EFD_CLOEXEC | epoll.EFD_NONBLOCK);
-      if (fd < 0) throw osError(errno(), "eventfd");
+      if (fd < 0) throw osError(errno(), 'eventfd');
       this.#readFd = this.#writeFd = fd;
       return;
     }
     const fds = new Int32Array(2);
-    const rc = libc.pipe2 ? libc.pipe2(fds, platform.O_CLOEXEC | platform.O_NONBLOCK) : libc.pipe(fds);
-    if (rc !== 0) throw osError(errno(), "pipe");
+    const rc = libc.pipe2
+      ? libc.pipe2(fds, platform.O_CLOEXEC | platform.O_NONBLOCK)
+      : libc.pipe(fds);
+    if (rc !== 0) throw osError(errno(), 'pipe');
     this.#readFd = fds[0];
     this.#writeFd = fds[1];
     if (!libc.pipe2) {
       for (const fd of fds) {
-        if (libc.fcntl(fd, platform.F_SETFD, platform.FD_CLOEXEC) < 0 || libc.fcntl(fd, platform.F_SETFL, platform.O_NONBLOCK) < 0) {
+        if (
+          libc.fcntl(fd, platform.F_SETFD, platform.FD_CLOEXEC) < 0 ||
+          libc.fcntl(fd, platform.F_SETFL, platform.O_NONBLOCK) < 0
+        ) {
           const err = errno();
           this.close();
-          throw osError(err, "fcntl");
+          throw osError(err, 'fcntl');
         }
       }
     }
@@ -1827,19 +1857,19 @@ var Waker = class {
       if (err === EINTR3) continue;
       if (err === EAGAIN2 || err === EWOULDBLOCK2) return;
       this.#pending = false;
-      throw osError(err, "write", "waker");
+      throw osError(err, 'write', 'waker');
     }
   }
   /** Consumes every pending wake-up, so the fd stops being readable. */
   drain() {
     if (this.#readFd < 0) return;
-    for (; ; ) {
+    for (;;) {
       const n = libc.read(this.#readFd, this.#scratch, this.#scratch.length);
       if (n > 0 && this.#readFd !== this.#writeFd) continue;
       if (n < 0) {
         const err = errno();
         if (err === EINTR3) continue;
-        if (err !== EAGAIN2 && err !== EWOULDBLOCK2) throw osError(err, "read", "waker");
+        if (err !== EAGAIN2 && err !== EWOULDBLOCK2) throw osError(err, 'read', 'waker');
       }
       break;
     }
@@ -1855,8 +1885,8 @@ var Waker = class {
     this.close();
   }
   toString() {
-    if (this.#readFd < 0) return "<Waker [closed]>";
-    return `<Waker fd=${this.#readFd}${this.#pending ? " pending" : ""}>`;
+    if (this.#readFd < 0) return '<Waker [closed]>';
+    return `<Waker fd=${this.#readFd}${this.#pending ? ' pending' : ''}>`;
   }
 };
 
@@ -1864,7 +1894,7 @@ var Waker = class {
 function isFdOpen(fd) {
   return Number.isInteger(fd) && fd >= 0 && libc.fcntl(fd, platform.F_GETFD) >= 0;
 }
-function checkFdOpen(fd, syscall = "register") {
+function checkFdOpen(fd, syscall = 'register') {
   if (libc.fcntl(fd, platform.F_GETFD) < 0) throw osError(errno(), syscall, `fd ${fd}`);
 }
 
@@ -1875,7 +1905,7 @@ var EpollSelector = class extends BaseSelector {
   static isAvailable() {
     return EP !== void 0;
   }
-  syscall = "epoll_wait";
+  syscall = 'epoll_wait';
   #epfd;
   #ctl;
   #out;
@@ -1885,11 +1915,11 @@ var EpollSelector = class extends BaseSelector {
     super();
     if (!EP || !libc.epoll_create1) {
       throw new UnsupportedPlatformError(
-        `EpollSelector needs Linux's epoll, not available on ${process.platform}; use DefaultSelector`
+        `EpollSelector needs Linux's epoll, not available on ${process.platform}; use DefaultSelector`,
       );
     }
     const fd = libc.epoll_create1(EP.EPOLL_CLOEXEC);
-    if (fd < 0) throw osError(errno(), "epoll_create1");
+    if (fd < 0) throw osError(errno(), 'epoll_create1');
     this.#epfd = fd;
     this.#ctl = Buffer.alloc(EP.eventSize);
     this.#outBuffer = Buffer.alloc(0);
@@ -1906,7 +1936,7 @@ var EpollSelector = class extends BaseSelector {
     this.#out = new Int32Array(
       this.#outBuffer.buffer,
       this.#outBuffer.byteOffset,
-      this.#outBuffer.length >> 2
+      this.#outBuffer.length >> 2,
     );
   }
   #control(op, fd, events) {
@@ -1919,14 +1949,14 @@ var EpollSelector = class extends BaseSelector {
   }
   addFd(fd, events) {
     if (this.#control(EP.EPOLL_CTL_ADD, fd, events) !== 0)
-      throw osError(errno(), "epoll_ctl", `fd ${fd}`);
+      throw osError(errno(), 'epoll_ctl', `fd ${fd}`);
   }
   removeFd(fd) {
     this.#control(EP.EPOLL_CTL_DEL, fd, 0);
   }
   modifyFd(fd, _old, events) {
     if (this.#control(EP.EPOLL_CTL_MOD, fd, events) !== 0)
-      throw osError(errno(), "epoll_ctl", `fd ${fd}`);
+      throw osError(errno(), 'epoll_ctl', `fd ${fd}`);
   }
   #prepare() {
     const wanted = Math.max(this.size, 1);
@@ -1945,7 +1975,7 @@ var EpollSelector = class extends BaseSelector {
       this.#outBuffer,
       max,
       timeoutToMs(timeout),
-      koffiDone(done, errno)
+      koffiDone(done, errno),
     );
   }
   collect(count, ready) {
@@ -1971,7 +2001,7 @@ var KqueueSelector = class extends BaseSelector {
   static isAvailable() {
     return KQ !== void 0;
   }
-  syscall = "kevent";
+  syscall = 'kevent';
   #kq;
   #out = Buffer.alloc(0);
   #timespecBuffer = Buffer.alloc(16);
@@ -1980,15 +2010,15 @@ var KqueueSelector = class extends BaseSelector {
     super();
     if (!KQ || !libc.kqueue || !libc.kevent) {
       throw new UnsupportedPlatformError(
-        `KqueueSelector needs kqueue (macOS or BSD), not available on ${process.platform}; use DefaultSelector`
+        `KqueueSelector needs kqueue (macOS or BSD), not available on ${process.platform}; use DefaultSelector`,
       );
     }
     const kq = libc.kqueue();
-    if (kq < 0) throw osError(errno(), "kqueue");
+    if (kq < 0) throw osError(errno(), 'kqueue');
     if (libc.fcntl(kq, platform.F_SETFD, platform.FD_CLOEXEC) < 0) {
       const err = errno();
       libc.close(kq);
-      throw osError(err, "fcntl");
+      throw osError(err, 'fcntl');
     }
     this.#kq = kq;
   }
@@ -2007,12 +2037,12 @@ var KqueueSelector = class extends BaseSelector {
   #apply(fd, add, remove) {
     for (const [event, filter] of [
       [EVENT_READ, KQ.EVFILT_READ],
-      [EVENT_WRITE, KQ.EVFILT_WRITE]
+      [EVENT_WRITE, KQ.EVFILT_WRITE],
     ]) {
       if (remove & event) this.#control(fd, filter, KQ.EV_DELETE);
       if (add & event) {
         const rc = this.#control(fd, filter, KQ.EV_ADD);
-        if (rc < 0) throw osError(-rc, "kevent", `fd ${fd}`);
+        if (rc < 0) throw osError(-rc, 'kevent', `fd ${fd}`);
       }
     }
   }
@@ -2056,7 +2086,7 @@ var KqueueSelector = class extends BaseSelector {
       this.#out,
       max,
       this.#timespec(timeout),
-      koffiDone(done, errno)
+      koffiDone(done, errno),
     );
   }
   collect(count, ready) {
@@ -2065,7 +2095,8 @@ var KqueueSelector = class extends BaseSelector {
       const offset = i * KQ.keventSize;
       const fd = this.#out.readUInt32LE(offset);
       const filter = this.#out.readInt16LE(offset + 8);
-      const event = filter === KQ.EVFILT_READ ? EVENT_READ : filter === KQ.EVFILT_WRITE ? EVENT_WRITE : 0;
+      const event =
+        filter === KQ.EVFILT_READ ? EVENT_READ : filter === KQ.EVFILT_WRITE ? EVENT_WRITE : 0;
       merged.set(fd, (merged.get(fd) ?? 0) | event);
     }
     for (const [fd, events] of merged) {
@@ -2086,7 +2117,7 @@ var PollSelector = class extends BaseSelector {
   static isAvailable() {
     return true;
   }
-  syscall = "poll";
+  syscall = 'poll';
   #pollfds = Buffer.alloc(0);
   #count = 0;
   #dirty = true;
@@ -2108,7 +2139,7 @@ var PollSelector = class extends BaseSelector {
       buf.writeInt32LE(key.fd, offset);
       buf.writeInt16LE(
         (key.events & EVENT_READ ? POLLIN : 0) | (key.events & EVENT_WRITE ? POLLOUT : 0),
-        offset + 4
+        offset + 4,
       );
       offset += POLLFD_SIZE;
     }
@@ -2128,7 +2159,11 @@ var PollSelector = class extends BaseSelector {
   collect(count, ready) {
     const buf = this.#pollfds;
     let found = 0;
-    for (let offset = 0; found < count && offset < this.#count * POLLFD_SIZE; offset += POLLFD_SIZE) {
+    for (
+      let offset = 0;
+      found < count && offset < this.#count * POLLFD_SIZE;
+      offset += POLLFD_SIZE
+    ) {
       const revents = buf.readInt16LE(offset + 6);
       if (revents === 0) continue;
       found++;
@@ -2145,18 +2180,25 @@ var PollSelector = class extends BaseSelector {
 };
 
 // ../../packages/selector/src/selectors/default.ts
-var DefaultSelector = EpollSelector.isAvailable() ? EpollSelector : KqueueSelector.isAvailable() ? KqueueSelector : PollSelector;
+var DefaultSelector = EpollSelector.isAvailable()
+  ? EpollSelector
+  : KqueueSelector.isAvailable()
+    ? KqueueSelector
+    : PollSelector;
 
 // src/strategies/types.ts
 function request(host, path) {
-  return Buffer.from(`GET ${path} HTTP/1.0\r
+  return Buffer.from(
+    `GET ${path} HTTP/1.0\r
 Host: ${host}\r
 \r
-`, "ascii");
+`,
+    'ascii',
+  );
 }
 var PageTimeoutError = class extends Error {
-  name = "PageTimeoutError";
-  code = "ETIMEDOUT";
+  name = 'PageTimeoutError';
+  code = 'ETIMEDOUT';
   constructor(path, timeoutMs) {
     super(`GET ${path}: no whole response within ${timeoutMs} ms`);
   }
@@ -2164,9 +2206,9 @@ var PageTimeoutError = class extends Error {
 var LONGEST_RUN_S = 180;
 function refuseSequential(plan) {
   const latencyMs = Math.max(plan.latencyMs ?? 100, 1);
-  const seconds = plan.pages * latencyMs / 1e3;
+  const seconds = (plan.pages * latencyMs) / 1e3;
   if (seconds <= LONGEST_RUN_S) return void 0;
-  const most = Math.floor(LONGEST_RUN_S * 1e3 / latencyMs);
+  const most = Math.floor((LONGEST_RUN_S * 1e3) / latencyMs);
   return `${plan.pages} pages one after another at ${latencyMs} ms each would take about ${Math.round(seconds / 60)} min; it runs up to ${most} pages (or pick an event-loop stage)`;
 }
 var MEMBER_START_S = 0.3;
@@ -2177,7 +2219,7 @@ function refusePool(plan, what) {
     return `${members} ${what} would each start a Node of their own (tens of MB and ~${MEMBER_START_S} s of CPU each); it runs up to --concurrency ${MOST_MEMBERS}`;
   }
   const latencyMs = Math.max(plan.latencyMs ?? 100, 1);
-  const seconds = Math.ceil(plan.pages / members) * latencyMs / 1e3 + members * MEMBER_START_S;
+  const seconds = (Math.ceil(plan.pages / members) * latencyMs) / 1e3 + members * MEMBER_START_S;
   if (seconds <= LONGEST_RUN_S) return void 0;
   return `${plan.pages} pages through ${members} ${what} would take about ${Math.round(seconds / 60)} min`;
 }
@@ -2213,86 +2255,99 @@ function syncWay(target) {
   for (const path of target.paths) {
     try {
       blockingWay(target, path);
-    } catch {
-    }
+    } catch {}
   }
 }
 var blocking = {
-  name: "blocking",
-  section: "3.1",
-  title: "blocking sockets, one page after another",
+  name: 'blocking',
+  section: '3.1',
+  title: 'blocking sockets, one page after another',
   run: syncWay,
   concurrency: () => 1,
-  refuse: refuseSequential
+  refuse: refuseSequential,
 };
 
 // ../../packages/loop/src/event-loop.ts
-import { setImmediate as yieldToNode } from "node:timers/promises";
+import { setImmediate as yieldToNode } from 'node:timers/promises';
 
 // ../../packages/loop/src/errors.ts
-var LoopError = class extends Error {
-};
+var LoopError = class extends Error {};
 var LoopClosedError = class extends LoopError {
-  name = "LoopClosedError";
-  code = "ERR_AIO_LOOP_CLOSED";
+  name = 'LoopClosedError';
+  code = 'ERR_AIO_LOOP_CLOSED';
 };
 var LoopRunningError = class extends LoopError {
-  name = "LoopRunningError";
-  code = "ERR_AIO_LOOP_RUNNING";
+  name = 'LoopRunningError';
+  code = 'ERR_AIO_LOOP_RUNNING';
 };
 var NoRunningLoopError = class extends LoopError {
-  name = "NoRunningLoopError";
-  code = "ERR_AIO_NO_RUNNING_LOOP";
+  name = 'NoRunningLoopError';
+  code = 'ERR_AIO_NO_RUNNING_LOOP';
 };
 var LoopStoppedError = class extends LoopError {
-  name = "LoopStoppedError";
-  code = "ERR_AIO_LOOP_STOPPED";
+  name = 'LoopStoppedError';
+  code = 'ERR_AIO_LOOP_STOPPED';
 };
 
 // ../../packages/loop/src/format.ts
-import { inspect as inspect3 } from "node:util";
+import { inspect as inspect3 } from 'node:util';
 var MAX_ARG = 40;
 function formatValue(value, max = MAX_ARG) {
-  const text = typeof value === "string" ? JSON.stringify(value) : inspect3(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, " ");
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : inspect3(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, ' ');
   return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
 }
 function formatCallback(callback, args) {
-  const name2 = typeof callback === "function" && callback.name ? callback.name.replace(/^bound /, "") : "<anonymous>";
-  return `${name2}(${args.map((arg) => formatValue(arg)).join(", ")})`;
+  const name2 =
+    typeof callback === 'function' && callback.name
+      ? callback.name.replace(/^bound /, '')
+      : '<anonymous>';
+  return `${name2}(${args.map((arg) => formatValue(arg)).join(', ')})`;
 }
 function creationSite(stack) {
   if (!stack) return void 0;
-  for (const line of stack.split("\n").slice(1)) {
-    if (/[/\\]loop[/\\](dist[/\\]|src[/\\][^/\\]+(?<!\.test)\.ts:)/.test(line) || line.includes("node:internal"))
+  for (const line of stack.split('\n').slice(1)) {
+    if (
+      /[/\\]loop[/\\](dist[/\\]|src[/\\][^/\\]+(?<!\.test)\.ts:)/.test(line) ||
+      line.includes('node:internal')
+    )
       continue;
     const match = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
     if (match)
-      return `${match[1].replace(/^file:\/\//, "").split(/[/\\]/).slice(-2).join("/")}:${match[2]}`;
+      return `${match[1]
+        .replace(/^file:\/\//, '')
+        .split(/[/\\]/)
+        .slice(-2)
+        .join('/')}:${match[2]}`;
   }
   return void 0;
 }
 
 // ../../packages/loop/src/exceptions.ts
 function describeValue(value) {
-  if (typeof value === "object" && value !== null && value.toString !== Object.prototype.toString) {
+  if (typeof value === 'object' && value !== null && value.toString !== Object.prototype.toString) {
     return value.toString();
   }
   return formatValue(value, 300);
 }
 function formatExceptionContext(context) {
-  const lines = [context.message || "Unhandled exception in event loop"];
+  const lines = [context.message || 'Unhandled exception in event loop'];
   for (const key of Object.keys(context).sort()) {
-    if (key === "message" || key === "exception") continue;
+    if (key === 'message' || key === 'exception') continue;
     const value = context[key];
     lines.push(`${key}: ${describeValue(value)}`);
   }
   const { exception } = context;
   if (exception !== void 0) {
     lines.push(
-      exception instanceof Error ? exception.stack ?? String(exception) : `exception: ${formatValue(exception)}`
+      exception instanceof Error
+        ? (exception.stack ?? String(exception))
+        : `exception: ${formatValue(exception)}`,
     );
   }
-  return lines.join("\n");
+  return lines.join('\n');
 }
 
 // ../../packages/loop/src/handles.ts
@@ -2338,19 +2393,19 @@ var Handle = class {
       this.owner.callExceptionHandler({
         message: `Exception in callback ${formatCallback(this.callback, this.args)}`,
         exception,
-        handle: this
+        handle: this,
       });
     }
   }
   describe() {
     const parts = [`cb=${formatCallback(this.callback, this.args)}`];
     if (this.createdAt) parts.push(`created at ${this.createdAt}`);
-    if (this.#cancelled) parts.push("cancelled");
+    if (this.#cancelled) parts.push('cancelled');
     return parts;
   }
   /** `<Handle cb=tick(1) created at app.ts:12 cancelled>` */
   toString() {
-    return `<${this.constructor.name} ${this.describe().join(" ")}>`;
+    return `<${this.constructor.name} ${this.describe().join(' ')}>`;
   }
 };
 var nextSequence = 0;
@@ -2375,14 +2430,14 @@ var TimerHandle = class extends Handle {
 };
 
 // ../../packages/loop/src/state.ts
-var KEY = /* @__PURE__ */ Symbol.for("@aio/loop.state");
+var KEY = /* @__PURE__ */ Symbol.for('@aio/loop.state');
 var globals = globalThis;
-var loopState = globals[KEY] ??= { running: null, current: null };
+var loopState = (globals[KEY] ??= { running: null, current: null });
 
 // ../../packages/loop/src/timer-heap.ts
 var MIN_TIMERS_TO_COMPACT = 100;
 var CANCELLED_FRACTION_TO_COMPACT = 0.5;
-var before = (a, b) => a.when < b.when || a.when === b.when && a.sequence < b.sequence;
+var before = (a, b) => a.when < b.when || (a.when === b.when && a.sequence < b.sequence);
 var TimerHeap = class {
   #items = [];
   #cancelled = 0;
@@ -2400,7 +2455,7 @@ var TimerHeap = class {
     const items = this.#items;
     let i = items.push(timer) - 1;
     while (i > 0) {
-      const parent = i - 1 >> 1;
+      const parent = (i - 1) >> 1;
       if (!before(timer, items[parent])) break;
       items[i] = items[parent];
       i = parent;
@@ -2420,7 +2475,10 @@ var TimerHeap = class {
   /** Called when a timer in the heap is cancelled; compacts when cancelled ones dominate. */
   noteCancelled() {
     this.#cancelled++;
-    if (this.#items.length > MIN_TIMERS_TO_COMPACT && this.#cancelled > this.#items.length * CANCELLED_FRACTION_TO_COMPACT) {
+    if (
+      this.#items.length > MIN_TIMERS_TO_COMPACT &&
+      this.#cancelled > this.#items.length * CANCELLED_FRACTION_TO_COMPACT
+    ) {
       this.compact();
     }
   }
@@ -2448,7 +2506,7 @@ var TimerHeap = class {
     const items = this.#items;
     const n = items.length;
     let i = start;
-    for (; ; ) {
+    for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
       if (child + 1 < n && before(items[child + 1], items[child])) child++;
@@ -2484,7 +2542,7 @@ var EventLoop = class {
   #clock;
   #log;
   #debug;
-  #state = "stopped";
+  #state = 'stopped';
   #stopping = false;
   #parked = false;
   #parkUntil = Infinity;
@@ -2501,10 +2559,10 @@ var EventLoop = class {
   /** Debug mode reports callbacks that take at least this long (ms). asyncio: 100 ms. */
   slowCallbackDurationMs = 100;
   constructor(options = {}) {
-    const mode = options.mode ?? "hosted";
-    if (mode !== "hosted" && mode !== "blocking") {
+    const mode = options.mode ?? 'hosted';
+    if (mode !== 'hosted' && mode !== 'blocking') {
       throw new InvalidArgumentError(
-        `EventLoop() expected mode 'hosted' or 'blocking', got ${formatValue(mode)}`
+        `EventLoop() expected mode 'hosted' or 'blocking', got ${formatValue(mode)}`,
       );
     }
     this.#mode = mode;
@@ -2537,8 +2595,8 @@ var EventLoop = class {
    * ```
    */
   callSoon(callback, ...args) {
-    this.#checkOpen("callSoon");
-    checkCallback(callback, "callSoon");
+    this.#checkOpen('callSoon');
+    checkCallback(callback, 'callSoon');
     const handle = new Handle(callback, args, this);
     this.#ready.push(handle);
     if (this.#parked) this.#waker.wake();
@@ -2551,19 +2609,19 @@ var EventLoop = class {
    * `callExceptionHandler`. It is skipped if `cancelled()` is true when its turn comes.
    */
   schedule(runnable) {
-    this.#checkOpen("schedule");
+    this.#checkOpen('schedule');
     this.#ready.push(runnable);
     if (this.#parked) this.#waker.wake();
   }
   /** Runs `callback(...args)` once `delayMs` milliseconds have passed (never earlier). */
   callLater(delayMs, callback, ...args) {
-    checkTime(delayMs, "callLater", "delayMs");
-    return this.#schedule(this.time() + (delayMs > 0 ? delayMs : 0), callback, args, "callLater");
+    checkTime(delayMs, 'callLater', 'delayMs');
+    return this.#schedule(this.time() + (delayMs > 0 ? delayMs : 0), callback, args, 'callLater');
   }
   /** Runs `callback(...args)` once `time()` reaches `when` (never earlier). */
   callAt(when, callback, ...args) {
-    checkTime(when, "callAt", "when");
-    return this.#schedule(when, callback, args, "callAt");
+    checkTime(when, 'callAt', 'when');
+    return this.#schedule(when, callback, args, 'callAt');
   }
   #schedule(when, callback, args, method) {
     this.#checkOpen(method);
@@ -2583,7 +2641,7 @@ var EventLoop = class {
    * data is there), until `removeReader`. A second reader on the same fd replaces the first.
    */
   addReader(fd, callback, ...args) {
-    return this.#addHandler(fd, EVENT_READ, callback, args, "addReader");
+    return this.#addHandler(fd, EVENT_READ, callback, args, 'addReader');
   }
   /** Stops watching `fd` for reading. Returns false if it had no reader. */
   removeReader(fd) {
@@ -2591,7 +2649,7 @@ var EventLoop = class {
   }
   /** Calls `callback(...args)` whenever `fd` is writable, until `removeWriter`. */
   addWriter(fd, callback, ...args) {
-    return this.#addHandler(fd, EVENT_WRITE, callback, args, "addWriter");
+    return this.#addHandler(fd, EVENT_WRITE, callback, args, 'addWriter');
   }
   /** Stops watching `fd` for writing. Returns false if it had no writer. */
   removeWriter(fd) {
@@ -2614,7 +2672,7 @@ var EventLoop = class {
       try {
         this.#selector.modify(fd, key.events | event, key.data);
       } catch (err) {
-        if (!(err instanceof OSError) || err.code !== "ENOENT" && err.code !== "EBADF") throw err;
+        if (!(err instanceof OSError) || (err.code !== 'ENOENT' && err.code !== 'EBADF')) throw err;
         this.#selector.unregister(fd);
         if (!isIdle(key.data)) this.#reportClosedFd(fd, key.data);
         key = void 0;
@@ -2659,7 +2717,7 @@ var EventLoop = class {
    * nothing tells the loop whether that number still means the same file.
    */
   #removeHandler(fileobj, event) {
-    if (this.#state === "closed") return false;
+    if (this.#state === 'closed') return false;
     const key = this.#keyOf(fileobj);
     if (key === void 0 || key.data === null) return false;
     const handles = key.data;
@@ -2669,7 +2727,7 @@ var EventLoop = class {
     const wasLive = !previous.cancelled();
     previous.cancel();
     handles.idleSince = this.#lastPoll;
-    if (typeof key.fileobj === "number") {
+    if (typeof key.fileobj === 'number') {
       this.#syncRegistration(key);
       if (this.#parked) this.#waker.wake();
     }
@@ -2678,7 +2736,8 @@ var EventLoop = class {
   /** Makes the kernel watch exactly the events that have a handler (unregistering if none). */
   #syncRegistration(key) {
     const handles = key.data;
-    const wanted = (handles.reader !== null ? EVENT_READ : 0) | (handles.writer !== null ? EVENT_WRITE : 0);
+    const wanted =
+      (handles.reader !== null ? EVENT_READ : 0) | (handles.writer !== null ? EVENT_WRITE : 0);
     if (wanted === key.events) return;
     if (wanted === 0) this.#selector.unregister(key.fd);
     else this.#selector.modify(key.fd, wanted, handles);
@@ -2686,7 +2745,7 @@ var EventLoop = class {
   #keyOf(fileobj) {
     let fd;
     try {
-      fd = fileobjToFd(fileobj, "removeReader");
+      fd = fileobjToFd(fileobj, 'removeReader');
     } catch {
       for (const key of this.#selector.getMap().values()) if (key.fileobj === fileobj) return key;
       return void 0;
@@ -2700,20 +2759,20 @@ var EventLoop = class {
    * @throws LoopClosedError if the loop is closed
    */
   runForever() {
-    this.#checkOpen("runForever");
-    if (this.#state === "running") throw new LoopRunningError("This event loop is already running");
+    this.#checkOpen('runForever');
+    if (this.#state === 'running') throw new LoopRunningError('This event loop is already running');
     if (loopState.running !== null) {
       throw new LoopRunningError(
-        `Cannot run the event loop while another loop is running (${String(loopState.running)})`
+        `Cannot run the event loop while another loop is running (${String(loopState.running)})`,
       );
     }
-    this.#state = "running";
+    this.#state = 'running';
     loopState.running = this;
-    const run2 = this.#mode === "hosted" ? this.#runHosted() : this.#runBlocking();
+    const run2 = this.#mode === 'hosted' ? this.#runHosted() : this.#runBlocking();
     return run2.finally(() => {
       this.#stopping = false;
       this.#parked = false;
-      if (this.#state === "running") this.#state = "stopped";
+      if (this.#state === 'running') this.#state = 'stopped';
       if (loopState.running === this) loopState.running = null;
     });
   }
@@ -2731,12 +2790,12 @@ var EventLoop = class {
       } finally {
         future.removeDoneCallback?.(onDone);
       }
-      if (!future.done()) throw new LoopStoppedError("Event loop stopped before Future completed.");
+      if (!future.done()) throw new LoopStoppedError('Event loop stopped before Future completed.');
       return future.result();
     }
     if (!isPromiseLike(future)) {
       throw new InvalidArgumentError(
-        `runUntilComplete() expected a Future (done, result, addDoneCallback) or a Promise, got ${formatValue(future)}`
+        `runUntilComplete() expected a Future (done, result, addDoneCallback) or a Promise, got ${formatValue(future)}`,
       );
     }
     let outcome;
@@ -2748,11 +2807,11 @@ var EventLoop = class {
       (error) => {
         outcome = { ok: false, error };
         this.stop();
-      }
+      },
     );
     await this.runForever();
     if (outcome === void 0)
-      throw new LoopStoppedError("Event loop stopped before the Promise settled.");
+      throw new LoopStoppedError('Event loop stopped before the Promise settled.');
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -2761,7 +2820,7 @@ var EventLoop = class {
    * layer reports its unretrieved exceptions there). Returns a function that unregisters it.
    */
   addCloseCallback(callback) {
-    checkCallback(callback, "addCloseCallback");
+    checkCallback(callback, 'addCloseCallback');
     this.#closeCallbacks.push(callback);
     return () => {
       const i = this.#closeCallbacks.indexOf(callback);
@@ -2787,26 +2846,26 @@ var EventLoop = class {
     if (this.#parked) this.#waker.wake();
   }
   isRunning() {
-    return this.#state === "running";
+    return this.#state === 'running';
   }
   isClosed() {
-    return this.#state === "closed";
+    return this.#state === 'closed';
   }
   /**
    * Closes the loop: drops pending callbacks and timers, closes the selector and the waker.
    * Closing twice is harmless. @throws LoopRunningError while running
    */
   close() {
-    if (this.#state === "running") throw new LoopRunningError("Cannot close a running event loop");
-    if (this.#state === "closed") return;
+    if (this.#state === 'running') throw new LoopRunningError('Cannot close a running event loop');
+    if (this.#state === 'closed') return;
     for (const callback of this.#closeCallbacks.splice(0)) {
       try {
         callback(this);
       } catch (exception) {
-        this.callExceptionHandler({ message: "Exception in a close callback", exception });
+        this.callExceptionHandler({ message: 'Exception in a close callback', exception });
       }
     }
-    this.#state = "closed";
+    this.#state = 'closed';
     this.#ready = [];
     this.#spare = [];
     this.#timers.clear();
@@ -2817,7 +2876,7 @@ var EventLoop = class {
   // Each iteration reads the clock once (about 40 ns a read here, a fifth of a whole iteration
   // of a callSoon chain) and passes `now` down; it is read again only after a wait.
   async #runBlocking() {
-    for (; ; ) {
+    for (;;) {
       let now3 = this.time();
       let timeout = this.#prepare(now3);
       let events;
@@ -2841,7 +2900,7 @@ var EventLoop = class {
   }
   async #runHosted() {
     let sliceStart = this.time();
-    for (; ; ) {
+    for (;;) {
       let now3 = this.time();
       const timeout = this.#prepare(now3);
       let events;
@@ -2902,7 +2961,7 @@ var EventLoop = class {
    * `loop()`); it waits on this thread, as blocking mode does.
    */
   runOnce() {
-    this.#checkOpen("runOnce");
+    this.#checkOpen('runOnce');
     const now3 = this.time();
     const timeout = this.#prepare(now3);
     if (timeout === 0) {
@@ -2972,10 +3031,17 @@ var EventLoop = class {
         if (writer !== null && !writer.cancelled()) this.#ready.push(writer);
         else idleEvent = this.#noteIdle(handles, EVENT_WRITE, writer);
       }
-      if (idleEvent && (typeof key.fileobj === "number" || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS))
+      if (
+        idleEvent &&
+        (typeof key.fileobj === 'number' || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS)
+      )
         this.#syncRegistration(key);
     }
-    for (let timer = this.#timers.peek(); timer !== void 0 && timer.when <= now3; timer = this.#timers.peek()) {
+    for (
+      let timer = this.#timers.peek();
+      timer !== void 0 && timer.when <= now3;
+      timer = this.#timers.peek()
+    ) {
       this.#timers.pop();
       if (!timer.cancelled()) this.#ready.push(timer);
     }
@@ -3030,11 +3096,13 @@ var EventLoop = class {
     this.#nextAudit = map.size > 1 ? now3 + FD_AUDIT_INTERVAL_MS : Infinity;
   }
   #reportClosedFd(fd, handles) {
-    const roles = [handles.reader && "reader", handles.writer && "writer"].filter(Boolean).join(" and ");
+    const roles = [handles.reader && 'reader', handles.writer && 'writer']
+      .filter(Boolean)
+      .join(' and ');
     this.callExceptionHandler({
-      message: `fd ${fd} was closed while the loop was watching it; its ${roles || "registration"} was removed (call removeReader/removeWriter before closing an fd)`,
+      message: `fd ${fd} was closed while the loop was watching it; its ${roles || 'registration'} was removed (call removeReader/removeWriter before closing an fd)`,
       fd,
-      handle: handles.reader ?? handles.writer ?? void 0
+      handle: handles.reader ?? handles.writer ?? void 0,
     });
     handles.reader?.cancel();
     handles.writer?.cancel();
@@ -3043,9 +3111,9 @@ var EventLoop = class {
   // ─── Errors and debugging ──────────────────────────────────────────────────────────────────
   /** Sets the handler for errors raised in callbacks (null restores the default). */
   setExceptionHandler(handler) {
-    if (handler !== null && typeof handler !== "function") {
+    if (handler !== null && typeof handler !== 'function') {
       throw new InvalidArgumentError(
-        `setExceptionHandler() expected a function or null, got ${formatValue(handler)}`
+        `setExceptionHandler() expected a function or null, got ${formatValue(handler)}`,
       );
     }
     this.#exceptionHandler = handler;
@@ -3055,7 +3123,7 @@ var EventLoop = class {
   }
   /** Reports an error: to the custom handler if one is set, else to `defaultExceptionHandler`. */
   callExceptionHandler(context) {
-    if (context.exception instanceof OSError && context.exception.code === "EBADF")
+    if (context.exception instanceof OSError && context.exception.code === 'EBADF')
       this.#nextAudit = 0;
     if (this.#exceptionHandler === null) {
       this.defaultExceptionHandler(context);
@@ -3065,9 +3133,9 @@ var EventLoop = class {
       this.#exceptionHandler(this, context);
     } catch (exception) {
       this.defaultExceptionHandler({
-        message: "Unhandled error in exception handler",
+        message: 'Unhandled error in exception handler',
         exception,
-        context
+        context,
       });
     }
   }
@@ -3075,8 +3143,7 @@ var EventLoop = class {
   defaultExceptionHandler(context) {
     try {
       this.#log(formatExceptionContext(context));
-    } catch {
-    }
+    } catch {}
   }
   setDebug(enabled) {
     this.#debug = enabled;
@@ -3085,47 +3152,56 @@ var EventLoop = class {
     return this.#debug;
   }
   #checkOpen(method) {
-    if (this.#state === "closed")
+    if (this.#state === 'closed')
       throw new LoopClosedError(`Event loop is closed: ${method}() on ${String(this)}`);
   }
   /** `<EventLoop running mode=hosted>`, `<EventLoop closed mode=blocking debug>` */
   toString() {
-    return `<EventLoop ${this.#state} mode=${this.#mode}${this.#debug ? " debug" : ""}>`;
+    return `<EventLoop ${this.#state} mode=${this.#mode}${this.#debug ? ' debug' : ''}>`;
   }
   get [Symbol.toStringTag]() {
-    return "EventLoop";
+    return 'EventLoop';
   }
 };
 function isIdle(handles) {
-  return (handles.reader === null || handles.reader.cancelled()) && (handles.writer === null || handles.writer.cancelled());
+  return (
+    (handles.reader === null || handles.reader.cancelled()) &&
+    (handles.writer === null || handles.writer.cancelled())
+  );
 }
 function checkCallback(callback, method) {
-  if (typeof callback !== "function") {
+  if (typeof callback !== 'function') {
     throw new InvalidArgumentError(
-      `${method}() expected a function as callback, got ${formatValue(callback)}`
+      `${method}() expected a function as callback, got ${formatValue(callback)}`,
     );
   }
 }
 function checkTime(value, method, what) {
-  if (typeof value !== "number" || Number.isNaN(value)) {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new InvalidArgumentError(
-      `${method}() expected ${what} in milliseconds, got ${formatValue(value)}`
+      `${method}() expected ${what} in milliseconds, got ${formatValue(value)}`,
     );
   }
 }
 function isFutureLike(x) {
   const f = x;
-  return typeof f === "object" && f !== null && typeof f.done === "function" && typeof f.result === "function" && typeof f.addDoneCallback === "function";
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.done === 'function' &&
+    typeof f.result === 'function' &&
+    typeof f.addDoneCallback === 'function'
+  );
 }
 function isPromiseLike(x) {
-  return typeof x?.then === "function";
+  return typeof x?.then === 'function';
 }
 
 // ../../packages/loop/src/running.ts
 function getRunningLoop() {
   if (loopState.running === null) {
     throw new NoRunningLoopError(
-      "no running event loop: call this from a callback or coroutine running on a loop"
+      'no running event loop: call this from a callback or coroutine running on a loop',
     );
   }
   return loopState.running;
@@ -3141,32 +3217,35 @@ function setEventLoop(loop) {
 }
 
 // ../../packages/future/src/future.ts
-import { inspect as inspect5 } from "node:util";
+import { inspect as inspect5 } from 'node:util';
 
 // ../../packages/future/src/errors.ts
 var CancelledError = class extends Error {
-  name = "CancelledError";
-  code = "ERR_AIO_CANCELLED";
-  constructor(message = "") {
+  name = 'CancelledError';
+  code = 'ERR_AIO_CANCELLED';
+  constructor(message = '') {
     super(message);
   }
 };
 var InvalidStateError = class extends Error {
-  name = "InvalidStateError";
-  code = "ERR_AIO_INVALID_STATE";
+  name = 'InvalidStateError';
+  code = 'ERR_AIO_INVALID_STATE';
 };
 var TimeoutError2 = class extends Error {
-  name = "TimeoutError";
-  code = "ERR_AIO_TIMEOUT";
+  name = 'TimeoutError';
+  code = 'ERR_AIO_TIMEOUT';
 };
 function isCancelledError(error) {
-  return error instanceof CancelledError || error?.code === "ERR_AIO_CANCELLED";
+  return error instanceof CancelledError || error?.code === 'ERR_AIO_CANCELLED';
 }
 
 // ../../packages/future/src/format.ts
-import { inspect as inspect4 } from "node:util";
+import { inspect as inspect4 } from 'node:util';
 function formatValue2(value, max = 60) {
-  const text = typeof value === "string" ? JSON.stringify(value) : inspect4(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, " ");
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : inspect4(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, ' ');
   return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
 }
 
@@ -3175,13 +3254,13 @@ var PENDING = 0;
 var RESULT = 1;
 var EXCEPTION = 2;
 var CANCELLED = 3;
-var STATE_NAMES = ["PENDING", "FINISHED", "FINISHED", "CANCELLED"];
-var INLINE_SAFE = /* @__PURE__ */ Symbol.for("@aio/future.inlineSafe");
+var STATE_NAMES = ['PENDING', 'FINISHED', 'FINISHED', 'CANCELLED'];
+var INLINE_SAFE = /* @__PURE__ */ Symbol.for('@aio/future.inlineSafe');
 function inlineSafe(callback) {
   return Object.assign(callback, { [INLINE_SAFE]: true });
 }
-var WAKE_UP = /* @__PURE__ */ Symbol.for("@aio/future.wakeUp");
-var FUTURE_BRAND = /* @__PURE__ */ Symbol.for("@aio/future.Future");
+var WAKE_UP = /* @__PURE__ */ Symbol.for('@aio/future.wakeUp');
+var FUTURE_BRAND = /* @__PURE__ */ Symbol.for('@aio/future.Future');
 function report(record) {
   if (record.reported || record.loop.isClosed()) return;
   record.reported = true;
@@ -3189,7 +3268,7 @@ function report(record) {
     message: `${record.kind} exception was never retrieved`,
     exception: record.exception,
     // The future itself may be gone (that is one way to get here): a stand-in that prints as it did.
-    future: { toString: () => record.description }
+    future: { toString: () => record.description },
   });
 }
 var collected = new FinalizationRegistry((record) => {
@@ -3226,7 +3305,10 @@ var Future = class _Future {
   }
   /** True for an aio Future (also one made by another copy of this package). */
   static isFuture(value) {
-    return value instanceof _Future || typeof value === "object" && value !== null && FUTURE_BRAND in value;
+    return (
+      value instanceof _Future ||
+      (typeof value === 'object' && value !== null && FUTURE_BRAND in value)
+    );
   }
   get [FUTURE_BRAND]() {
     return true;
@@ -3258,7 +3340,7 @@ var Future = class _Future {
       case CANCELLED:
         throw this.makeCancelledError();
       case PENDING:
-        throw new InvalidStateError("Result is not ready.");
+        throw new InvalidStateError('Result is not ready.');
     }
   }
   /** The exception (undefined if it finished with a result); throws as `result()` does otherwise. */
@@ -3272,7 +3354,7 @@ var Future = class _Future {
       case CANCELLED:
         throw this.makeCancelledError();
       case PENDING:
-        throw new InvalidStateError("Exception is not set.");
+        throw new InvalidStateError('Exception is not set.');
     }
   }
   /**
@@ -3328,7 +3410,10 @@ var Future = class _Future {
    */
   setException(exception) {
     if (this.#state !== PENDING) throw new InvalidStateError(`${this.state}: ${this.toString()}`);
-    this.#value = exception === void 0 || exception === null ? new Error(`${this.constructor.name} failed with ${String(exception)}`) : exception;
+    this.#value =
+      exception === void 0 || exception === null
+        ? new Error(`${this.constructor.name} failed with ${String(exception)}`)
+        : exception;
     this.#state = EXCEPTION;
     this.#trackUnretrieved();
     this.#scheduleCallbacks();
@@ -3339,7 +3424,7 @@ var Future = class _Future {
   }
   /** The CancelledError that `result()` throws for a cancelled future. */
   makeCancelledError() {
-    return new CancelledError(this.cancelMessage ?? "");
+    return new CancelledError(this.cancelMessage ?? '');
   }
   #scheduleCallbacks() {
     const callbacks2 = this.#callbacks;
@@ -3350,7 +3435,7 @@ var Future = class _Future {
   }
   /** Done-callbacks go through `callSoon`; inline-safe ones (see `inlineSafe`) run at once. */
   #runOrSchedule(callback) {
-    if (typeof callback === "function") {
+    if (typeof callback === 'function') {
       if (INLINE_SAFE in callback) callback(this);
       else this.#loop.callSoon(callback, this);
     } else if (callback instanceof PromiseSettler) callback.settle(this);
@@ -3366,7 +3451,7 @@ var Future = class _Future {
       exception: this.#value,
       kind: this.constructor.name,
       description: this.toString(),
-      reported: false
+      reported: false,
     };
     unretrievedOf.set(this, record);
     pendingFor(this.#loop).add(record);
@@ -3405,7 +3490,7 @@ var Future = class _Future {
   }
   /** `<Future pending cb=[Task.wakeup()]>`, `<Future finished result=42>`, `<Future cancelled>` */
   toString() {
-    return `<${this.constructor.name} ${this.describe().join(" ")}>`;
+    return `<${this.constructor.name} ${this.describe().join(' ')}>`;
   }
   /** The words inside `<…>`, for subclasses (Task adds its name and coroutine). */
   describe() {
@@ -3414,7 +3499,7 @@ var Future = class _Future {
     if (this.#state === EXCEPTION) parts.push(`exception=${formatError(this.#value)}`);
     const callbacks2 = this.#callbackList();
     if (callbacks2.length > 0) {
-      parts.push(`cb=[${callbacks2.map((cb) => `${waiterName(cb)}()`).join(", ")}]`);
+      parts.push(`cb=[${callbacks2.map((cb) => `${waiterName(cb)}()`).join(', ')}]`);
     }
     return parts;
   }
@@ -3455,7 +3540,7 @@ var PromiseSettler = class {
   reject;
   /** What `toString()` shows for it among a future's callbacks. */
   get name() {
-    return "Future.then";
+    return 'Future.then';
   }
   settle(future) {
     let value;
@@ -3472,7 +3557,7 @@ function wakeWaiter(waiter, future) {
   waiter[WAKE_UP](future);
 }
 function waiterName(waiter) {
-  if (typeof waiter === "function") return waiter.name || "<anonymous>";
+  if (typeof waiter === 'function') return waiter.name || '<anonymous>';
   if (waiter instanceof PromiseSettler) return waiter.name;
   return `${waiter.constructor.name}.wakeup`;
 }
@@ -3497,23 +3582,23 @@ function wrapPromise(promise, loop = getEventLoop()) {
       if (future.done() || loop.isClosed()) return;
       if (isCancelledError(error)) future.cancel(error.message);
       else future.setException(error);
-    }
+    },
   );
   return future;
 }
 
 // ../../packages/future/src/io.ts
-import { constants as constants5 } from "node:os";
-import { isIP } from "node:net";
+import { constants as constants5 } from 'node:os';
+import { isIP } from 'node:net';
 var { EINPROGRESS: EINPROGRESS2, EAGAIN: EAGAIN3, EINTR: EINTR4 } = constants5.errno;
 function checkNonBlocking(sock, method) {
   if (sock.getBlocking()) {
     throw new InvalidArgumentError(
-      `${method}() needs a non-blocking socket: call sock.setBlocking(false) first`
+      `${method}() needs a non-blocking socket: call sock.setBlocking(false) first`,
     );
   }
 }
-var AGAIN = /* @__PURE__ */ Symbol("again");
+var AGAIN = /* @__PURE__ */ Symbol('again');
 var Operation = class _Operation extends Future {
   constructor(loop, fileobj, kind) {
     super(loop);
@@ -3527,7 +3612,10 @@ var Operation = class _Operation extends Future {
   begin(tryFirst) {
     if (tryFirst && this.#settleOnce()) return this;
     const loop = this.getLoop();
-    this.#handle = this.kind === "read" ? loop.addReader(this.fileobj, _Operation.onReady, this) : loop.addWriter(this.fileobj, _Operation.onReady, this);
+    this.#handle =
+      this.kind === 'read'
+        ? loop.addReader(this.fileobj, _Operation.onReady, this)
+        : loop.addWriter(this.fileobj, _Operation.onReady, this);
     return this;
   }
   /** Attempts once; true if that settled the future. */
@@ -3554,12 +3642,12 @@ var Operation = class _Operation extends Future {
   #removeIfOurs() {
     const handle = this.#handle;
     if (handle === null || handle.cancelled()) return;
-    if (typeof this.fileobj !== "number") {
+    if (typeof this.fileobj !== 'number') {
       handle.cancel();
       return;
     }
     const loop = this.getLoop();
-    if (this.kind === "read") loop.removeReader(this.fileobj);
+    if (this.kind === 'read') loop.removeReader(this.fileobj);
     else loop.removeWriter(this.fileobj);
   }
 };
@@ -3602,7 +3690,7 @@ function operation(loop, fd, kind, attempt) {
 var readHints = /* @__PURE__ */ new WeakMap();
 function readHintOf(sock) {
   let hint = readHints.get(sock);
-  if (hint === void 0) readHints.set(sock, hint = { drained: false });
+  if (hint === void 0) readHints.set(sock, (hint = { drained: false }));
   return hint;
 }
 function beginRead(op, hint) {
@@ -3628,12 +3716,12 @@ function copyOut(got) {
     slabUsed = 0;
   }
   const out = Buffer.from(slab, slabUsed, got);
-  slabUsed = slabUsed + got + 7 & ~7;
+  slabUsed = (slabUsed + got + 7) & ~7;
   out.set(source);
   return out;
 }
 function sockRecv(loop, sock, n) {
-  checkNonBlocking(sock, "sockRecv");
+  checkNonBlocking(sock, 'sockRecv');
   if (!Number.isInteger(n) || n < 0) {
     throw new InvalidArgumentError(`sockRecv() expected a size >= 0, got ${String(n)}`);
   }
@@ -3643,7 +3731,7 @@ function sockRecv(loop, sock, n) {
 }
 var RecvOperation = class extends Operation {
   constructor(loop, sock, n, hint) {
-    super(loop, sock, "read");
+    super(loop, sock, 'read');
     this.sock = sock;
     this.n = n;
     this.hint = hint;
@@ -3655,7 +3743,7 @@ var RecvOperation = class extends Operation {
   #into = null;
   attempt() {
     const n = this.n;
-    const into = n <= SCRATCH.length ? SCRATCH : this.#into ??= Buffer.allocUnsafe(n);
+    const into = n <= SCRATCH.length ? SCRATCH : (this.#into ??= Buffer.allocUnsafe(n));
     const got = this.sock.tryRecvInto(into, n);
     if (got === WOULD_BLOCK) return AGAIN;
     this.hint.drained = got > 0 && got < n;
@@ -3664,7 +3752,7 @@ var RecvOperation = class extends Operation {
   }
 };
 function sockSendall(loop, sock, data) {
-  checkNonBlocking(sock, "sockSendall");
+  checkNonBlocking(sock, 'sockSendall');
   if (data.byteLength === 0) return resolvedVoid(loop);
   let sent;
   try {
@@ -3675,7 +3763,7 @@ function sockSendall(loop, sock, data) {
   if (sent === data.byteLength) return resolvedVoid(loop);
   let rest = sent === WOULD_BLOCK ? data : data.subarray(sent);
   let copied = false;
-  return operation(loop, sock, "write", () => {
+  return operation(loop, sock, 'write', () => {
     while (rest.byteLength > 0) {
       const sent2 = sock.trySend(rest);
       if (sent2 === WOULD_BLOCK) {
@@ -3691,8 +3779,14 @@ function sockSendall(loop, sock, data) {
   });
 }
 function sockConnect(loop, sock, address) {
-  checkNonBlocking(sock, "sockConnect");
-  if (Array.isArray(address) && typeof address[0] === "string" && address[0] !== "" && isIP(address[0]) === 0 && sock.family !== AF_UNIX2) {
+  checkNonBlocking(sock, 'sockConnect');
+  if (
+    Array.isArray(address) &&
+    typeof address[0] === 'string' &&
+    address[0] !== '' &&
+    isIP(address[0]) === 0 &&
+    sock.family !== AF_UNIX2
+  ) {
     const [host, port2] = address;
     const result = new Future(loop);
     const resolving = getaddrinfo2(loop, host, port2, sock.family, sock.type);
@@ -3727,24 +3821,24 @@ function sockConnect(loop, sock, address) {
   const err = sock.connectEx(address);
   if (err === 0) return resolvedVoid(loop);
   if (err !== EINPROGRESS2 && err !== EAGAIN3 && err !== EINTR4) {
-    return failed(loop, osError(err, "connect", describeAddress(address)));
+    return failed(loop, osError(err, 'connect', describeAddress(address)));
   }
-  return new ClosureOperation(loop, sock, "write", () => {
+  return new ClosureOperation(loop, sock, 'write', () => {
     const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);
-    if (soError !== 0) throw osError(soError, "connect", describeAddress(address));
+    if (soError !== 0) throw osError(soError, 'connect', describeAddress(address));
   }).begin(false);
 }
 function getaddrinfo2(loop, host, port2 = null, family = 0, type = 0, proto = 0, flags = 0) {
   return wrapPromise(getaddrinfoAsync(host, port2, family, type, proto, flags), loop);
 }
 function describeAddress(address) {
-  if (typeof address === "string") return address;
+  if (typeof address === 'string') return address;
   const [host, port2] = address;
-  return host.includes(":") ? `[${host}]:${port2}` : `${host}:${port2}`;
+  return host.includes(':') ? `[${host}]:${port2}` : `${host}:${port2}`;
 }
 
 // ../../packages/coroutine/src/describe.ts
-import { Session } from "node:inspector";
+import { Session } from 'node:inspector';
 var session;
 var names = /* @__PURE__ */ new WeakMap();
 function connect() {
@@ -3760,22 +3854,22 @@ function connect() {
 function internals(generator) {
   const s = connect();
   if (s === null) return void 0;
-  const key = /* @__PURE__ */ Symbol.for("@aio/coroutine.inspect");
+  const key = /* @__PURE__ */ Symbol.for('@aio/coroutine.inspect');
   const holder = globalThis;
   holder[key] = generator;
   let result;
   try {
     s.post(
-      "Runtime.evaluate",
+      'Runtime.evaluate',
       { expression: `globalThis[Symbol.for('@aio/coroutine.inspect')]` },
       (err, res) => {
         const objectId = res?.result?.objectId;
         if (err || objectId === void 0) return;
-        s.post("Runtime.getProperties", { objectId, ownProperties: true }, (err2, props) => {
+        s.post('Runtime.getProperties', { objectId, ownProperties: true }, (err2, props) => {
           if (!err2) result = props.internalProperties;
         });
-        s.post("Runtime.releaseObject", { objectId });
-      }
+        s.post('Runtime.releaseObject', { objectId });
+      },
     );
   } catch {
     result = void 0;
@@ -3785,12 +3879,13 @@ function internals(generator) {
   return result;
 }
 function coroutineName(source) {
-  if (typeof source === "function") return source.name || "<anonymous>";
-  if (typeof source !== "object" || source === null) return "<unknown>";
+  if (typeof source === 'function') return source.name || '<anonymous>';
+  if (typeof source !== 'object' || source === null) return '<unknown>';
   const cached = names.get(source);
   if (cached !== void 0) return cached;
-  let name2 = typeof source.then === "function" ? "<promise>" : "<generator>";
-  const fn2 = internals(source)?.find((p) => p.name === "[[GeneratorFunction]]")?.value?.description;
+  let name2 = typeof source.then === 'function' ? '<promise>' : '<generator>';
+  const fn2 = internals(source)?.find((p) => p.name === '[[GeneratorFunction]]')?.value
+    ?.description;
   const match = fn2 ? /^(?:async\s+)?function\s*\*\s*([\w$]+)/.exec(fn2) : null;
   if (match?.[1]) name2 = match[1];
   names.set(source, name2);
@@ -3798,14 +3893,17 @@ function coroutineName(source) {
 }
 
 // ../../packages/coroutine/src/format.ts
-import { inspect as inspect6 } from "node:util";
+import { inspect as inspect6 } from 'node:util';
 function formatValue3(value, max = 60) {
-  const text = typeof value === "string" ? JSON.stringify(value) : inspect6(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, " ");
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : inspect6(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, ' ');
   return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
 }
 
 // ../../packages/coroutine/src/sleep.ts
-var RELINQUISH = /* @__PURE__ */ Symbol.for("@aio/coroutine.relinquish");
+var RELINQUISH = /* @__PURE__ */ Symbol.for('@aio/coroutine.relinquish');
 var Relinquish = class {
   constructor(value) {
     this.value = value;
@@ -3843,12 +3941,15 @@ var Relinquish = class {
   then(onFulfilled, onRejected) {
     return new Promise((resolve) => getEventLoop().callSoon(resolve, this.value)).then(
       onFulfilled,
-      onRejected
+      onRejected,
     );
   }
 };
 function isRelinquish(value) {
-  return value instanceof Relinquish || typeof value === "object" && value !== null && RELINQUISH in value;
+  return (
+    value instanceof Relinquish ||
+    (typeof value === 'object' && value !== null && RELINQUISH in value)
+  );
 }
 
 // ../../packages/coroutine/src/ensure-future.ts
@@ -3861,11 +3962,11 @@ function ensureFuture(awaitable, loop = getEventLoop()) {
     });
     return future;
   }
-  if (isCoroutine(awaitable) || typeof awaitable === "function")
+  if (isCoroutine(awaitable) || typeof awaitable === 'function')
     return new Task(awaitable, { loop });
   if (isThenable(awaitable)) return wrapPromise(awaitable, loop);
   throw new TypeError(
-    `an awaitable (Future, Task, generator, async function or promise) is required, got ${formatValue3(awaitable)}`
+    `an awaitable (Future, Task, generator, async function or promise) is required, got ${formatValue3(awaitable)}`,
   );
 }
 
@@ -3917,7 +4018,7 @@ function gather(...args) {
     }
     if (!returnExceptions) {
       if (child.cancelled()) {
-        outer.setException(new CancelledError("a child of gather() was cancelled"));
+        outer.setException(new CancelledError('a child of gather() was cancelled'));
         return;
       }
       const exception = child.exception();
@@ -3927,8 +4028,8 @@ function gather(...args) {
       }
     }
     if (finished < children.length) return;
-    const results = children.map(
-      (c) => c.cancelled() ? new CancelledError() : c.exception() ?? c.result()
+    const results = children.map((c) =>
+      c.cancelled() ? new CancelledError() : (c.exception() ?? c.result()),
     );
     if (outer.cancelRequested) outer.finishCancelled();
     else outer.setResult(results);
@@ -3956,7 +4057,13 @@ function toChildren(awaitables, loop) {
   return children;
 }
 function isOptions(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && "returnExceptions" in value && Object.keys(value).length === 1;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    'returnExceptions' in value &&
+    Object.keys(value).length === 1
+  );
 }
 
 // ../../packages/coroutine/src/task.ts
@@ -3972,27 +4079,35 @@ var lastListLoop = null;
 function taskListOf(loop) {
   if (lastListLoop === loop) return lastList;
   let list = tasksByLoop.get(loop);
-  if (list === void 0) tasksByLoop.set(loop, list = { head: null });
+  if (list === void 0) tasksByLoop.set(loop, (list = { head: null }));
   lastList = list;
   lastListLoop = loop;
   return list;
 }
 var current = null;
-var GeneratorFunction = Object.getPrototypeOf(function* () {
-});
+var GeneratorFunction = Object.getPrototypeOf(function* () {});
 function isGeneratorFunction(value) {
-  return typeof value === "function" && Object.getPrototypeOf(value) === GeneratorFunction;
+  return typeof value === 'function' && Object.getPrototypeOf(value) === GeneratorFunction;
 }
 var GeneratorPrototype = GeneratorFunction.prototype;
 function isCoroutine(value) {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
   if (Object.prototype.isPrototypeOf.call(GeneratorPrototype, value)) return true;
   const gen = value;
-  return typeof gen.next === "function" && typeof gen.throw === "function" && typeof gen.return === "function" && typeof gen[Symbol.iterator] === "function";
+  return (
+    typeof gen.next === 'function' &&
+    typeof gen.throw === 'function' &&
+    typeof gen.return === 'function' &&
+    typeof gen[Symbol.iterator] === 'function'
+  );
 }
 var NEVER_ABORTED = new AbortController();
 function isThenable(value) {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof value.then === "function";
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof value.then === 'function'
+  );
 }
 var Task = class extends Future {
   /** What the task runs: the source it was given, then the generator it drives (once started). */
@@ -4011,9 +4126,9 @@ var Task = class extends Future {
   #next = null;
   constructor(source, options = {}) {
     super(options.loop);
-    if (!isCoroutine(source) && !isThenable(source) && typeof source !== "function") {
+    if (!isCoroutine(source) && !isThenable(source) && typeof source !== 'function') {
       throw new TypeError(
-        `a Task runs a generator, an async function or a promise, got ${formatValue3(source)}`
+        `a Task runs a generator, an async function or a promise, got ${formatValue3(source)}`,
       );
     }
     this.#coro = source;
@@ -4033,7 +4148,11 @@ var Task = class extends Future {
    * calls `run()`), so stepping allocates no Handle and no closure.
    */
   #scheduleStep(throws, value, wakes = false) {
-    this.#flags = this.#flags & ~(STEP_THROWS | STEP_WAKES) | STEP_PENDING | (throws ? STEP_THROWS : 0) | (wakes ? STEP_WAKES : 0);
+    this.#flags =
+      (this.#flags & ~(STEP_THROWS | STEP_WAKES)) |
+      STEP_PENDING |
+      (throws ? STEP_THROWS : 0) |
+      (wakes ? STEP_WAKES : 0);
     this.#stepValue = value;
     this.getLoop().schedule(this);
   }
@@ -4055,12 +4174,12 @@ var Task = class extends Future {
       this.getLoop().callExceptionHandler({
         message: `Exception in ${this.toString()}`,
         exception,
-        task: this
+        task: this,
       });
     }
   }
   getName() {
-    return typeof this.#name === "number" ? `Task-${this.#name}` : this.#name;
+    return typeof this.#name === 'number' ? `Task-${this.#name}` : this.#name;
   }
   setName(name2) {
     this.#name = name2;
@@ -4094,7 +4213,7 @@ var Task = class extends Future {
     const controller = this.#rareState?.controller;
     if (controller !== void 0) {
       this.#rare().cancelMessage = message;
-      if (!controller.signal.aborted) controller.abort(new CancelledError(message ?? ""));
+      if (!controller.signal.aborted) controller.abort(new CancelledError(message ?? ''));
       return true;
     }
     if (this.#waiter !== null && this.#waiter.cancel(message)) {
@@ -4121,7 +4240,7 @@ var Task = class extends Future {
   #step(hasError, error, value) {
     if (this.done()) throw new InvalidStateError(`Task.step: already done: ${this.toString()}`);
     if ((this.#flags & MUST_CANCEL) !== 0) {
-      if (!isCancelledError(error)) error = new CancelledError(this.#cancelMessage() ?? "");
+      if (!isCancelledError(error)) error = new CancelledError(this.#cancelMessage() ?? '');
       hasError = true;
       this.#flags &= ~MUST_CANCEL;
     }
@@ -4144,7 +4263,7 @@ var Task = class extends Future {
       if (result.done === true) {
         if ((this.#flags & MUST_CANCEL) !== 0) {
           this.#flags &= ~MUST_CANCEL;
-          this.#finishCancelled(new CancelledError(this.#cancelMessage() ?? ""));
+          this.#finishCancelled(new CancelledError(this.#cancelMessage() ?? ''));
         } else {
           this.#finishWithResult(result.value);
         }
@@ -4200,10 +4319,11 @@ var Task = class extends Future {
       (failure) => {
         if (this.done()) return;
         const signal = this.#rareState?.controller?.signal;
-        const aborted = signal?.aborted === true && (failure === signal.reason || failure?.name === "AbortError");
+        const aborted =
+          signal?.aborted === true && (failure === signal.reason || failure?.name === 'AbortError');
         if (aborted) this.#finishCancelled(signal.reason);
         else this.#finishWithError(failure);
-      }
+      },
     );
   }
   /** Takes the task out of its loop's list of pending tasks. */
@@ -4258,17 +4378,19 @@ var Task = class extends Future {
     } else if (Array.isArray(yielded)) future = gather(...yielded);
     else if (isThenable(yielded)) future = wrapPromise(yielded, loop);
     else {
-      const hint = isCoroutine(yielded) ? "a generator: delegate to it with yield* instead of yield" : `${formatValue3(yielded)}, which is not awaitable: yield a Future, a Task, a Promise or an array of them, or yield* a generator`;
+      const hint = isCoroutine(yielded)
+        ? 'a generator: delegate to it with yield* instead of yield'
+        : `${formatValue3(yielded)}, which is not awaitable: yield a Future, a Task, a Promise or an array of them, or yield* a generator`;
       this.#throwSoon(
-        new TypeError(`coroutine ${this.#describeCoro()} (task ${this.getName()}) yielded ${hint}`)
+        new TypeError(`coroutine ${this.#describeCoro()} (task ${this.getName()}) yielded ${hint}`),
       );
       return;
     }
     if (future.getLoop() !== loop) {
       this.#throwSoon(
         new Error(
-          `Task ${this.toString()} got Future ${future.toString()} attached to a different loop`
-        )
+          `Task ${this.toString()} got Future ${future.toString()} attached to a different loop`,
+        ),
       );
       return;
     }
@@ -4282,12 +4404,12 @@ var Task = class extends Future {
       this.#flags &= ~MUST_CANCEL;
   }
   #rare() {
-    return this.#rareState ??= {
+    return (this.#rareState ??= {
       cancelsRequested: 0,
       cancelMessage: void 0,
       cancelledError: null,
-      controller: void 0
-    };
+      controller: void 0,
+    });
   }
   #cancelMessage() {
     return this.#rareState?.cancelMessage;
@@ -4307,12 +4429,12 @@ var Task = class extends Future {
   }
   setResult() {
     throw new InvalidStateError(
-      "Task does not support setResult(): its result comes from its coroutine"
+      'Task does not support setResult(): its result comes from its coroutine',
     );
   }
   setException() {
     throw new InvalidStateError(
-      "Task does not support setException(): its exception comes from its coroutine"
+      'Task does not support setException(): its exception comes from its coroutine',
     );
   }
 };
@@ -4324,17 +4446,17 @@ function allTasks(loop = getRunningLoopOrNull() ?? getEventLoop()) {
 async function runWith(options, main, args) {
   if (getRunningLoopOrNull() !== null) {
     throw new Error(
-      "run() cannot be called while an event loop is running: createTask() or await it instead"
+      'run() cannot be called while an event loop is running: createTask() or await it instead',
     );
   }
-  if (typeof main !== "function" && !isCoroutine(main)) {
-    throw new TypeError("run() expected a generator function, an async function or a generator");
+  if (typeof main !== 'function' && !isCoroutine(main)) {
+    throw new TypeError('run() expected a generator function, an async function or a generator');
   }
   const loop = new EventLoop({ mode: options.mode, debug: options.debug });
   setEventLoop(loop);
   try {
     const source = isCoroutine(main) ? main : () => main(...args);
-    const task = new Task(source, { loop, name: "main" });
+    const task = new Task(source, { loop, name: 'main' });
     return await loop.runUntilComplete(task);
   } finally {
     try {
@@ -4355,20 +4477,20 @@ async function cancelAllTasks(loop) {
     const exception = task.exception();
     if (exception !== void 0) {
       loop.callExceptionHandler({
-        message: "unhandled exception during run() shutdown",
+        message: 'unhandled exception during run() shutdown',
         exception,
-        task
+        task,
       });
     }
   }
 }
-var run = Object.assign(
-  (main, ...args) => runWith({}, main, args),
-  {
-    /** `run` with loop options: `run.with({ mode: 'blocking' })(main, ...args)`. */
-    with: (options) => (main, ...args) => runWith(options, main, args)
-  }
-);
+var run = Object.assign((main, ...args) => runWith({}, main, args), {
+  /** `run` with loop options: `run.with({ mode: 'blocking' })(main, ...args)`. */
+  with:
+    (options) =>
+    (main, ...args) =>
+      runWith(options, main, args),
+});
 
 // ../../packages/coroutine/src/wait-for.ts
 function waitFor(awaitable, ms) {
@@ -4410,8 +4532,8 @@ function waitFor(awaitable, ms) {
 function cancelOn(signal, future) {
   if (signal.aborted) future.cancel();
   const cancel = () => void future.cancel();
-  signal.addEventListener("abort", cancel);
-  future.addDoneCallback(() => signal.removeEventListener("abort", cancel));
+  signal.addEventListener('abort', cancel);
+  future.addDoneCallback(() => signal.removeEventListener('abort', cancel));
   return future;
 }
 async function fetch2(target, path, signal) {
@@ -4441,7 +4563,10 @@ async function worker(target, todo) {
     const path = next.value;
     timeline.begin(path);
     try {
-      timeline.done(path, await waitFor((signal) => fetch2(target, path, signal), target.timeoutMs));
+      timeline.done(
+        path,
+        await waitFor((signal) => fetch2(target, path, signal), target.timeoutMs),
+      );
     } catch (err) {
       if (isCancelledError(err)) throw err;
       timeline.failed(path, err);
@@ -4456,11 +4581,11 @@ async function asyncAwaitWay(target) {
   });
 }
 var asyncAwaitStrategy = {
-  name: "async-await",
-  section: "4.3",
-  title: "async/await: async fetch, run + gather",
+  name: 'async-await',
+  section: '4.3',
+  title: 'async/await: async fetch, run + gather',
   run: asyncAwaitWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/asyncio.ts
@@ -4506,11 +4631,11 @@ async function asyncioWay(target) {
   });
 }
 var asyncioStrategy = {
-  name: "asyncio",
-  section: "4.3",
-  title: "asyncio: generator coroutines, run + gather, sock_connect/sock_recv",
+  name: 'asyncio',
+  section: '4.3',
+  title: 'asyncio: generator coroutines, run + gather, sock_connect/sock_recv',
   run: asyncioWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/callbacks.ts
@@ -4611,11 +4736,11 @@ function callbackWay(target) {
   }
 }
 var callbacks = {
-  name: "callbacks",
-  section: "3.5",
-  title: "non-blocking sockets + epoll + callbacks + event loop",
+  name: 'callbacks',
+  section: '3.5',
+  title: 'non-blocking sockets + epoll + callbacks + event loop',
   run: callbackWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/generators.ts
@@ -4737,22 +4862,22 @@ function generatorWay(target) {
   }
 }
 var generatorStrategy = {
-  name: "generators",
-  section: "4.1",
-  title: "generator coroutines + Future + Task on the selector",
+  name: 'generators',
+  section: '4.1',
+  title: 'generator coroutines + Future + Task on the selector',
   run: generatorWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/node-fetch.ts
-import { STATUS_CODES } from "node:http";
+import { STATUS_CODES } from 'node:http';
 async function fetchPage(url, timeoutMs) {
   let response;
   let body;
   try {
     response = await fetch(url, {
-      headers: { connection: "close" },
-      signal: AbortSignal.timeout(timeoutMs)
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(timeoutMs),
     });
     body = await response.arrayBuffer();
   } catch (error) {
@@ -4779,21 +4904,28 @@ async function nodeFetchWay(target) {
   await Promise.all(Array.from({ length: workers }, () => worker3(target, todo)));
 }
 function rawResponse(response, body) {
-  const reason = response.statusText || STATUS_CODES[response.status] || "";
+  const reason = response.statusText || STATUS_CODES[response.status] || '';
   let head = `HTTP/1.1 ${response.status} ${reason}\r
 `;
-  for (const [name2, value] of response.headers) head += `${name2}: ${value}\r
+  for (const [name2, value] of response.headers)
+    head += `${name2}: ${value}\r
 `;
-  return Buffer.concat([Buffer.from(`${head}\r
-`, "latin1"), body]);
+  return Buffer.concat([
+    Buffer.from(
+      `${head}\r
+`,
+      'latin1',
+    ),
+    body,
+  ]);
 }
 var nodeFetchStrategy = {
-  name: "node-fetch",
-  section: "\u2014",
+  name: 'node-fetch',
+  section: '\u2014',
   title: "Node's own fetch (undici), workers with Promise.all",
   run: nodeFetchWay,
   concurrency: (requested) => requested,
-  https: true
+  https: true,
 };
 
 // src/strategies/nonblocking.ts
@@ -4824,7 +4956,7 @@ function nonblockingWay(target, path) {
     }
     timeline.connected(path);
     const chunks = [];
-    for (; ; ) {
+    for (;;) {
       try {
         let chunk = sock.recv(4096);
         while (chunk.length > 0) {
@@ -4851,35 +4983,34 @@ function nonblockingSyncWay(target) {
   for (const path of target.paths) {
     try {
       nonblockingWay(target, path);
-    } catch {
-    }
+    } catch {}
   }
 }
 var nonblocking = {
-  name: "nonblocking",
-  section: "3.4",
-  title: "non-blocking sockets, busy polling, one page after another",
+  name: 'nonblocking',
+  section: '3.4',
+  title: 'non-blocking sockets, busy polling, one page after another',
   run: nonblockingSyncWay,
   concurrency: () => 1,
-  refuse: refuseSequential
+  refuse: refuseSequential,
 };
 
 // src/strategies/processes.ts
-import { spawn } from "node:child_process";
+import { spawn } from 'node:child_process';
 
 // src/strategies/pool.ts
-import { createRequire as createRequire2 } from "node:module";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { createRequire as createRequire2 } from 'node:module';
+import { fileURLToPath as fileURLToPath2 } from 'node:url';
 var MEMBER_EXEC_ARGV = [
-  "--conditions=@aio/source",
-  "--require",
-  createRequire2(import.meta.url).resolve("tsx/cjs")
+  '--conditions=@aio/source',
+  '--require',
+  createRequire2(import.meta.url).resolve('tsx/cjs'),
 ];
 var MEMBER_SCRIPT = `require(${JSON.stringify(fileURLToPath2(import.meta.url))}).serve();`;
 function ask(member, send, job, who) {
   return new Promise((resolve, reject) => {
     const settle = () => {
-      member.off("message", onMessage).off("exit", onExit).off("error", onError);
+      member.off('message', onMessage).off('exit', onExit).off('error', onError);
     };
     const onMessage = (reply) => {
       settle();
@@ -4893,7 +5024,7 @@ function ask(member, send, job, who) {
       settle();
       reject(err);
     };
-    member.once("message", onMessage).once("exit", onExit).once("error", onError);
+    member.once('message', onMessage).once('exit', onExit).once('error', onError);
     send(job);
   });
 }
@@ -4908,13 +5039,13 @@ async function fetchAll(members, target) {
           host: target.host,
           address: target.address(path),
           timeoutMs: target.timeoutMs,
-          path
+          path,
         };
         try {
           const { record, response } = await member.fetch(job);
           timeline.add(
             record,
-            response && Buffer.from(response.buffer, response.byteOffset, response.byteLength)
+            response && Buffer.from(response.buffer, response.byteOffset, response.byteLength),
           );
         } catch (err) {
           timeline.begin(path);
@@ -4922,7 +5053,7 @@ async function fetchAll(members, target) {
           return;
         }
       }
-    })
+    }),
   );
 }
 
@@ -4935,18 +5066,18 @@ var ChildMember = class {
   #child;
   #exited;
   constructor() {
-    this.#child = spawn(process.execPath, [...MEMBER_EXEC_ARGV, "--eval", MEMBER_SCRIPT], {
+    this.#child = spawn(process.execPath, [...MEMBER_EXEC_ARGV, '--eval', MEMBER_SCRIPT], {
       // stdin, stdout, stderr, and the IPC channel; 'advanced' sends the bytes as they are.
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-      serialization: "advanced"
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
     });
     this.#exited = new Promise((resolve) => {
-      this.#child.once("exit", () => resolve());
-      this.#child.once("error", () => this.#child.pid === void 0 && resolve());
+      this.#child.once('exit', () => resolve());
+      this.#child.once('error', () => this.#child.pid === void 0 && resolve());
     });
   }
   async fetch(job) {
-    const reply = await ask(this.#child, (j) => this.#child.send(j), job, "child process");
+    const reply = await ask(this.#child, (j) => this.#child.send(j), job, 'child process');
     this.cpuMs = Math.max(this.cpuMs, reply.cpuMs ?? 0);
     this.maxRssKiB = Math.max(this.maxRssKiB, reply.maxRssKiB ?? 0);
     return reply;
@@ -4963,27 +5094,27 @@ async function processWay(target) {
     await fetchAll(pool, target);
     return {
       extraCpuMs: pool.reduce((sum, child) => sum + child.cpuMs, 0),
-      extraMaxRssKiB: pool.reduce((sum, child) => sum + child.maxRssKiB, 0)
+      extraMaxRssKiB: pool.reduce((sum, child) => sum + child.maxRssKiB, 0),
     };
   } finally {
     await Promise.all(pool.map((child) => child.end()));
   }
 }
 var processes = {
-  name: "processes",
-  section: "3.2",
-  title: "a pool of processes, each with blocking sockets",
+  name: 'processes',
+  section: '3.2',
+  title: 'a pool of processes, each with blocking sockets',
   run: processWay,
   concurrency: (requested, pages2) => Math.min(requested, pages2),
-  refuse: (plan) => refusePool(plan, "child processes")
+  refuse: (plan) => refusePool(plan, 'child processes'),
 };
 
 // src/strategies/threads.ts
-import { Worker } from "node:worker_threads";
+import { Worker } from 'node:worker_threads';
 var ThreadMember = class {
   #worker = new Worker(MEMBER_SCRIPT, { eval: true, execArgv: [...MEMBER_EXEC_ARGV] });
   fetch(job) {
-    return ask(this.#worker, (j) => this.#worker.postMessage(j), job, "worker thread");
+    return ask(this.#worker, (j) => this.#worker.postMessage(j), job, 'worker thread');
   }
   async end() {
     await this.#worker.terminate();
@@ -4999,16 +5130,16 @@ async function threadWay(target) {
   }
 }
 var threads = {
-  name: "threads",
-  section: "3.3",
-  title: "a pool of worker threads, each with blocking sockets",
+  name: 'threads',
+  section: '3.3',
+  title: 'a pool of worker threads, each with blocking sockets',
   run: threadWay,
   concurrency: (requested, pages2) => Math.min(requested, pages2),
-  refuse: (plan) => refusePool(plan, "worker threads")
+  refuse: (plan) => refusePool(plan, 'worker threads'),
 };
 
 // ../../packages/tornado/src/gen.ts
-import { inspect as inspect13 } from "node:util";
+import { inspect as inspect13 } from 'node:util';
 
 // ../../packages/tornado/src/concurrent/futures.ts
 function futureAddDoneCallback(future, callback) {
@@ -5032,32 +5163,32 @@ function chainFuture2(a, b) {
 }
 
 // ../../packages/tornado/src/gen/convert.ts
-import { inspect as inspect10 } from "node:util";
+import { inspect as inspect10 } from 'node:util';
 
 // ../../packages/tornado/src/log/formatter.ts
-import { basename, extname } from "node:path";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-import { inspect as inspect8 } from "node:util";
+import { basename, extname } from 'node:path';
+import { fileURLToPath as fileURLToPath3 } from 'node:url';
+import { inspect as inspect8 } from 'node:util';
 
 // ../../packages/tornado/src/log/errors.ts
-import { inspect as inspect7 } from "node:util";
+import { inspect as inspect7 } from 'node:util';
 function shown(value) {
-  return typeof value === "string" ? JSON.stringify(value) : inspect7(value, { depth: 1 });
+  return typeof value === 'string' ? JSON.stringify(value) : inspect7(value, { depth: 1 });
 }
 function optionTypeError(where, option, expected, value) {
   return Object.assign(
     new TypeError(`${where}: ${option} must be ${expected}, got ${shown(value)}`),
-    { code: "ERR_INVALID_ARG_TYPE" }
+    { code: 'ERR_INVALID_ARG_TYPE' },
   );
 }
 function optionValueError(where, option, expected, value) {
   return Object.assign(
     new RangeError(`${where}: ${option} must be ${expected}, got ${shown(value)}`),
-    { code: "ERR_INVALID_ARG_VALUE" }
+    { code: 'ERR_INVALID_ARG_VALUE' },
   );
 }
 function checkInteger(where, option, value, min) {
-  if (typeof value !== "number") throw optionTypeError(where, option, "a number", value);
+  if (typeof value !== 'number') throw optionTypeError(where, option, 'a number', value);
   if (!Number.isInteger(value) || value < min) {
     throw optionValueError(where, option, `an integer >= ${min}`, value);
   }
@@ -5072,37 +5203,37 @@ var LEVEL_VALUES = {
   warn: 40,
   error: 50,
   fatal: 60,
-  silent: Infinity
+  silent: Infinity,
 };
 var PYTHON_NAMES = /* @__PURE__ */ new Map([
-  [10, "TRACE"],
-  [20, "DEBUG"],
-  [30, "INFO"],
-  [40, "WARNING"],
-  [50, "ERROR"],
-  [60, "CRITICAL"]
+  [10, 'TRACE'],
+  [20, 'DEBUG'],
+  [30, 'INFO'],
+  [40, 'WARNING'],
+  [50, 'ERROR'],
+  [60, 'CRITICAL'],
 ]);
 function levelName(level) {
   return PYTHON_NAMES.get(level) ?? `Level ${level}`;
 }
 
 // ../../packages/tornado/src/log/strftime.ts
-var DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+var DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 var MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December"
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
-var pad = (n, width = 2) => String(n).padStart(width, "0");
+var pad = (n, width = 2) => String(n).padStart(width, '0');
 var DIRECTIVES = {
   Y: (f) => String(f.year),
   y: (f) => pad(f.year % 100),
@@ -5113,7 +5244,7 @@ var DIRECTIVES = {
   M: (f) => pad(f.minutes),
   S: (f) => pad(f.seconds),
   f: (f) => pad(f.ms * 1e3, 6),
-  p: (f) => f.hours < 12 ? "AM" : "PM",
+  p: (f) => (f.hours < 12 ? 'AM' : 'PM'),
   a: (f) => DAYS[f.weekday].slice(0, 3),
   A: (f) => DAYS[f.weekday],
   b: (f) => MONTHS[f.month].slice(0, 3),
@@ -5123,61 +5254,63 @@ var DIRECTIVES = {
     return pad(Math.floor((Date.UTC(f.year, f.month, f.day) - start) / 864e5) + 1, 3);
   },
   z: (f) => {
-    const sign = f.offsetMinutes >= 0 ? "+" : "-";
+    const sign = f.offsetMinutes >= 0 ? '+' : '-';
     const abs = Math.abs(f.offsetMinutes);
     return `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
   },
-  "%": () => "%"
+  '%': () => '%',
 };
-function compileDateFormat(format, option, utc = false, where = "LogFormatter()") {
+function compileDateFormat(format, option, utc = false, where = 'LogFormatter()') {
   const parts = [];
-  let literal = "";
+  let literal = '';
   for (let i = 0; i < format.length; i++) {
     const ch = format[i];
-    if (ch !== "%") {
+    if (ch !== '%') {
       literal += ch;
       continue;
     }
-    const directive = DIRECTIVES[format[i + 1] ?? ""];
+    const directive = DIRECTIVES[format[i + 1] ?? ''];
     if (directive === void 0) {
       throw optionValueError(
         where,
         option,
         `a strftime format using %Y %y %m %d %H %I %M %S %f %p %a %A %b %B %j %z %% (bad directive at ${i})`,
-        format
+        format,
       );
     }
-    if (literal !== "") parts.push(literal);
-    literal = "";
+    if (literal !== '') parts.push(literal);
+    literal = '';
     parts.push(directive);
     i++;
   }
-  if (literal !== "") parts.push(literal);
+  if (literal !== '') parts.push(literal);
   return (time) => {
     const date = new Date(time);
-    const fields = utc ? {
-      year: date.getUTCFullYear(),
-      month: date.getUTCMonth(),
-      day: date.getUTCDate(),
-      hours: date.getUTCHours(),
-      minutes: date.getUTCMinutes(),
-      seconds: date.getUTCSeconds(),
-      ms: date.getUTCMilliseconds(),
-      weekday: date.getUTCDay(),
-      offsetMinutes: 0
-    } : {
-      year: date.getFullYear(),
-      month: date.getMonth(),
-      day: date.getDate(),
-      hours: date.getHours(),
-      minutes: date.getMinutes(),
-      seconds: date.getSeconds(),
-      ms: date.getMilliseconds(),
-      weekday: date.getDay(),
-      offsetMinutes: -date.getTimezoneOffset()
-    };
-    let out = "";
-    for (const part of parts) out += typeof part === "string" ? part : part(fields);
+    const fields = utc
+      ? {
+          year: date.getUTCFullYear(),
+          month: date.getUTCMonth(),
+          day: date.getUTCDate(),
+          hours: date.getUTCHours(),
+          minutes: date.getUTCMinutes(),
+          seconds: date.getUTCSeconds(),
+          ms: date.getUTCMilliseconds(),
+          weekday: date.getUTCDay(),
+          offsetMinutes: 0,
+        }
+      : {
+          year: date.getFullYear(),
+          month: date.getMonth(),
+          day: date.getDate(),
+          hours: date.getHours(),
+          minutes: date.getMinutes(),
+          seconds: date.getSeconds(),
+          ms: date.getMilliseconds(),
+          weekday: date.getDay(),
+          offsetMinutes: -date.getTimezoneOffset(),
+        };
+    let out = '';
+    for (const part of parts) out += typeof part === 'string' ? part : part(fields);
     return out;
   };
 }
@@ -5186,16 +5319,17 @@ function compileDateFormat(format, option, utc = false, where = "LogFormatter()"
 var PLACEHOLDER = /%(?:\((\w+)\)([-0 +#]*)(\d+)?(?:\.(\d+))?([sdirf])|%)/y;
 var LogFormatter = class _LogFormatter {
   /** tornado's layout, with aio's `%(where)s` standing for `%(module)s:%(lineno)d`. */
-  static DEFAULT_FORMAT = "%(color)s[%(levelname)1.1s %(asctime)s %(where)s]%(end_color)s %(message)s";
+  static DEFAULT_FORMAT =
+    '%(color)s[%(levelname)1.1s %(asctime)s %(where)s]%(end_color)s %(message)s';
   /** `251126 12:00:00`: two-digit year, month, day, then the time. */
-  static DEFAULT_DATE_FORMAT = "%y%m%d %H:%M:%S";
+  static DEFAULT_DATE_FORMAT = '%y%m%d %H:%M:%S';
   /** tornado's colours: debug blue, info green, warning yellow, error red, critical magenta. */
   static DEFAULT_COLORS = Object.freeze({
     20: 4,
     30: 2,
     40: 3,
     50: 1,
-    60: 5
+    60: 5,
   });
   /** Whether this formatter colours its lines (decided once, when it is made). */
   colored;
@@ -5207,39 +5341,39 @@ var LogFormatter = class _LogFormatter {
     const {
       format = _LogFormatter.DEFAULT_FORMAT,
       dateFormat = _LogFormatter.DEFAULT_DATE_FORMAT,
-      color = "auto",
+      color = 'auto',
       stream = process.stderr,
       colors = _LogFormatter.DEFAULT_COLORS,
-      utc = false
+      utc = false,
     } = options;
-    if (typeof format !== "string") {
-      throw optionTypeError("LogFormatter()", "format", "a string", format);
+    if (typeof format !== 'string') {
+      throw optionTypeError('LogFormatter()', 'format', 'a string', format);
     }
-    if (typeof dateFormat !== "string") {
-      throw optionTypeError("LogFormatter()", "dateFormat", "a string", dateFormat);
+    if (typeof dateFormat !== 'string') {
+      throw optionTypeError('LogFormatter()', 'dateFormat', 'a string', dateFormat);
     }
-    if (color !== true && color !== false && color !== "auto") {
-      throw optionValueError("LogFormatter()", "color", "true, false or 'auto'", color);
+    if (color !== true && color !== false && color !== 'auto') {
+      throw optionValueError('LogFormatter()', 'color', "true, false or 'auto'", color);
     }
     this.#parts = compileFormat(format);
-    this.#formatDate = compileDateFormat(dateFormat, "dateFormat", utc);
-    this.colored = color === "auto" ? supportsColor(stream) : color;
+    this.#formatDate = compileDateFormat(dateFormat, 'dateFormat', utc);
+    this.colored = color === 'auto' ? supportsColor(stream) : color;
     if (this.colored) {
       for (const [level, code] of Object.entries(colors)) {
         this.#colors.set(Number(level), `\x1B[3${code}m`);
       }
-      this.#normal = "\x1B[0m";
+      this.#normal = '\x1B[0m';
     } else {
-      this.#normal = "";
+      this.#normal = '';
     }
   }
   /** The record as one string, without a trailing newline. */
   format(record) {
     let formatted;
     try {
-      formatted = "";
+      formatted = '';
       for (const part of this.#parts) {
-        formatted += typeof part === "string" ? part : part(record, this);
+        formatted += typeof part === 'string' ? part : part(record, this);
       }
     } catch (error) {
       formatted = `Bad message (${inspect8(error)}): ${inspect8(record)}`;
@@ -5248,7 +5382,7 @@ var LogFormatter = class _LogFormatter {
       formatted = `${formatted.trimEnd()}
 ${errorText(record.err)}`;
     }
-    return formatted.replaceAll("\n", "\n    ");
+    return formatted.replaceAll('\n', '\n    ');
   }
   /** `%(asctime)s` of a time in ms since the epoch. */
   formatTime(time) {
@@ -5256,19 +5390,19 @@ ${errorText(record.err)}`;
   }
   /** @internal `%(color)s` of a level. */
   colorOf(level) {
-    return this.#colors.get(level) ?? "";
+    return this.#colors.get(level) ?? '';
   }
   /** @internal `%(end_color)s` of a level. */
   endColorOf(level) {
-    return this.#colors.has(level) ? this.#normal : "";
+    return this.#colors.has(level) ? this.#normal : '';
   }
   get [Symbol.toStringTag]() {
-    return "LogFormatter";
+    return 'LogFormatter';
   }
 };
 function supportsColor(stream) {
   if (stream.isTTY !== true) return false;
-  return typeof stream.hasColors === "function" ? stream.hasColors() : true;
+  return typeof stream.hasColors === 'function' ? stream.hasColors() : true;
 }
 function errorText(err) {
   if (!(err instanceof Error)) return inspect8(err);
@@ -5278,58 +5412,60 @@ function errorText(err) {
   while (cause !== void 0 && !seen.has(cause)) {
     seen.add(cause);
     text += `
-Caused by: ${cause instanceof Error ? cause.stack ?? String(cause) : inspect8(cause)}`;
+Caused by: ${cause instanceof Error ? (cause.stack ?? String(cause)) : inspect8(cause)}`;
     cause = cause instanceof Error ? cause.cause : void 0;
   }
   return text;
 }
 function pathOf(file) {
-  return file.startsWith("file:") ? fileURLToPath3(file) : file;
+  return file.startsWith('file:') ? fileURLToPath3(file) : file;
 }
 function attribute(record, key, self) {
   switch (key) {
-    case "name":
+    case 'name':
       return record.name;
-    case "levelno":
+    case 'levelno':
       return record.level;
-    case "levelname":
+    case 'levelname':
       return levelName(record.level);
-    case "message":
+    case 'message':
       return record.message;
-    case "asctime":
+    case 'asctime':
       return self.formatTime(record.time);
-    case "created":
+    case 'created':
       return record.time / 1e3;
-    case "msecs":
+    case 'msecs':
       return record.time % 1e3;
-    case "pathname":
+    case 'pathname':
       return record.file === void 0 ? record.name : pathOf(record.file);
-    case "filename":
+    case 'filename':
       return record.file === void 0 ? record.name : basename(pathOf(record.file));
-    case "module": {
+    case 'module': {
       if (record.file === void 0) return record.name;
       const file = basename(pathOf(record.file));
       return file.slice(0, file.length - extname(file).length);
     }
-    case "lineno":
+    case 'lineno':
       return record.line ?? 0;
-    case "where":
-      return record.file === void 0 ? record.name : `${String(attribute(record, "module", self))}:${record.line ?? 0}`;
-    case "color":
+    case 'where':
+      return record.file === void 0
+        ? record.name
+        : `${String(attribute(record, 'module', self))}:${record.line ?? 0}`;
+    case 'color':
       return self.colorOf(record.level);
-    case "end_color":
+    case 'end_color':
       return self.endColorOf(record.level);
-    case "process":
+    case 'process':
       return process.pid;
     default:
-      return record.fields?.[key] ?? "";
+      return record.fields?.[key] ?? '';
   }
 }
 function compileFormat(format) {
   const parts = [];
-  let literal = "";
-  for (let i = 0; i < format.length; ) {
-    const percent = format.indexOf("%", i);
+  let literal = '';
+  for (let i = 0; i < format.length;) {
+    const percent = format.indexOf('%', i);
     if (percent < 0) {
       literal += format.slice(i);
       break;
@@ -5339,55 +5475,55 @@ function compileFormat(format) {
     const match = PLACEHOLDER.exec(format);
     if (match === null) {
       throw optionValueError(
-        "LogFormatter()",
-        "format",
+        'LogFormatter()',
+        'format',
         `a %-style format of %(name)s placeholders (bad placeholder at ${percent})`,
-        format
+        format,
       );
     }
     i = PLACEHOLDER.lastIndex;
-    const [, key, flags = "", width, precision, conversion] = match;
+    const [, key, flags = '', width, precision, conversion] = match;
     if (key === void 0) {
-      literal += "%";
+      literal += '%';
       continue;
     }
-    if (literal !== "") parts.push(literal);
-    literal = "";
+    if (literal !== '') parts.push(literal);
+    literal = '';
     parts.push(converter(key, flags, width, precision, conversion));
   }
-  if (literal !== "") parts.push(literal);
+  if (literal !== '') parts.push(literal);
   return parts;
 }
 function converter(key, flags, width, precision, conversion) {
   const minWidth = width === void 0 ? 0 : Number(width);
-  const left = flags.includes("-");
-  const zero = flags.includes("0") && !left;
+  const left = flags.includes('-');
+  const zero = flags.includes('0') && !left;
   const digits = precision === void 0 ? void 0 : Number(precision);
   return (record, self) => {
     const value = attribute(record, key, self);
     let text;
     switch (conversion) {
-      case "d":
-      case "i":
+      case 'd':
+      case 'i':
         text = String(Math.trunc(Number(value)));
         break;
-      case "f":
+      case 'f':
         text = Number(value).toFixed(digits ?? 6);
         break;
-      case "r":
+      case 'r':
         text = inspect8(value);
         break;
       default:
-        text = typeof value === "string" ? value : stringOf(value);
+        text = typeof value === 'string' ? value : stringOf(value);
         if (digits !== void 0) text = text.slice(0, digits);
     }
     if (text.length >= minWidth) return text;
     if (left) return text.padEnd(minWidth);
-    return zero && conversion !== "s" ? text.padStart(minWidth, "0") : text.padStart(minWidth);
+    return zero && conversion !== 's' ? text.padStart(minWidth, '0') : text.padStart(minWidth);
   };
 }
 function stringOf(value) {
-  return typeof value === "object" && value !== null ? inspect8(value) : String(value);
+  return typeof value === 'object' && value !== null ? inspect8(value) : String(value);
 }
 
 // ../../packages/tornado/src/log/handlers.ts
@@ -5401,11 +5537,11 @@ var StreamHandler = class {
   #closed = false;
   constructor(options = {}) {
     this.stream = options.stream ?? process.stderr;
-    if (typeof this.stream.write !== "function") {
-      throw optionTypeError("StreamHandler()", "stream", "a writable stream", this.stream);
+    if (typeof this.stream.write !== 'function') {
+      throw optionTypeError('StreamHandler()', 'stream', 'a writable stream', this.stream);
     }
     this.formatter = options.formatter ?? new LogFormatter({ stream: this.stream });
-    this.level = checkInteger("StreamHandler()", "level", options.level ?? 0, 0);
+    this.level = checkInteger('StreamHandler()', 'level', options.level ?? 0, 0);
   }
   /** Writes the record's line to the stream, unless the handler is closed. */
   handle(record) {
@@ -5418,15 +5554,15 @@ var StreamHandler = class {
     this.#closed = true;
   }
   get [Symbol.toStringTag]() {
-    return "StreamHandler";
+    return 'StreamHandler';
   }
 };
 
 // ../../packages/tornado/src/log/loggers.ts
-import { pino } from "pino";
-import { inspect as inspect9 } from "node:util";
-var METADATA = /* @__PURE__ */ Symbol.for("pino.metadata");
-var ROOT_NAME = "root";
+import { pino } from 'pino';
+import { inspect as inspect9 } from 'node:util';
+var METADATA = /* @__PURE__ */ Symbol.for('pino.metadata');
+var ROOT_NAME = 'root';
 var handlersByName = /* @__PURE__ */ new Map();
 var chains = /* @__PURE__ */ new Map();
 var names2 = /* @__PURE__ */ new WeakMap();
@@ -5434,12 +5570,11 @@ var lastResort = {
   level: LEVEL_VALUES.warn,
   handle(record) {
     lastResortHandler ??= new StreamHandler({
-      formatter: new LogFormatter({ format: "%(message)s", color: false })
+      formatter: new LogFormatter({ format: '%(message)s', color: false }),
     });
     lastResortHandler.handle(record);
   },
-  close() {
-  }
+  close() {},
 };
 var lastResortHandler;
 var captureCaller = false;
@@ -5447,10 +5582,10 @@ var pendingCaller;
 function findCaller() {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 16;
-  const stack = new Error().stack ?? "";
+  const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
   let ownFile;
-  for (const frame of stack.split("\n").slice(1)) {
+  for (const frame of stack.split('\n').slice(1)) {
     const match = /^\s*at (?:.*? \()?(.+?):(\d+):\d+\)?$/.exec(frame);
     if (match === null) continue;
     const file = match[1];
@@ -5465,7 +5600,7 @@ var Router = class {
   lastLevel = 0;
   lastMsg;
   lastObj = {};
-  lastTime = "";
+  lastTime = '';
   lastLogger;
   write(_json) {
     const caller = pendingCaller;
@@ -5481,10 +5616,10 @@ var Router = class {
       err,
       file: caller?.file,
       line: caller?.line,
-      fields
+      fields,
     };
     let handled = false;
-    for (const key of chainOf(name2 === ROOT_NAME ? "" : name2)) {
+    for (const key of chainOf(name2 === ROOT_NAME ? '' : name2)) {
       for (const handler of handlersByName.get(key) ?? []) {
         handled = true;
         if (record.level >= handler.level) emit(handler, record);
@@ -5494,8 +5629,8 @@ var Router = class {
   }
 };
 function messageOf(msg) {
-  if (typeof msg === "string") return msg;
-  return msg === void 0 || msg === null ? "" : inspect9(msg);
+  if (typeof msg === 'string') return msg;
+  return msg === void 0 || msg === null ? '' : inspect9(msg);
 }
 function emit(handler, record) {
   try {
@@ -5506,20 +5641,19 @@ function emit(handler, record) {
         `--- Logging error ---
 ${inspect9(error)}
 while logging ${inspect9(record)}
-`
+`,
       );
-    } catch {
-    }
+    } catch {}
   }
 }
 function chainOf(name2) {
   let chain = chains.get(name2);
   if (chain === void 0) {
     chain = [];
-    for (let at = name2; at !== ""; at = at.includes(".") ? at.slice(0, at.lastIndexOf(".")) : "") {
+    for (let at = name2; at !== ''; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') {
       chain.push(at);
     }
-    chain.push("");
+    chain.push('');
     chains.set(name2, chain);
   }
   return chain;
@@ -5528,14 +5662,14 @@ function nameOf(logger) {
   let name2 = names2.get(logger);
   if (name2 === void 0) {
     const bound = logger.bindings().name;
-    name2 = typeof bound === "string" && bound !== "" ? bound : ROOT_NAME;
+    name2 = typeof bound === 'string' && bound !== '' ? bound : ROOT_NAME;
     names2.set(logger, name2);
   }
   return name2;
 }
 var root = pino(
   {
-    level: "warn",
+    level: 'warn',
     // Python's root logger starts at WARNING
     base: null,
     mixin: () => {
@@ -5543,16 +5677,16 @@ var root = pino(
       return NO_FIELDS;
     },
     // The user's object wins and the mixin adds nothing, so nothing needs copying.
-    mixinMergeStrategy: (mergeObject) => mergeObject
+    mixinMergeStrategy: (mergeObject) => mergeObject,
   },
-  new Router()
+  new Router(),
 );
 var NO_FIELDS = Object.freeze({});
 names2.set(root, ROOT_NAME);
 var registry = /* @__PURE__ */ new Map();
-function getLogger(name2 = "") {
-  if (typeof name2 !== "string") throw optionTypeError("getLogger()", "name", "a string", name2);
-  if (name2 === "" || name2 === ROOT_NAME) return root;
+function getLogger(name2 = '') {
+  if (typeof name2 !== 'string') throw optionTypeError('getLogger()', 'name', 'a string', name2);
+  if (name2 === '' || name2 === ROOT_NAME) return root;
   let entry = registry.get(name2);
   if (entry === void 0) {
     const logger = root.child({ name: name2 });
@@ -5566,33 +5700,32 @@ function getLogger(name2 = "") {
 }
 function effectiveLevel(name2) {
   for (const ancestor of chainOf(name2).slice(1)) {
-    if (ancestor === "") break;
+    if (ancestor === '') break;
     const entry = registry.get(ancestor);
     if (entry !== void 0 && entry.logger.level !== entry.assigned) return entry.logger.level;
   }
   return root.level;
 }
-var accessLog = getLogger("tornado.access");
-var appLog = getLogger("tornado.application");
-var genLog = getLogger("tornado.general");
+var accessLog = getLogger('tornado.access');
+var appLog = getLogger('tornado.application');
+var genLog = getLogger('tornado.general');
 
 // ../../packages/tornado/src/gen/convert.ts
 var BadYieldError = class extends Error {
-  name = "BadYieldError";
-  code = "ERR_AIO_BAD_YIELD";
+  name = 'BadYieldError';
+  code = 'ERR_AIO_BAD_YIELD';
 };
 var moment = Object.freeze({
-  [Symbol.toStringTag]: "moment",
-  toString: () => "gen.moment",
-  [inspect10.custom]: () => "gen.moment"
+  [Symbol.toStringTag]: 'moment',
+  toString: () => 'gen.moment',
+  [inspect10.custom]: () => 'gen.moment',
 });
 function convertYielded(yielded) {
   if (yielded instanceof Future) return yielded;
   if (yielded === null || yielded === void 0 || yielded === moment) return moment;
   if (isFuture(yielded)) return yielded;
   if (Array.isArray(yielded) || isPlainObject(yielded)) return multiFuture(yielded);
-  if (isCoroutine(yielded) || isThenable2(yielded))
-    return ensureFuture(yielded);
+  if (isCoroutine(yielded) || isThenable2(yielded)) return ensureFuture(yielded);
   throw new BadYieldError(`yielded unknown object ${describe2(yielded)}`);
 }
 function multiFuture(children, options = {}) {
@@ -5614,13 +5747,14 @@ function multiFuture(children, options = {}) {
       } catch (error) {
         if (!future.done()) future.setException(error);
         else if (!quiet.some((type) => error instanceof type))
-          appLog.error(error, "Multiple exceptions in yield list");
+          appLog.error(error, 'Multiple exceptions in yield list');
         continue;
       }
       results.push(value);
     }
     if (future.done()) return;
-    const result = keys === null ? results : Object.fromEntries(keys.map((key, i) => [key, results[i]]));
+    const result =
+      keys === null ? results : Object.fromEntries(keys.map((key, i) => [key, results[i]]));
     futureSetResultUnlessCancelled(future, result);
   };
   if (unfinished === 0) finish2();
@@ -5641,39 +5775,42 @@ function momentFuture() {
   return future;
 }
 function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 function isThenable2(value) {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof value.then === "function";
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof value.then === 'function'
+  );
 }
 function describe2(value) {
   return inspect10(value, { depth: 1, breakLength: Infinity }).slice(0, 200);
 }
 
 // ../../packages/tornado/src/ioloop.ts
-import { closeSync } from "node:fs";
-import { inspect as inspect12 } from "node:util";
+import { closeSync } from 'node:fs';
+import { inspect as inspect12 } from 'node:util';
 
 // ../../packages/tornado/src/concurrent/thread-pool.ts
-import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
 
 // ../../packages/tornado/src/concurrent/errors.ts
-var ExecutorError = class extends Error {
-};
+var ExecutorError = class extends Error {};
 var ExecutorShutdownError = class extends ExecutorError {
-  name = "ExecutorShutdownError";
-  code = "ERR_AIO_EXECUTOR_SHUTDOWN";
+  name = 'ExecutorShutdownError';
+  code = 'ERR_AIO_EXECUTOR_SHUTDOWN';
 };
 var InvalidWorkerFunctionError = class extends ExecutorError {
-  name = "InvalidWorkerFunctionError";
-  code = "ERR_AIO_INVALID_WORKER_FUNCTION";
+  name = 'InvalidWorkerFunctionError';
+  code = 'ERR_AIO_INVALID_WORKER_FUNCTION';
 };
 var WorkerCrashedError = class extends ExecutorError {
-  name = "WorkerCrashedError";
-  code = "ERR_AIO_WORKER_CRASHED";
+  name = 'WorkerCrashedError';
+  code = 'ERR_AIO_WORKER_CRASHED';
   /** The worker's exit code, if it exited with one. */
   exitCode;
   /** The signal that killed the child process, if one did. */
@@ -5691,76 +5828,80 @@ var BUILTIN_ERRORS = {
   SyntaxError,
   ReferenceError,
   EvalError,
-  URIError
+  URIError,
 };
 function rebuildError(serialized) {
   const Class = BUILTIN_ERRORS[serialized.name] ?? Error;
   const error = new Class(serialized.message);
   Object.assign(error, serialized.props);
   if (error.name !== serialized.name) {
-    Object.defineProperty(error, "name", {
+    Object.defineProperty(error, 'name', {
       value: serialized.name,
       writable: true,
       configurable: true,
-      enumerable: false
+      enumerable: false,
     });
   }
   if (serialized.stack !== void 0) error.stack = serialized.stack;
   if (serialized.cause !== void 0) {
-    error.cause = "value" in serialized.cause ? serialized.cause.value : rebuildError(serialized.cause);
+    error.cause =
+      'value' in serialized.cause ? serialized.cause.value : rebuildError(serialized.cause);
   }
   return error;
 }
 function outcomeError(outcome) {
-  if ("error" in outcome) return rebuildError(outcome.error);
-  if ("invalid" in outcome) {
+  if ('error' in outcome) return rebuildError(outcome.error);
+  if ('invalid' in outcome) {
     return new InvalidWorkerFunctionError(
       outcome.invalid,
-      outcome.cause === void 0 ? void 0 : { cause: rebuildError(outcome.cause) }
+      outcome.cause === void 0 ? void 0 : { cause: rebuildError(outcome.cause) },
     );
   }
   return outcome.thrown;
 }
 
 // ../../packages/tornado/src/concurrent/pool.ts
-import { deserialize, serialize } from "node:v8";
+import { deserialize, serialize } from 'node:v8';
 
 // ../../packages/tornado/src/concurrent/executor.ts
-import { isAbsolute } from "node:path";
-import { inspect as inspect11 } from "node:util";
-import { pathToFileURL as pathToFileURL2 } from "node:url";
+import { isAbsolute } from 'node:path';
+import { inspect as inspect11 } from 'node:util';
+import { pathToFileURL as pathToFileURL2 } from 'node:url';
 function isWorkerFunction(value) {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
   const { module, name: name2 } = value;
-  return (typeof module === "string" || module instanceof URL) && typeof name2 === "string";
+  return (typeof module === 'string' || module instanceof URL) && typeof name2 === 'string';
 }
 function toWorkerFunction(value, where) {
   if (!isWorkerFunction(value)) {
-    const hint = typeof value === "function" ? ": a pool runs code in another thread or process, which cannot call a closure \u2014 export the function from a module and pass workerFunction(moduleUrl, name)" : "";
+    const hint =
+      typeof value === 'function'
+        ? ': a pool runs code in another thread or process, which cannot call a closure \u2014 export the function from a module and pass workerFunction(moduleUrl, name)'
+        : '';
     throw new InvalidWorkerFunctionError(
-      `${where} expected a worker function ({ module, name }), got ${describe3(value)}${hint}`
+      `${where} expected a worker function ({ module, name }), got ${describe3(value)}${hint}`,
     );
   }
   const module = moduleUrl(value.module);
   if (module === null) {
     throw new InvalidWorkerFunctionError(
-      `${where} expected the module as a file: URL or an absolute path (import.meta.url, new URL('./jobs.js', import.meta.url)), got ${describe3(value.module)}`
+      `${where} expected the module as a file: URL or an absolute path (import.meta.url, new URL('./jobs.js', import.meta.url)), got ${describe3(value.module)}`,
     );
   }
-  if (value.name === "") {
+  if (value.name === '') {
     throw new InvalidWorkerFunctionError(
-      `${where} expected the name of an export of ${module}, got ""`
+      `${where} expected the name of an export of ${module}, got ""`,
     );
   }
   return Object.freeze({ module, name: value.name });
 }
 function moduleUrl(module) {
-  if (module instanceof URL) return module.protocol === "file:" ? module.href : null;
-  if (module.startsWith("file:")) return new URL(module).href;
+  if (module instanceof URL) return module.protocol === 'file:' ? module.href : null;
+  if (module.startsWith('file:')) return new URL(module).href;
   return isAbsolute(module) ? pathToFileURL2(module).href : null;
 }
 function describe3(value) {
-  if (typeof value === "function") return `the function ${value.name || "<anonymous>"}`;
+  if (typeof value === 'function') return `the function ${value.name || '<anonymous>'}`;
   return inspect11(value, { depth: 1, breakLength: Infinity });
 }
 
@@ -5768,7 +5909,7 @@ function describe3(value) {
 var PoolExecutor = class {
   /** The most jobs that run at once: one per worker thread or child process. */
   maxWorkers;
-  #state = "open";
+  #state = 'open';
   #queue = [];
   #running = /* @__PURE__ */ new Set();
   #drained = null;
@@ -5776,7 +5917,7 @@ var PoolExecutor = class {
   constructor(maxWorkers) {
     if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
       throw new InvalidArgumentError(
-        `${new.target.name}() expected maxWorkers to be a positive integer, got ${String(maxWorkers)}`
+        `${new.target.name}() expected maxWorkers to be a positive integer, got ${String(maxWorkers)}`,
       );
     }
     this.maxWorkers = maxWorkers;
@@ -5789,7 +5930,7 @@ var PoolExecutor = class {
    */
   submit(fn2, ...args) {
     const where = `${this.constructor.name}.submit()`;
-    if (this.#state !== "open") {
+    if (this.#state !== 'open') {
       throw new ExecutorShutdownError(`${where}: cannot schedule new jobs after shutdown`);
     }
     const { module, name: name2 } = toWorkerFunction(fn2, where);
@@ -5808,8 +5949,8 @@ var PoolExecutor = class {
       reject(
         new DOMException(
           `${where}: the arguments of ${name2} could not be cloned: ${message}`,
-          "DataCloneError"
-        )
+          'DataCloneError',
+        ),
       );
       return future;
     }
@@ -5817,7 +5958,7 @@ var PoolExecutor = class {
     future.addDoneCallback(
       inlineSafe((done) => {
         if (done.cancelled()) this.#dequeue(job);
-      })
+      }),
     );
     this.#queue.push(job);
     this.#pump();
@@ -5830,12 +5971,14 @@ var PoolExecutor = class {
    */
   shutdown(options = {}) {
     const { wait = true, cancelFutures = false } = options;
-    if (this.#state === "open") {
-      this.#state = "shutting down";
-      const drained = new Promise((resolve) => this.#drained = resolve);
-      this.#closed = drained.then(() => this.release()).finally(() => {
-        this.#state = "shut down";
-      });
+    if (this.#state === 'open') {
+      this.#state = 'shutting down';
+      const drained = new Promise((resolve) => (this.#drained = resolve));
+      this.#closed = drained
+        .then(() => this.release())
+        .finally(() => {
+          this.#state = 'shut down';
+        });
       this.#checkDrained();
     }
     if (cancelFutures) for (const job of [...this.#queue]) job.future.cancel();
@@ -5868,7 +6011,7 @@ var PoolExecutor = class {
         (error) => {
           job.reject(error);
           this.#finished(job);
-        }
+        },
       );
     }
   }
@@ -5900,32 +6043,34 @@ var PoolExecutor = class {
 };
 
 // ../../packages/tornado/src/concurrent/worker-entry.ts
-import { dirname, extname as extname2, join } from "node:path";
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { dirname, extname as extname2, join } from 'node:path';
+import { fileURLToPath as fileURLToPath4 } from 'node:url';
 function thisFile() {
-  const original = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+  const original = Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace');
   try {
     Error.prepareStackTrace = (_error, callSites2) => callSites2;
     const callSites = new Error().stack;
     const file = callSites[0]?.getFileName();
-    if (file === void 0 || file === null) throw new Error("no file name in the call site");
-    return file.startsWith("file:") ? fileURLToPath4(file) : file;
+    if (file === void 0 || file === null) throw new Error('no file name in the call site');
+    return file.startsWith('file:') ? fileURLToPath4(file) : file;
   } finally {
-    if (original === void 0) Reflect.deleteProperty(Error, "prepareStackTrace");
-    else Object.defineProperty(Error, "prepareStackTrace", original);
+    if (original === void 0) Reflect.deleteProperty(Error, 'prepareStackTrace');
+    else Object.defineProperty(Error, 'prepareStackTrace', original);
   }
 }
 var here = thisFile();
-var fromSource = extname2(here) === ".ts";
-var POOL_WORKER_FILE = fromSource ? join(dirname(here), "pool-worker.ts") : join(dirname(here), "concurrent", "pool-worker.js");
+var fromSource = extname2(here) === '.ts';
+var POOL_WORKER_FILE = fromSource
+  ? join(dirname(here), 'pool-worker.ts')
+  : join(dirname(here), 'concurrent', 'pool-worker.js');
 function workerExecArgv(execArgv = process.execArgv) {
   const flags = [...execArgv];
   if (!fromSource) return flags;
   const hasTsx = flags.some(
-    (flag, i) => flag === "--import" && flags[i + 1] === "tsx" || flag === "--import=tsx"
+    (flag, i) => (flag === '--import' && flags[i + 1] === 'tsx') || flag === '--import=tsx',
   );
-  if (!hasTsx) flags.push("--import", "tsx");
-  if (!flags.includes("--conditions=@aio/source")) flags.push("--conditions=@aio/source");
+  if (!hasTsx) flags.push('--import', 'tsx');
+  if (!flags.includes('--conditions=@aio/source')) flags.push('--conditions=@aio/source');
   return flags;
 }
 
@@ -5945,8 +6090,8 @@ var ThreadPoolExecutor = class extends PoolExecutor {
       minThreads: 0,
       idleTimeout: Infinity,
       execArgv: workerExecArgv(options.execArgv),
-      ...options.env === void 0 ? {} : { env: options.env },
-      ...options.resourceLimits === void 0 ? {} : { resourceLimits: options.resourceLimits }
+      ...(options.env === void 0 ? {} : { env: options.env }),
+      ...(options.resourceLimits === void 0 ? {} : { resourceLimits: options.resourceLimits }),
     });
   }
   runOnWorker(request2) {
@@ -5965,11 +6110,11 @@ function crashed(error) {
     const exitCode = Number(exit[1]);
     return new WorkerCrashedError(
       `the worker thread running the job exited with code ${exitCode} before it finished`,
-      { exitCode, cause: error }
+      { exitCode, cause: error },
     );
   }
   return new WorkerCrashedError(`the worker thread running the job failed: ${message}`, {
-    cause: error
+    cause: error,
   });
 }
 
@@ -5978,7 +6123,7 @@ var Timedelta = class {
   /** @throws RangeError unless `ms` is a finite number */
   constructor(ms) {
     this.ms = ms;
-    if (typeof ms !== "number" || !Number.isFinite(ms))
+    if (typeof ms !== 'number' || !Number.isFinite(ms))
       throw new RangeError(`Timedelta expected a finite number of milliseconds, got ${String(ms)}`);
   }
   ms;
@@ -5988,9 +6133,9 @@ var Timedelta = class {
 };
 function deadlineOf(loop, timeout, method) {
   if (timeout instanceof Timedelta) return loop.time() + timeout.ms;
-  if (typeof timeout === "number" && !Number.isNaN(timeout)) return timeout;
+  if (typeof timeout === 'number' && !Number.isNaN(timeout)) return timeout;
   throw new TypeError(
-    `${method}() expected a timeout as a deadline (loop.time() milliseconds) or a Timedelta, got ${typeof timeout === "object" ? JSON.stringify(timeout) : String(timeout)}`
+    `${method}() expected a timeout as a deadline (loop.time() milliseconds) or a Timedelta, got ${typeof timeout === 'object' ? JSON.stringify(timeout) : String(timeout)}`,
   );
 }
 
@@ -6041,7 +6186,7 @@ var IOLoop = class _IOLoop {
    */
   async runSync(fn2, options = {}) {
     const { timeout } = options;
-    if (timeout !== void 0 && (typeof timeout !== "number" || Number.isNaN(timeout)))
+    if (timeout !== void 0 && (typeof timeout !== 'number' || Number.isNaN(timeout)))
       throw new TypeError(`runSync() expected timeout in milliseconds, got ${String(timeout)}`);
     let result = null;
     this.addCallback(() => {
@@ -6104,7 +6249,8 @@ var IOLoop = class _IOLoop {
     let f;
     if (isFuture(future)) f = future;
     else if (isThenable2(future)) f = wrapPromise(future, this.asyncioLoop);
-    else throw new TypeError(`addFuture() expected a Future or a promise, got ${inspect12(future)}`);
+    else
+      throw new TypeError(`addFuture() expected a Future or a promise, got ${inspect12(future)}`);
     f.addDoneCallback((done) => this.#runCallback(callback, [done]));
   }
   /**
@@ -6112,7 +6258,7 @@ var IOLoop = class _IOLoop {
    * Returns the handle for `removeTimeout`.
    */
   addTimeout(deadline, callback, ...args) {
-    return this.callAt(deadlineOf(this.asyncioLoop, deadline, "addTimeout"), callback, ...args);
+    return this.callAt(deadlineOf(this.asyncioLoop, deadline, 'addTimeout'), callback, ...args);
   }
   /** Runs `callback(...args)` after `delay` ms. */
   callLater(delay, callback, ...args) {
@@ -6133,9 +6279,9 @@ var IOLoop = class _IOLoop {
    * @throws TypeError if `fd` has a handler already
    */
   addHandler(fd, handler, events) {
-    const n = filenoOf(fd, "addHandler");
+    const n = filenoOf(fd, 'addHandler');
     if (this.#handlers.has(n)) throw new TypeError(`addHandler(): fd ${n} has a handler already`);
-    if (typeof handler !== "function")
+    if (typeof handler !== 'function')
       throw new TypeError(`addHandler() expected a function, got ${inspect12(handler)}`);
     this.#handlers.set(n, [fd, handler]);
     this.updateHandler(fd, events);
@@ -6145,7 +6291,7 @@ var IOLoop = class _IOLoop {
    * @throws TypeError if `fd` has no handler
    */
   updateHandler(fd, events) {
-    const n = filenoOf(fd, "updateHandler");
+    const n = filenoOf(fd, 'updateHandler');
     const entry = this.#handlers.get(n);
     if (entry === void 0) throw new TypeError(`updateHandler(): fd ${n} has no handler`);
     const loop = this.asyncioLoop;
@@ -6156,7 +6302,7 @@ var IOLoop = class _IOLoop {
   }
   /** Stops calling `fd`'s handler. Harmless if it has none. */
   removeHandler(fd) {
-    const n = filenoOf(fd, "removeHandler");
+    const n = filenoOf(fd, 'removeHandler');
     if (!this.#handlers.delete(n)) return;
     this.#unwatch(n);
   }
@@ -6245,26 +6391,24 @@ function futureOf(value, loop) {
   return future;
 }
 function filenoOf(fd, method) {
-  if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0) return fd;
-  if (typeof fd === "object" && fd !== null && typeof fd.fileno === "function") {
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) return fd;
+  if (typeof fd === 'object' && fd !== null && typeof fd.fileno === 'function') {
     const n = fd.fileno();
     if (Number.isInteger(n) && n >= 0) return n;
     throw new TypeError(`${method}() got a closed file object (fileno() is ${n})`);
   }
   throw new TypeError(
-    `${method}() expected an fd number or an object with fileno(), got ${inspect12(fd)}`
+    `${method}() expected an fd number or an object with fileno(), got ${inspect12(fd)}`,
   );
 }
 function closeFd(fd) {
   try {
-    if (typeof fd === "object" && typeof fd.close === "function")
-      fd.close();
-    else closeSync(filenoOf(fd, "close"));
-  } catch {
-  }
+    if (typeof fd === 'object' && typeof fd.close === 'function') fd.close();
+    else closeSync(filenoOf(fd, 'close'));
+  } catch {}
 }
 function describeCallback(callback) {
-  return typeof callback === "function" ? callback.name || "<anonymous>" : inspect12(callback);
+  return typeof callback === 'function' ? callback.name || '<anonymous>' : inspect12(callback);
 }
 
 // ../../packages/tornado/src/gen.ts
@@ -6272,13 +6416,13 @@ var tracer = null;
 function emit2(step, coroutine2, detail) {
   tracer?.({ step, coroutine: coroutine2, detail: short(detail) });
 }
-var IS_COROUTINE = /* @__PURE__ */ Symbol.for("@aio/tornado.coroutine");
+var IS_COROUTINE = /* @__PURE__ */ Symbol.for('@aio/tornado.coroutine');
 function coroutine(fn2, context) {
-  if (typeof fn2 !== "function")
+  if (typeof fn2 !== 'function')
     throw new TypeError(`coroutine() expected a function, got ${inspect13(fn2)}`);
-  if (context !== void 0 && context.kind !== "method")
+  if (context !== void 0 && context.kind !== 'method')
     throw new TypeError(`@coroutine decorates methods, not a ${String(context.kind)}`);
-  const name2 = fn2.name || "<anonymous>";
+  const name2 = fn2.name || '<anonymous>';
   const wrapper = {
     [name2](...args) {
       const future = new Future(getEventLoop());
@@ -6287,7 +6431,7 @@ function coroutine(fn2, context) {
         result = fn2.apply(this, args);
       } catch (error) {
         future.setException(error);
-        emit2("raise", name2, error);
+        emit2('raise', name2, error);
         return future;
       }
       if (!isCoroutine(result)) {
@@ -6299,18 +6443,18 @@ function coroutine(fn2, context) {
         first = result.next();
       } catch (error) {
         future.setException(error);
-        emit2("raise", name2, error);
+        emit2('raise', name2, error);
         return future;
       }
       if (first.done === true) {
         futureSetResultUnlessCancelled(future, first.value);
-        emit2("return", name2, first.value);
+        emit2('return', name2, first.value);
         return future;
       }
-      emit2("coroutine", name2, first.value);
+      emit2('coroutine', name2, first.value);
       new Runner(result, future, first.value, name2);
       return future;
-    }
+    },
   }[name2];
   return Object.assign(wrapper, { wrapped: fn2, [IS_COROUTINE]: true });
 }
@@ -6327,10 +6471,10 @@ var Runner = class {
   #name;
   /** `run`, bound once: what the IOLoop calls back. */
   #wakeup = () => {
-    emit2("wakeup", this.#name, this.future);
+    emit2('wakeup', this.#name, this.future);
     this.run();
   };
-  constructor(gen, resultFuture, firstYielded, name2 = "<coroutine>") {
+  constructor(gen, resultFuture, firstYielded, name2 = '<coroutine>') {
     this.#gen = gen;
     this.#resultFuture = resultFuture;
     this.#name = name2;
@@ -6342,9 +6486,9 @@ var Runner = class {
     if (this.running || this.finished) return;
     try {
       this.running = true;
-      for (; ; ) {
+      for (;;) {
         const future = this.future;
-        if (future === null) throw new Error("Runner.run: no pending future");
+        if (future === null) throw new Error('Runner.run: no pending future');
         let value;
         let error;
         let failed2 = false;
@@ -6362,22 +6506,22 @@ var Runner = class {
         let next;
         try {
           if (failed2) {
-            emit2("throw", this.#name, error);
+            emit2('throw', this.#name, error);
             next = this.#gen.throw(error);
           } else {
-            if (tracer !== null) emit2("send", this.#name, value);
+            if (tracer !== null) emit2('send', this.#name, value);
             next = this.#gen.next(value);
           }
         } catch (thrown) {
           this.#finish();
           this.#resultFuture.setException(thrown);
-          emit2("raise", this.#name, thrown);
+          emit2('raise', this.#name, thrown);
           return;
         }
         if (next.done === true) {
           this.#finish();
           futureSetResultUnlessCancelled(this.#resultFuture, next.value);
-          emit2("return", this.#name, next.value);
+          emit2('return', this.#name, next.value);
           return;
         }
         if (!this.handleYield(next.value)) return;
@@ -6401,13 +6545,13 @@ var Runner = class {
       future = failed2;
     }
     this.future = future;
-    if (tracer !== null) emit2("handleYield", this.#name, future);
+    if (tracer !== null) emit2('handleYield', this.#name, future);
     if (future === moment) {
       this.ioloop.addCallback(this.#wakeup);
       return false;
     }
     if (!future.done()) {
-      emit2("addFuture", this.#name, future);
+      emit2('addFuture', this.#name, future);
       this.ioloop.addFuture(future, this.#wakeup);
       return false;
     }
@@ -6432,13 +6576,12 @@ var Runner = class {
 };
 function sleep(duration) {
   const ms = duration instanceof Timedelta ? duration.ms : duration;
-  if (typeof ms !== "number" || Number.isNaN(ms))
+  if (typeof ms !== 'number' || Number.isNaN(ms))
     throw new TypeError(`sleep() expected milliseconds or a Timedelta, got ${inspect13(duration)}`);
   const loop = getEventLoop();
   const future = new Future(loop);
-  const timer = loop.callLater(
-    Math.max(ms, 0),
-    () => futureSetResultUnlessCancelled(future, void 0)
+  const timer = loop.callLater(Math.max(ms, 0), () =>
+    futureSetResultUnlessCancelled(future, void 0),
   );
   future.addDoneCallback(() => timer.cancel());
   return future;
@@ -6457,7 +6600,7 @@ function withTimeout(timeout, future, options = {}) {
     appLog.error(error, `Exception in Future ${String(done)} after timeout`);
   };
   const handle = ioloop.addTimeout(timeout, () => {
-    if (!result.done()) result.setException(new TimeoutError2("Timeout"));
+    if (!result.done()) result.setException(new TimeoutError2('Timeout'));
     futureAddDoneCallback(inner, logLate);
   });
   futureAddDoneCallback(inner, () => ioloop.removeTimeout(handle));
@@ -6465,8 +6608,11 @@ function withTimeout(timeout, future, options = {}) {
 }
 function short(value) {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (value === moment) return "gen.moment";
-  const text = typeof value === "string" ? JSON.stringify(value) : inspect13(value, { depth: 0, breakLength: Infinity });
+  if (value === moment) return 'gen.moment';
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : inspect13(value, { depth: 0, breakLength: Infinity });
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -6476,7 +6622,7 @@ async function tornadoWay(target) {
   function* within(deadline, future) {
     try {
       return yield withTimeout(deadline, future, {
-        quietExceptions: [CancelledError]
+        quietExceptions: [CancelledError],
       });
     } catch (err) {
       future.cancel();
@@ -6528,11 +6674,11 @@ async function tornadoWay(target) {
   }
 }
 var tornadoStrategy = {
-  name: "tornado",
-  section: "II",
-  title: "tornado: gen.coroutine on IOLoop, workers yielded as a list",
+  name: 'tornado',
+  section: 'II',
+  title: 'tornado: gen.coroutine on IOLoop, workers yielded as a list',
   run: tornadoWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/yield-from.ts
@@ -6666,11 +6812,11 @@ function yieldFromWay(target) {
   }
 }
 var yieldFromStrategy = {
-  name: "yield-from",
-  section: "4.2",
-  title: "yield* sub-generators (connect, read, readAll) + an iterable Future",
+  name: 'yield-from',
+  section: '4.2',
+  title: 'yield* sub-generators (connect, read, readAll) + an iterable Future',
   run: yieldFromWay,
-  concurrency: (requested) => requested
+  concurrency: (requested) => requested,
 };
 
 // src/strategies/index.ts
@@ -6685,14 +6831,24 @@ var STRATEGIES = [
   asyncioStrategy,
   asyncAwaitStrategy,
   tornadoStrategy,
-  nodeFetchStrategy
+  nodeFetchStrategy,
 ];
 
 // src/zz-drive.ts
 var pages = 1e3;
-var name = process.env.S ?? "asyncio";
+var name = process.env.S ?? 'asyncio';
 var port = Number(process.env.PORT);
-var spec = { host: "127.0.0.1", address: ["127.0.0.1", port], paths: Array.from({ length: pages }, (_, i) => i === 0 ? "/" : `/${i}`), concurrency: 100, timeoutMs: 1e4, embedded: { pages, sizeBytes: 2048 } };
-var m = await measure(STRATEGIES.find((s) => s.name === name), makeTarget(spec));
+var spec = {
+  host: '127.0.0.1',
+  address: ['127.0.0.1', port],
+  paths: Array.from({ length: pages }, (_, i) => (i === 0 ? '/' : `/${i}`)),
+  concurrency: 100,
+  timeoutMs: 1e4,
+  embedded: { pages, sizeBytes: 2048 },
+};
+var m = await measure(
+  STRATEGIES.find((s) => s.name === name),
+  makeTarget(spec),
+);
 console.log(process.env.MODE, name, m.wallMs.toFixed(0), m.cpuMs.toFixed(0), m.fetched);
 process.exit(0);

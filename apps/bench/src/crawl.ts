@@ -8,7 +8,9 @@
  * 1. The aio stages and Node's fetch: the crawler CLI itself, `pnpm crawl --json --strategy
  *    callbacks,…,tornado,node-fetch --pages … --concurrency … --repeat …`, in a child process run
  *    from its sources through its own tsx, as `pnpm crawl` runs it. It starts its own embedded
- *    site, runs each stage `repeat` times and reports medians (src/lib/crawler-output.ts).
+ *    site, runs each stage `repeat` times, each in a fresh process after `--warmup` unmeasured
+ *    crawls there (3 at 1,000 pages: V8 compiles the hot code on the way, as a long-running
+ *    crawler would have it), and reports medians (src/lib/crawler-output.ts).
  * 2. The Python peers: the crawler's embedded site server started on its own (same pages,
  *    latency and size), then, round by round and alternating, asyncio raw sockets, the same on
  *    uvloop, and tornado's AsyncHTTPClient (`src/peers/crawl_asyncio.py`, `crawl_tornado.py`), each
@@ -64,6 +66,11 @@ interface Scale {
   readonly latencyMs: number;
   readonly sizeBytes: number;
   readonly rounds: number;
+  /**
+   * Unmeasured crawls each aio stage runs in its process before the measured one (`--warmup`),
+   * so that it is measured on JIT-compiled code; Python has no JIT to warm.
+   */
+  readonly warmups: number;
   /** Each peer's per-page timeout (tornado counts its queue time in it too: see the peer). */
   readonly peerTimeoutMs: number;
   /** The most one peer process may take. */
@@ -79,6 +86,7 @@ function scales(quick: boolean): Scale[] {
     pages: 1_000,
     concurrency: 100,
     rounds: quick ? 1 : 3,
+    warmups: quick ? 1 : 3,
     peerTimeoutMs: 30_000,
     peerProcessTimeoutMs: 120_000,
     crawlerTimeoutMs: 600_000,
@@ -89,6 +97,7 @@ function scales(quick: boolean): Scale[] {
     pages: 10_000,
     concurrency: 1_000,
     rounds: 1,
+    warmups: 0,
     peerTimeoutMs: 120_000,
     peerProcessTimeoutMs: 300_000,
     crawlerTimeoutMs: 900_000,
@@ -274,6 +283,8 @@ async function measure(
     latencyMs: scale.latencyMs,
     sizeBytes: scale.sizeBytes,
     repeat: scale.rounds,
+    warmups: scale.warmups,
+    pageTimeoutMs: scale.peerTimeoutMs,
     fdLimit,
     timeoutMs: scale.crawlerTimeoutMs,
   });
@@ -350,7 +361,7 @@ function scaleText(m: Measured): string {
   ];
   const runs = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
   return [
-    `${count(scale.pages)} pages of ${count(scale.sizeBytes)} bytes, ${count(scale.concurrency)} at a time, ${scale.latencyMs} ms latency each: floor ${count(floorMs(scale))} ms. aio stages and Node fetch: the crawler CLI (\`pnpm crawl --json\`, its own embedded site${crawler.site.faults ? `, faults ${crawler.site.faults}` : ''}), median of ${runs(crawler.repeat, 'run')}; Python peers: the crawler's site server started alone, median of ${runs(scale.rounds, 'round')}, alternating; fetched/failed: the worst run. CPU: the client process's user + system`,
+    `${count(scale.pages)} pages of ${count(scale.sizeBytes)} bytes, ${count(scale.concurrency)} at a time, ${scale.latencyMs} ms latency each: floor ${count(floorMs(scale))} ms. aio stages and Node fetch: the crawler CLI (\`pnpm crawl --json\`, its own embedded site${crawler.site.faults ? `, faults ${crawler.site.faults}` : ''}), median of ${runs(crawler.repeat, 'run')}, each in a fresh process${scale.warmups > 0 ? ` after ${scale.warmups} unmeasured warm-up crawls there (V8 compiles the hot code on the way)` : ', cold'}; Python peers: the crawler's site server started alone, median of ${runs(scale.rounds, 'round')}, alternating; fetched/failed: the worst run. CPU: the client process's user + system`,
     table(
       ['contender', 'wall ms', 'CPU ms', 'fetched/failed', '÷ floor', 'CPU ÷ asyncio peer'],
       rows,

@@ -136,12 +136,17 @@ const stopSite = async (): Promise<void> => {
   site = undefined;
 };
 
-process.on('SIGINT', () => {
-  killStages();
-  if (live) process.stderr.write('\r\x1b[K');
-  console.error('crawl: interrupted; the runs and the site are stopped');
-  void stopSite().finally(() => process.exit(130));
-});
+// Ctrl-C (SIGINT), or SIGTERM from a parent: the run in progress and the site stop with us.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killStages();
+    if (live) process.stderr.write('\r\x1b[K');
+    console.error(
+      `crawl: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; the runs and the site are stopped`,
+    );
+    void stopSite().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 
 if (args.url !== undefined) {
   try {

@@ -32,6 +32,16 @@ export function describe(value: unknown): string {
 }
 
 let strerrorImpl: ((errno: number) => string) | undefined;
+/** strerror's text per errno, asked of libc once each: errors on hot paths need it again and again. */
+const strerrorTexts = new Map<number, string | undefined>();
+function strerror(errno: number): string | undefined {
+  let text = strerrorTexts.get(errno);
+  if (text === undefined && strerrorImpl !== undefined) {
+    text = strerrorImpl(errno);
+    strerrorTexts.set(errno, text);
+  }
+  return text;
+}
 /** Lets the libc binding supply `strerror` without this module loading the FFI. */
 export function setStrerror(fn: (errno: number) => string): void {
   strerrorImpl = fn;
@@ -54,7 +64,7 @@ export class OSError extends Error {
     syscall: string,
     detail?: string,
     code = errnoName(errno),
-    text = strerrorImpl?.(errno),
+    text = strerror(errno),
   ) {
     super(`${syscall} ${code}${detail ? ` ${detail}` : ''}${text ? ` (${text})` : ''}`);
     this.code = code;
@@ -121,7 +131,16 @@ const byErrno = new Map<number, OSErrorClass>([
 /** Builds the right `OSError` subclass for an errno, as Python's `OSError(errno, …)` does. */
 export function osError(errno: number, syscall: string, detail?: string): OSError {
   const Class = byErrno.get(errno) ?? OSError;
-  return new Class(errno, syscall, detail);
+  if (Class !== BlockingIOError) return new Class(errno, syscall, detail);
+  // "Would block" is flow control, caught at once by the caller (every non-blocking connect
+  // raises one): it is built without capturing a stack, which costs more than the rest of it.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new BlockingIOError(errno, syscall, detail);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** A `getaddrinfo()` failure (Python's `socket.gaierror`); `code` is the `EAI_*` name. */

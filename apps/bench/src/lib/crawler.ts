@@ -55,6 +55,10 @@ export interface CrawlRequest {
   readonly latencyMs: number;
   readonly sizeBytes: number;
   readonly repeat: number;
+  /** Unmeasured crawls before each measured run, in the same process (`--warmup`). */
+  readonly warmups: number;
+  /** How long one page may take (`--timeout`). */
+  readonly pageTimeoutMs: number;
   /** The soft fd limit to run it under, or null to leave the inherited one. */
   readonly fdLimit: number | null;
   /** Gives up (SIGTERM) after this long. */
@@ -96,6 +100,8 @@ export async function runCrawler(request: CrawlRequest): Promise<CrawlerOutput> 
     `--latency=${request.latencyMs}`,
     `--size=${request.sizeBytes}`,
     `--repeat=${request.repeat}`,
+    `--warmup=${request.warmups}`,
+    `--timeout=${request.pageTimeoutMs}`,
   ];
   const [command, args] = tsCommand(main, flags, request.fdLimit);
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
