@@ -223,6 +223,35 @@ describe('pnpm crawl', () => {
     expect(await survivors(run.descendants)).toEqual([]);
   }, 30_000);
 
+  it('reports a stage whose process dies, goes on with the next, and exits 1', async () => {
+    let killed = false;
+    // Once the blocking stage's process is up, kill it as the kernel's OOM killer would.
+    const run = await crawl(
+      ['--strategy=blocking,callbacks', '--pages=30', '--json'],
+      (running) => {
+        for (const pid of running.descendants) {
+          if (killed || !alive(pid)) continue;
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (cmdline.includes('stageChild')) {
+            process.kill(pid, 'SIGKILL');
+            killed = true;
+          }
+        }
+        return false;
+      },
+    );
+    expect(killed).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the blocking run ended \(SIGKILL\) before reporting/);
+    const out = JSON.parse(run.stdout) as {
+      results: JsonResult[];
+      crashed: { strategy: string }[];
+    };
+    expect(out.crashed.map((c) => c.strategy)).toEqual(['blocking']);
+    expect(out.results.map((r) => [r.strategy, r.fetched])).toEqual([['callbacks', 30]]);
+    expect(await survivors(run.descendants)).toEqual([]);
+  }, 30_000);
+
   it('refuses a crawl the sequential stages would take many minutes over', async () => {
     const run = await crawl(['--strategy=blocking', '--pages=10000', '--concurrency=1000']);
     expect(run.code).toBe(2);

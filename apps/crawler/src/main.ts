@@ -232,6 +232,8 @@ interface StageResult {
 }
 
 const results: StageResult[] = [];
+/** Stages whose process ended without a result. */
+const crashed: { strategy: string; why: string }[] = [];
 try {
   for (const info of chosen) {
     const runs: StageRun[] = [];
@@ -255,11 +257,17 @@ try {
             warmups,
           ),
         );
+      } catch (error) {
+        // The run's process died without reporting (a crash, a kill): say so, go on to the next.
+        crashed.push({ strategy: info.name, why: (error as Error).message });
+        console.error(`crawl: ${(error as Error).message}`);
+        break;
       } finally {
         clearInterval(ticker);
         if (live) process.stderr.write('\r\x1b[K');
       }
     }
+    if (runs.length < repeat) continue;
     const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
     const effective = Math.min(info.concurrency(concurrency, pageCount), pageCount);
     results.push({
@@ -312,7 +320,16 @@ const stageTimelines = results.map((r) => ({
 if (args.json) {
   console.log(
     JSON.stringify(
-      { site: siteJson, concurrency, timeoutMs, repeat, warmups, results: summary, refused },
+      {
+        site: siteJson,
+        concurrency,
+        timeoutMs,
+        repeat,
+        warmups,
+        results: summary,
+        refused,
+        crashed,
+      },
       null,
       2,
     ),
@@ -370,4 +387,5 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-process.exitCode = chosen.length === 0 ? 2 : summary.some((r) => r.failed > 0) ? 1 : 0;
+process.exitCode =
+  chosen.length === 0 ? 2 : crashed.length > 0 || summary.some((r) => r.failed > 0) ? 1 : 0;
