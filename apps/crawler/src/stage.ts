@@ -145,6 +145,7 @@ export function runStage(
           ),
         );
     });
-    child.send({ strategy, spec, warmups } satisfies StageJob);
+    // If the child is already gone, the send fails (EPIPE); its exit, just below, says why.
+    child.send({ strategy, spec, warmups } satisfies StageJob, () => {});
   });
 }
