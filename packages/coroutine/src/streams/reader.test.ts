@@ -216,6 +216,24 @@ describe('read(n)', () => {
     expect(got).toBe('firstXX');
   });
 
+  it('hands over whole chunks, apart from the producer buffer, and copies out a small rest of a large one rather than keep it alive', async () => {
+    const got = await main(function* () {
+      const reader = new StreamReader();
+      const scratch = Buffer.alloc(64 * 1024, 'a');
+      reader.feedData(scratch.subarray(0, 1024));
+      const small = yield* reader.read(64 * 1024); // the feed's copy itself
+      reader.feedData(scratch);
+      yield* reader.readexactly(64 * 1024 - 10);
+      const rest = yield* reader.read(64 * 1024); // 10 bytes of a 64 KiB copy: copied out, not kept alive
+      scratch.fill('b'); // the producer reuses its buffer
+      return { small, rest };
+    });
+    expect(got.small.toString()).toBe('a'.repeat(1024));
+    expect(got.small.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    expect(got.rest.toString()).toBe('a'.repeat(10));
+    expect(got.rest.buffer.byteLength).toBeLessThan(64 * 1024);
+  });
+
   it('rejects an n that is not a whole number', () => {
     const reader = new StreamReader();
     expect(() => reader.read(1.5)).toThrow(TypeError);

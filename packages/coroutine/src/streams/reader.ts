@@ -472,12 +472,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (n === 0) return Buffer.alloc(0);
     const chunks = this.#chunks;
     const first = chunks[this.#head]!;
-    // A whole chunk that owns its memory is handed over as it is: nothing else refers to it.
-    if (
-      n === first.length &&
-      first.byteOffset === 0 &&
-      first.byteLength === first.buffer.byteLength
-    ) {
+    // A whole chunk is handed over as it is: it is the reader's own copy (feedData copies), so
+    // nothing else refers to it. Its memory is its own or a slice of Node's 8 KiB buffer pool;
+    // only a small rest of a large copy, which it would keep alive, is copied out below.
+    const memory = first.buffer.byteLength;
+    if (n === first.length && (memory <= Buffer.poolSize || 2 * n >= memory)) {
       this.#dropFirst();
       this.#size -= n;
       return first;
