@@ -63,6 +63,18 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
 /** Reads land here first; the reader copies what it keeps (reads are synchronous: sharing is safe). */
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
+/** Each loop's one resolved `Future<void>`: what `drain()` returns when nothing is to wait for. */
+const drained = new WeakMap<EventLoop, Future<void>>();
+function drainedOn(loop: EventLoop): Future<void> {
+  let done = drained.get(loop);
+  if (done === undefined) {
+    done = new Future<void>(loop);
+    done.setResult();
+    drained.set(loop, done);
+  }
+  return done;
+}
+
 /**
  * A connected stream socket as asyncio's transport: reads feed `reader`, writes are buffered
  * with flow control. It owns the socket and closes it.
@@ -273,9 +285,11 @@ export class SocketTransport implements ReadTransport {
    * Fails with the connection's error (or TransportClosedError) if the connection ends first.
    */
   drain(): Future<void> {
+    // Nothing to wait for (the usual case, after a write that went out whole): the loop's one
+    // resolved future, rather than a new one per write. A done future keeps no callbacks.
+    if (this.#state !== 'closed' && !this.#writePaused) return drainedOn(this.#loop);
     const waiter = new Future<void>(this.#loop);
     if (this.#state === 'closed') waiter.setException(this.#lostError('drain'));
-    else if (!this.#writePaused) waiter.setResult();
     else (this.#drainWaiters ??= []).push(waiter);
     return waiter;
   }
