@@ -3,6 +3,7 @@
  * page's timeline, checked byte for byte when the site's pages are known.
  */
 import { cpuUsage, resourceUsage } from 'node:process';
+import type { PageTimes } from './report/index';
 import type { Site } from './site/index';
 import { pageBody, pageIndex } from './site/pages';
 import type { HostPort, StrategyInfo, Target } from './strategies/types';
@@ -25,16 +26,7 @@ export interface TargetSpec {
   readonly embedded?: { readonly pages: number; readonly sizeBytes: number };
 }
 
-/** A page of a run, for the report: times in ms from the run's start. */
-export interface PageTimes {
-  readonly path: string;
-  readonly start: number;
-  readonly connected?: number;
-  readonly firstByte?: number;
-  readonly end: number;
-  readonly error?: string;
-  readonly bytes: number;
-}
+export type { PageTimes };
 
 export interface Measurement {
   readonly strategy: string;

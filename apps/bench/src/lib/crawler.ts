@@ -8,14 +8,14 @@
  * `AIO_BENCH_CRAWLER_MAIN=/path/to/main.ts` runs another CLI in the crawler's place (the bench's
  * tests use a stand-in that prints a fixture).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CrawlerOutputError, parseCrawlerOutput, type CrawlerOutput } from './crawler-output';
 import { withFdLimit } from './fd-limit';
 import { benchSource } from './paths';
-import { startServer, type RunningServer } from './servers';
+import { startServer, track, type RunningServer } from './servers';
 
 /** `apps/crawler/<relative>`. */
 function crawlerFile(relative: string): string {
@@ -65,25 +65,6 @@ export interface CrawlRequest {
   readonly timeoutMs: number;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/**
- * Whatever way this process ends, a crawler it started ends too: SIGTERM, whose default action
- * ends it at once even inside a stage that blocks its thread (a SIGINT handler would wait for
- * the stage); its embedded site then sees its stdin close and exits.
- */
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const c of running) c.kill('SIGTERM');
-    });
-  }
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-}
-
 /**
  * Runs `pnpm crawl --json` with `request`'s flags in a child process and reads its document.
  * @throws CrawlerOutputError if the crawler gives no document this benchmark can read, or one
@@ -105,7 +86,9 @@ export async function runCrawler(request: CrawlRequest): Promise<CrawlerOutput> 
   ];
   const [command, args] = tsCommand(main, flags, request.fdLimit);
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  track(child);
+  // Whatever way this process ends, the crawler ends too: on SIGTERM it stops its runs and its
+  // embedded site, as on Ctrl-C.
+  track(child, 'SIGTERM');
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

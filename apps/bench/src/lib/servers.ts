@@ -62,17 +62,19 @@ export interface EchoLoadResult {
   readonly errors: number;
 }
 
-const running = new Set<ChildProcess>();
+/** Children still running, and the signal each gets if this process ends first. */
+const running = new Map<ChildProcess, NodeJS.Signals>();
 let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
+/** Whatever way this process ends, `child` ends too: it is sent `signal` (SIGKILL by default). */
+export function track(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
+      for (const [c, sig] of running) c.kill(sig);
     });
   }
-  running.add(child);
+  running.set(child, signal);
   child.once('exit', () => running.delete(child));
 }
 
