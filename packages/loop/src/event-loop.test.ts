@@ -1,7 +1,7 @@
 /**
  * The loop's semantics, each run in both modes (hosted and blocking) on real sockets and timers.
  */
-import { socketpair, type Socket } from '@aio/selector';
+import { DefaultSelector, EVENT_WRITE, socketpair, type Ready, type Socket } from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   LoopClosedError,
@@ -426,6 +426,42 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       );
       peer.send(Buffer.from('x'));
       await loop.runForever();
+    });
+
+    it('a writer removed from a socket stops being reported at its first idle event', async () => {
+      // The kernel registration of a removed writer is dropped at the first poll that finds
+      // nobody to call: a connected socket is always writable, so a kept EPOLLOUT would come
+      // back from every poll of a busy loop.
+      const reports = { write: 0 };
+      const [a, b] = pair();
+      class CountingSelector extends DefaultSelector {
+        override select(timeoutMs?: number | null): Ready[] {
+          const ready = super.select(timeoutMs);
+          for (const [key, events] of ready)
+            if (key.fd === b.fileno() && events & EVENT_WRITE) reports.write++;
+          return ready;
+        }
+      }
+      const selector = new CountingSelector();
+      const loop = new EventLoop({ mode, selector, log: () => {} });
+      loops.push(loop);
+      let writerCalls = 0;
+      loop.addWriter(b, () => {
+        writerCalls++;
+        loop.removeWriter(b);
+      });
+      // Keep callbacks coming for 10 ms, so that the loop polls every few tens of µs meanwhile.
+      const until = performance.now() + 10;
+      const busy = (): void => {
+        if (performance.now() < until) loop.callSoon(busy);
+        else loop.stop();
+      };
+      loop.callSoon(busy);
+      await loop.runForever();
+      expect(writerCalls).toBe(1);
+      expect(reports.write).toBeLessThanOrEqual(2); // the writer's event, then one found idle
+      expect(selector.getMap().has(b.fileno())).toBe(false);
+      a.close();
     });
 
     it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {

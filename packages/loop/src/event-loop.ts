@@ -140,9 +140,10 @@ interface FdHandles {
 }
 
 /**
- * How long (ms) a lazily kept registration may see events with nobody to call before it is
- * really dropped: long enough for a coroutine or an async function's continuation (a loop
- * iteration and a few microtask turns away) to come back for its next read.
+ * How long (ms) a lazily kept reader registration may see events with nobody to call before it
+ * is really dropped (a writer's goes at its first such event, see #dispatch): long enough for a
+ * coroutine or an async function's continuation (a loop iteration and a few microtask turns
+ * away) to come back for its next read.
  */
 const IDLE_GRACE_MS = 1;
 
@@ -362,9 +363,10 @@ export class EventLoop implements HandleOwner {
    * Removes a reader or writer. For a file object (a Socket), the kernel registration is kept
    * for now: the common pattern — a `sockRecv` finishes, the coroutine sends, and reads again —
    * adds the same reader right back, and keeping it saves two `epoll_ctl` calls per message.
-   * The registration really goes when an event finds nobody to call (one `epoll_ctl` then), or
-   * is replaced if another object brings the same fd number. A raw fd number is removed at once:
-   * nothing tells the loop whether that number still means the same file.
+   * The registration really goes when an event finds nobody to call (one `epoll_ctl` then; for a
+   * reader, once IDLE_GRACE_MS has passed), or is replaced if another object brings the same fd
+   * number. A raw fd number is removed at once: nothing tells the loop whether that number still
+   * means the same file.
    */
   #removeHandler(fileobj: FileObj, event: number): boolean {
     if (this.#state === 'closed') return false;
@@ -709,23 +711,28 @@ export class EventLoop implements HandleOwner {
         continue;
       }
       this.#lastIo = this.#lastPoll;
-      let idleEvent = false;
+      let idleRead = false;
+      let idleWrite = false;
       if (mask & EVENT_READ) {
         const reader = handles.reader;
         if (reader !== null && !reader.cancelled()) this.#ready.push(reader);
-        else idleEvent = this.#noteIdle(handles, EVENT_READ, reader);
+        else idleRead = this.#noteIdle(handles, EVENT_READ, reader);
       }
       if (mask & EVENT_WRITE) {
         const writer = handles.writer;
         if (writer !== null && !writer.cancelled()) this.#ready.push(writer);
-        else idleEvent = this.#noteIdle(handles, EVENT_WRITE, writer);
+        else idleWrite = this.#noteIdle(handles, EVENT_WRITE, writer);
       }
       // An event for a handler removed lazily (or cancelled): now drop that part of the
-      // registration — at once for a raw fd number (it may mean another file by now), after
-      // the grace period for a socket object.
+      // registration. At once for a raw fd number (it may mean another file by now) and for a
+      // writer: a socket is writable nearly all the time, so a kept EPOLLOUT would be reported
+      // by every poll of the grace period (some twenty of them on a busy loop, for each socket
+      // that just connected). A socket object's reader gets the grace period: the coroutine
+      // that just read is usually on its way back for the next chunk.
       if (
-        idleEvent &&
-        (typeof key.fileobj === 'number' || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS)
+        idleWrite ||
+        (idleRead &&
+          (typeof key.fileobj === 'number' || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS))
       )
         this.#syncRegistration(key);
     }
