@@ -496,6 +496,7 @@ export class EventLoop implements HandleOwner {
    * {@link FOREIGN_SLICE_MS} ms, handing Node a turn between them, until the promise settles.
    */
   keepAwakeUntil(promise: PromiseLike<unknown>): void {
+    if (this.#mode === 'hosted') return; // every Task of an async function comes here
     this.#foreignPending++;
     const settled = (): void => {
       this.#foreignPending--;
