@@ -7,9 +7,10 @@
  * the functions (not promises already started) so that each becomes a Task `run` knows, and
  * `waitFor` bounds each page as in asyncio.ts. One thing differs from generators: nothing can
  * throw into an `await` from outside, so a task cancels an async function by aborting the
- * AbortSignal it gave it, and the function has to act on it. `cancelOn` does: it cancels the
- * future being awaited, which makes the `await` throw CancelledError, and `finally` closes the
- * socket as in the generator.
+ * AbortSignal it gave it, and the function has to act on it. `cancellable` does: when the signal
+ * aborts, it cancels the future being awaited, which makes the `await` throw CancelledError, and
+ * `finally` closes the socket as in the generator. It listens to the signal once per `fetch`, not
+ * once per `await`: a listener on an AbortSignal costs more than a whole socket operation here.
  */
 import { gather, run, waitFor } from '@aio/coroutine';
 import { isCancelledError, sockConnect, sockRecv, sockSendall, type Future } from '@aio/future';
@@ -17,33 +18,39 @@ import { getRunningLoop } from '@aio/loop';
 import { Socket } from '@aio/selector';
 import { request, type StrategyInfo, type Target } from './types';
 
-// #region cancelOn
-/** `future`, cancelled if `signal` aborts before it is done: an `await` made cancellable. */
-function cancelOn<T>(signal: AbortSignal, future: Future<T>): Future<T> {
-  if (signal.aborted) future.cancel();
-  const cancel = (): void => void future.cancel();
-  signal.addEventListener('abort', cancel);
-  future.addDoneCallback(() => signal.removeEventListener('abort', cancel));
-  return future;
+// #region cancelScope
+/**
+ * Makes a function's awaits cancellable by `signal`: `await cancellable(future)` waits for
+ * `future`, which is cancelled if `signal` aborts while it is awaited (or has aborted already).
+ */
+function cancelScope(signal: AbortSignal): <T>(future: Future<T>) => Future<T> {
+  let awaited: Future<unknown> | null = null;
+  signal.addEventListener('abort', () => awaited?.cancel(), { once: true });
+  return (future) => {
+    awaited = future;
+    if (signal.aborted) future.cancel();
+    return future;
+  };
 }
-// #endregion cancelOn
+// #endregion cancelScope
 
 // #region asyncAwait
 async function fetch(target: Target, path: string, signal: AbortSignal): Promise<Buffer> {
   const { timeline } = target;
   const loop = getRunningLoop();
+  const cancellable = cancelScope(signal);
   const sock = new Socket();
   sock.setBlocking(false);
   try {
-    await cancelOn(signal, sockConnect(loop, sock, target.address(path)));
+    await cancellable(sockConnect(loop, sock, target.address(path)));
     timeline.connected(path);
-    await cancelOn(signal, sockSendall(loop, sock, request(target.host, path)));
+    await cancellable(sockSendall(loop, sock, request(target.host, path)));
     const chunks: Buffer[] = [];
-    let chunk = await cancelOn(signal, sockRecv(loop, sock, 4096));
+    let chunk = await cancellable(sockRecv(loop, sock, 4096));
     while (chunk.length > 0) {
       timeline.received(path, chunk.length);
       chunks.push(chunk);
-      chunk = await cancelOn(signal, sockRecv(loop, sock, 4096));
+      chunk = await cancellable(sockRecv(loop, sock, 4096));
     }
     return Buffer.concat(chunks);
   } finally {
