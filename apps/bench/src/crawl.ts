@@ -5,16 +5,19 @@
  * Scales (the crawler issue's): 1,000 pages of 2 KiB, 100 at a time, 100 ms latency each (3
  * rounds); then 10,000 pages, 1,000 at a time (1 round). `--quick` runs the first scale, 1 round.
  *
+ * Each round runs the crawler once, then each Python peer once, so that machine noise coming and
+ * going over minutes falls on both sides alike; figures are medians over the rounds.
+ *
  * 1. The aio stages and Node's fetch: the crawler CLI itself, `pnpm crawl --json --strategy
- *    callbacks,…,tornado,node-fetch --pages … --concurrency … --repeat …`, in a child process run
+ *    callbacks,…,tornado,node-fetch --pages … --concurrency … --warmup …`, in a child process run
  *    from its sources through its own tsx, as `pnpm crawl` runs it. It starts its own embedded
- *    site, runs each stage `repeat` times, each in a fresh process after `--warmup` unmeasured
- *    crawls there (3 at 1,000 pages: V8 compiles the hot code on the way, as a long-running
- *    crawler would have it), and reports medians (src/lib/crawler-output.ts).
+ *    site and runs each stage in a fresh process after `--warmup` unmeasured crawls there (6 at
+ *    1,000 pages: V8 compiles the hot code on the way, as a long-running crawler would have it;
+ *    see Scale.warmups); its documents are read and merged by src/lib/crawler-output.ts.
  * 2. The Python peers: the crawler's embedded site server started on its own (same pages,
- *    latency and size), then, round by round and alternating, asyncio raw sockets, the same on
- *    uvloop, and tornado's AsyncHTTPClient (`src/peers/crawl_asyncio.py`, `crawl_tornado.py`), each
- *    in a process of its own that times the crawl alone; medians reported.
+ *    latency and size), crawled in turn by asyncio raw sockets, the same on uvloop, and tornado's
+ *    AsyncHTTPClient (`src/peers/crawl_asyncio.py`, `crawl_tornado.py`), each in a process of its
+ *    own that times the crawl alone.
  *
  * Every client's CPU time is its own process's (user + system); the site runs in another
  * process. A page counts as fetched only when its body is the site's page, byte for byte. The
@@ -33,7 +36,12 @@ import {
   type StandardGoal,
 } from './lib/crawl-goals';
 import { runCrawler, startCrawlerSite } from './lib/crawler';
-import type { CrawlerOutput, CrawlerResult, CrawlerRun } from './lib/crawler-output';
+import {
+  mergeCrawlerOutputs,
+  type CrawlerOutput,
+  type CrawlerResult,
+  type CrawlerRun,
+} from './lib/crawler-output';
 import { hardFdLimit, softFdLimit } from './lib/fd-limit';
 import { findPython, tryPythonPeer, type Python } from './lib/peers';
 import { formatNumber, median, progress, ratio, table, type Cell } from './lib/report';
@@ -68,14 +76,17 @@ interface Scale {
   readonly rounds: number;
   /**
    * Unmeasured crawls each aio stage runs in its process before the measured one (`--warmup`),
-   * so that it is measured on JIT-compiled code; Python has no JIT to warm.
+   * so that it is measured on JIT-compiled code; Python has no JIT to warm. V8 goes on compiling
+   * for about five crawls of 1,000 pages (functions optimized in the 1st to 7th crawl of the
+   * async-await stage, counted with --trace-opt: 196, 122, 84, 34, 8, 8, 2), on threads whose CPU
+   * time counts as the process's.
    */
   readonly warmups: number;
   /** Each peer's per-page timeout (tornado counts its queue time in it too: see the peer). */
   readonly peerTimeoutMs: number;
   /** The most one peer process may take. */
   readonly peerProcessTimeoutMs: number;
-  /** The most the crawler process may take, all its stages and runs. */
+  /** The most one crawler process may take (one round: every stage, warm-ups included). */
   readonly crawlerTimeoutMs: number;
 }
 
@@ -86,7 +97,7 @@ function scales(quick: boolean): Scale[] {
     pages: 1_000,
     concurrency: 100,
     rounds: quick ? 1 : 3,
-    warmups: quick ? 1 : 3,
+    warmups: quick ? 1 : 6,
     peerTimeoutMs: 30_000,
     peerProcessTimeoutMs: 120_000,
     crawlerTimeoutMs: 600_000,
@@ -182,61 +193,81 @@ interface PeerRuns {
   readonly versions: { python?: string; uvloop?: string; tornado?: string };
 }
 
+/** The Python peers of one scale: the site they crawl, and what they answered so far. */
+interface PeerSession {
+  readonly site: { readonly port: number; stop(): Promise<void> } | null;
+  readonly skipped: Partial<Record<PeerKey, string>>;
+  readonly answers: Partial<Record<PeerKey, PeerAnswer[]>>;
+  readonly versions: PeerRuns['versions'];
+}
+
 /**
- * Starts the crawler's site for `scale` and runs the peers against it, `rounds` times, alternating
- * within a round. A peer that cannot run (no Python, not installed, failed) is skipped with the
- * reason; one that `notInstalled` already names is not tried.
+ * Starts the crawler's site for `scale`'s Python peers (none without Python). A peer that
+ * `notInstalled` already names is skipped with that reason.
  */
-async function runPeers(
+async function startPeers(
   scale: Scale,
   python: Python | null,
   notInstalled: Partial<Record<PeerKey, string>>,
   fdLimit: number | null,
-): Promise<PeerRuns> {
+): Promise<PeerSession> {
   const skipped: Partial<Record<PeerKey, string>> = { ...notInstalled };
-  const answers: Partial<Record<PeerKey, PeerAnswer[]>> = {};
-  const versions: PeerRuns['versions'] = {};
   if (!python) {
     for (const peer of PEERS) skipped[peer.key] = 'python3 not found';
-    return { figures: {}, skipped, versions };
+    return { site: null, skipped, answers: {}, versions: {} };
   }
   const what = `${count(scale.pages)} pages, ${count(scale.concurrency)} at a time`;
   progress(`crawl: ${what}: starting the crawler's site for the Python peers`);
   const site = await startCrawlerSite({ ...scale, fdLimit });
-  try {
-    for (let round = 1; round <= scale.rounds; round++) {
-      for (const peer of PEERS) {
-        if (skipped[peer.key]) continue;
-        progress(`crawl: ${what}: ${peer.name}, round ${round}/${scale.rounds}`);
-        const answer = await tryPythonPeer<unknown>(
-          python,
-          peer.script,
-          {
-            host: '127.0.0.1',
-            port: site.port,
-            pages: scale.pages,
-            concurrency: scale.concurrency,
-            timeoutMs: scale.peerTimeoutMs,
-            size: scale.sizeBytes,
-            ...peer.args,
-          },
-          scale.peerProcessTimeoutMs,
-        );
-        if (typeof answer === 'string') {
-          skipped[peer.key] = answer;
-        } else if (!isPeerAnswer(answer)) {
-          skipped[peer.key] = `answered ${JSON.stringify(answer).slice(0, 120)}`;
-        } else {
-          (answers[peer.key] ??= []).push(answer);
-          versions.python = answer.python;
-          if (answer.uvloop) versions.uvloop = answer.uvloop;
-          if (answer.tornado) versions.tornado = answer.tornado;
-        }
-      }
+  return { site, skipped, answers: {}, versions: {} };
+}
+
+/**
+ * Runs each peer once against the session's site, one after another. A peer that cannot run
+ * (not installed, failed) is skipped from then on, with the reason.
+ */
+async function runPeerRound(
+  scale: Scale,
+  python: Python | null,
+  session: PeerSession,
+  round: number,
+): Promise<void> {
+  const { site, skipped, answers, versions } = session;
+  if (!python || !site) return;
+  const what = `${count(scale.pages)} pages, ${count(scale.concurrency)} at a time`;
+  for (const peer of PEERS) {
+    if (skipped[peer.key]) continue;
+    progress(`crawl: ${what}: ${peer.name}, round ${round}/${scale.rounds}`);
+    const answer = await tryPythonPeer<unknown>(
+      python,
+      peer.script,
+      {
+        host: '127.0.0.1',
+        port: site.port,
+        pages: scale.pages,
+        concurrency: scale.concurrency,
+        timeoutMs: scale.peerTimeoutMs,
+        size: scale.sizeBytes,
+        ...peer.args,
+      },
+      scale.peerProcessTimeoutMs,
+    );
+    if (typeof answer === 'string') {
+      skipped[peer.key] = answer;
+    } else if (!isPeerAnswer(answer)) {
+      skipped[peer.key] = `answered ${JSON.stringify(answer).slice(0, 120)}`;
+    } else {
+      (answers[peer.key] ??= []).push(answer);
+      versions.python = answer.python;
+      if (answer.uvloop) versions.uvloop = answer.uvloop;
+      if (answer.tornado) versions.tornado = answer.tornado;
     }
-  } finally {
-    await site.stop();
   }
+}
+
+/** The peers' figures: medians of their rounds. */
+function peerResults(scale: Scale, session: PeerSession): PeerRuns {
+  const { skipped, answers, versions } = session;
   const figures: Partial<Record<PeerKey, Contender>> = {};
   for (const peer of PEERS) {
     // A peer that failed in a later round is reported as skipped, with why: not half-measured.
@@ -273,21 +304,35 @@ async function measure(
     );
   }
 
-  progress(
-    `crawl: ${what}: the crawler's ${STRATEGIES.length} stages, ${scale.rounds} run${scale.rounds === 1 ? '' : 's'} each`,
-  );
-  const crawler = await runCrawler({
-    strategies: STRATEGIES,
-    pages: scale.pages,
-    concurrency: scale.concurrency,
-    latencyMs: scale.latencyMs,
-    sizeBytes: scale.sizeBytes,
-    repeat: scale.rounds,
-    warmups: scale.warmups,
-    pageTimeoutMs: scale.peerTimeoutMs,
-    fdLimit,
-    timeoutMs: scale.crawlerTimeoutMs,
-  });
+  // Round by round, the crawler's stages (one run each), then each peer once: machine noise
+  // that comes and goes over minutes then falls on aio and on the peers alike.
+  const session = await startPeers(scale, python, notInstalled, fdLimit);
+  const outputs: CrawlerOutput[] = [];
+  try {
+    for (let round = 1; round <= scale.rounds; round++) {
+      progress(
+        `crawl: ${what}: the crawler's ${STRATEGIES.length} stages, round ${round}/${scale.rounds}`,
+      );
+      outputs.push(
+        await runCrawler({
+          strategies: STRATEGIES,
+          pages: scale.pages,
+          concurrency: scale.concurrency,
+          latencyMs: scale.latencyMs,
+          sizeBytes: scale.sizeBytes,
+          repeat: 1,
+          warmups: scale.warmups,
+          pageTimeoutMs: scale.peerTimeoutMs,
+          fdLimit,
+          timeoutMs: scale.crawlerTimeoutMs,
+        }),
+      );
+      await runPeerRound(scale, python, session, round);
+    }
+  } finally {
+    await session.site?.stop();
+  }
+  const crawler = mergeCrawlerOutputs(outputs);
   const stages: Partial<Record<string, Contender>> = {};
   const stagesMissing: Partial<Record<string, string>> = {};
   for (const strategy of STRATEGIES) {
@@ -299,7 +344,7 @@ async function measure(
         ? `refused by the crawler: ${refused.why}`
         : "missing from the crawler's output";
   }
-  const peers = await runPeers(scale, python, notInstalled, fdLimit);
+  const peers = peerResults(scale, session);
 
   const errors = [
     ...Object.values(stages).map((s) => s?.firstError),
@@ -361,7 +406,7 @@ function scaleText(m: Measured): string {
   ];
   const runs = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
   return [
-    `${count(scale.pages)} pages of ${count(scale.sizeBytes)} bytes, ${count(scale.concurrency)} at a time, ${scale.latencyMs} ms latency each: floor ${count(floorMs(scale))} ms. aio stages and Node fetch: the crawler CLI (\`pnpm crawl --json\`, its own embedded site${crawler.site.faults ? `, faults ${crawler.site.faults}` : ''}), median of ${runs(crawler.repeat, 'run')}, each in a fresh process${scale.warmups > 0 ? ` after ${scale.warmups} unmeasured warm-up crawls there (V8 compiles the hot code on the way)` : ', cold'}; Python peers: the crawler's site server started alone, median of ${runs(scale.rounds, 'round')}, alternating; fetched/failed: the worst run. CPU: the client process's user + system`,
+    `${count(scale.pages)} pages of ${count(scale.sizeBytes)} bytes, ${count(scale.concurrency)} at a time, ${scale.latencyMs} ms latency each: floor ${count(floorMs(scale))} ms. aio stages and Node fetch: the crawler CLI (\`pnpm crawl --json\`, its own embedded site${crawler.site.faults ? `, faults ${crawler.site.faults}` : ''}), median of ${runs(crawler.repeat, 'run')}, each in a fresh process${scale.warmups > 0 ? ` after ${scale.warmups} unmeasured warm-up crawls there (V8 compiles the hot code on the way)` : ', cold'}; Python peers: the crawler's site server started alone, median of ${runs(scale.rounds, 'round')}; a round runs the crawler, then each peer; fetched/failed: the worst run. CPU: the client process's user + system`,
     table(
       ['contender', 'wall ms', 'CPU ms', 'fetched/failed', '÷ floor', 'CPU ÷ asyncio peer'],
       rows,

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CrawlerOutputError, parseCrawlerOutput, type CrawlerExit } from './crawler-output';
+import {
+  CrawlerOutputError,
+  mergeCrawlerOutputs,
+  parseCrawlerOutput,
+  type CrawlerExit,
+  type CrawlerOutput,
+} from './crawler-output';
 
 /** A hand-made `pnpm crawl --json` document: 1,000 pages, 100 at a time, 3 runs per strategy. */
 const FIXTURE = readFileSync(new URL('./fixtures/crawler-output.json', import.meta.url), 'utf8');
@@ -124,5 +130,52 @@ describe('parseCrawlerOutput', () => {
     expect(thrown(() => parseCrawlerOutput(exit({ code: 130 }))).message).toMatch(
       /exited with code 130/,
     );
+  });
+});
+
+describe('mergeCrawlerOutputs', () => {
+  /** One round's document: the fixture with each strategy's runs replaced by one run. */
+  function round(cpuMs: number, failed = 0, refuse?: string): CrawlerOutput {
+    const doc = parseCrawlerOutput(exit());
+    const results = doc.results.map((r) => {
+      const run = { wallMs: 1000 + cpuMs, cpuMs, peakRssMiB: 60, fetched: 1000 - failed, failed };
+      return {
+        ...r,
+        ...run,
+        ...(failed > 0 ? { firstError: `round of ${cpuMs}: ECONNRESET` } : {}),
+        runs: [failed > 0 ? { ...run, firstError: `round of ${cpuMs}: ECONNRESET` } : run],
+      };
+    });
+    return {
+      ...doc,
+      repeat: 1,
+      results: refuse ? results.filter((r) => r.strategy !== refuse) : results,
+      refused: refuse ? [{ strategy: refuse, why: 'too slow' }] : [],
+    };
+  }
+
+  it("puts every round's runs together, in order, and takes medians over them", () => {
+    const merged = mergeCrawlerOutputs([round(300), round(100, 2), round(200)]);
+    expect(merged.repeat).toBe(3);
+    const first = merged.results[0]!;
+    expect(first.runs.map((r) => r.cpuMs)).toEqual([300, 100, 200]);
+    expect(first.cpuMs).toBe(200);
+    expect(first.wallMs).toBe(1200);
+    expect(first.failed).toBe(0); // the median run failed nothing
+    expect(first.firstError).toBe('round of 100: ECONNRESET'); // but one did, and says so
+    expect(merged.results.map((r) => r.strategy)).toEqual(
+      parseCrawlerOutput(exit()).results.map((r) => r.strategy),
+    );
+  });
+
+  it('a strategy refused in any round is refused, with no results', () => {
+    const refuse = parseCrawlerOutput(exit()).results[1]!.strategy;
+    const merged = mergeCrawlerOutputs([round(100), round(100, 0, refuse)]);
+    expect(merged.results.map((r) => r.strategy)).not.toContain(refuse);
+    expect(merged.refused).toEqual([{ strategy: refuse, why: 'too slow' }]);
+  });
+
+  it('needs a document', () => {
+    expect(() => mergeCrawlerOutputs([])).toThrow(RangeError);
   });
 });

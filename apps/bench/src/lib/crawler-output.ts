@@ -210,3 +210,56 @@ export function parseCrawlerOutput(exit: CrawlerExit): CrawlerOutput {
     })),
   };
 }
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The documents of several crawler processes run against the same site shape (one per round of
+ * a benchmark that alternates the crawler with its peers), as one: each strategy's runs put
+ * together in round order, its figures the medians over all of them (`fetched` and `failed`
+ * included, as the crawler reports them), and `repeat` the number of runs. A strategy refused in
+ * any round is refused (with that round's reason) and has no results.
+ */
+export function mergeCrawlerOutputs(outputs: readonly CrawlerOutput[]): CrawlerOutput {
+  const first = outputs[0];
+  if (first === undefined) throw new RangeError('mergeCrawlerOutputs() needs one document or more');
+  const refused = new Map<string, string>();
+  for (const output of outputs) {
+    for (const { strategy, why } of output.refused)
+      if (!refused.has(strategy)) refused.set(strategy, why);
+  }
+  const results: CrawlerResult[] = [];
+  for (const { strategy } of first.results) {
+    if (refused.has(strategy)) continue;
+    const found = outputs.map((o) => o.results.find((r) => r.strategy === strategy));
+    if (found.some((r) => r === undefined)) continue;
+    const each = found as CrawlerResult[];
+    const runs = each.flatMap((r) => r.runs);
+    const { strategy: name, section, title, concurrency, floorMs } = each[0]!;
+    const firstError = runs.find((r) => r.firstError !== undefined)?.firstError;
+    results.push({
+      strategy: name,
+      section,
+      title,
+      concurrency,
+      floorMs,
+      wallMs: medianOf(runs.map((r) => r.wallMs)),
+      cpuMs: medianOf(runs.map((r) => r.cpuMs)),
+      peakRssMiB: medianOf(runs.map((r) => r.peakRssMiB)),
+      fetched: medianOf(runs.map((r) => r.fetched)),
+      failed: medianOf(runs.map((r) => r.failed)),
+      ...(firstError === undefined ? {} : { firstError }),
+      runs,
+    });
+  }
+  return {
+    ...first,
+    repeat: outputs.reduce((sum, o) => sum + o.repeat, 0),
+    results,
+    refused: [...refused].map(([strategy, why]) => ({ strategy, why })),
+  };
+}
