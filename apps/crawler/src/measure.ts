@@ -135,6 +135,8 @@ export async function measure(strategy: StrategyInfo, target: Target): Promise<M
   const end = now();
   const cpu = cpuUsage(cpuBefore);
   const { timeline } = target;
+  // Once the clocks have stopped, as the Python peers do theirs.
+  timeline.checkResponses();
   // A page the strategy never even began is a failure of the strategy's, not of the site's.
   timeline.failUnfinished(target.paths, new Error(`${strategy.name} never fetched it`), end);
   return {
