@@ -24,7 +24,7 @@ import { request, type StrategyInfo, type Target } from './types';
  * `future`, which is cancelled if `signal` aborts while it is awaited (or has aborted already).
  */
 function cancelScope(signal: AbortSignal): <T>(future: Future<T>) => Future<T> {
-  let awaited: Future<unknown> | null = null;
+  let awaited: Future | null = null;
   signal.addEventListener('abort', () => awaited?.cancel(), { once: true });
   return (future) => {
     awaited = future;
