@@ -1,7 +1,14 @@
 /**
  * The loop's semantics, each run in both modes (hosted and blocking) on real sockets and timers.
  */
-import { DefaultSelector, EVENT_WRITE, socketpair, type Ready, type Socket } from '@aio/selector';
+import {
+  DefaultSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  socketpair,
+  type Ready,
+  type Socket,
+} from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   LoopClosedError,
@@ -462,6 +469,21 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       expect(reports.write).toBeLessThanOrEqual(2); // the writer's event, then one found idle
       expect(selector.getMap().has(b.fileno())).toBe(false);
       a.close();
+    });
+
+    it('adding a reader drops a removed writer from the registration in the same call', () => {
+      const selector = new DefaultSelector();
+      const loop = new EventLoop({ mode, selector, log: () => {} });
+      loops.push(loop);
+      const [, b] = pair();
+      loop.addWriter(b, () => {});
+      loop.removeWriter(b); // kept lazily: still registered for writing
+      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_WRITE);
+      loop.addReader(b, () => {});
+      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_READ);
+      // A live writer is kept.
+      loop.addWriter(b, () => {});
+      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_READ | EVENT_WRITE);
     });
 
     it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {

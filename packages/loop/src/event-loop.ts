@@ -315,8 +315,13 @@ export class EventLoop implements HandleOwner {
       key = undefined;
     }
     if (key !== undefined && (key.events & event) === 0) {
+      // The other direction stays watched only if someone still waits on it: one epoll_ctl adds
+      // this one and drops the other's lazily kept registration (a socket that connected, then
+      // reads, goes from EPOLLOUT to EPOLLIN in one call instead of two).
+      const other = event === EVENT_READ ? key.data!.writer : key.data!.reader;
+      const keep = other !== null && !other.cancelled() ? key.events : 0;
       try {
-        this.#selector.modify(fd, key.events | event, key.data);
+        this.#selector.modify(fd, keep | event, key.data);
       } catch (err) {
         // The kernel forgot this fd: it was closed behind our back (and its number reused).
         // Report the stale registration and start afresh.
