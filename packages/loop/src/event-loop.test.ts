@@ -483,6 +483,13 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       // A live writer is kept.
       loop.addWriter(b, () => {});
       expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_READ | EVENT_WRITE);
+      // A writer whose Handle was cancelled counts as removed too.
+      const [, c] = pair();
+      loop.addWriter(c, () => {}).cancel();
+      expect(selector.getMap().get(c.fileno())?.events).toBe(EVENT_WRITE);
+      loop.addReader(c, () => {});
+      expect(selector.getMap().get(c.fileno())?.events).toBe(EVENT_READ);
+      expect(loop.removeWriter(c)).toBe(false);
     });
 
     it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {

@@ -318,8 +318,11 @@ export class EventLoop implements HandleOwner {
       // The other direction stays watched only if someone still waits on it: one epoll_ctl adds
       // this one and drops the other's lazily kept registration (a socket that connected, then
       // reads, goes from EPOLLOUT to EPOLLIN in one call instead of two).
+      const otherEvent = event === EVENT_READ ? EVENT_WRITE : EVENT_READ;
       const other = event === EVENT_READ ? key.data!.writer : key.data!.reader;
       const keep = other !== null && !other.cancelled() ? key.events : 0;
+      // A cancelled handle dropped here counts as removed, as #noteIdle would have made it.
+      if (keep === 0 && other !== null) this.#setHandle(key.data!, otherEvent, null);
       try {
         this.#selector.modify(fd, keep | event, key.data);
       } catch (err) {
