@@ -6,6 +6,7 @@
  * Only what the benchmark reports is kept; the timelines are dropped. Exit code 0 means every
  * page was fetched, 1 that some page failed (still a document to report), 2 bad usage.
  */
+import { median } from './report';
 
 /** One run of one strategy, as the crawler measured it. */
 export interface CrawlerRun {
@@ -211,12 +212,6 @@ export function parseCrawlerOutput(exit: CrawlerExit): CrawlerOutput {
   };
 }
 
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * The documents of several crawler processes run against the same site shape (one per round of
  * a benchmark that alternates the crawler with its peers), as one: each strategy's runs put
@@ -247,11 +242,11 @@ export function mergeCrawlerOutputs(outputs: readonly CrawlerOutput[]): CrawlerO
       title,
       concurrency,
       floorMs,
-      wallMs: medianOf(runs.map((r) => r.wallMs)),
-      cpuMs: medianOf(runs.map((r) => r.cpuMs)),
-      peakRssMiB: medianOf(runs.map((r) => r.peakRssMiB)),
-      fetched: medianOf(runs.map((r) => r.fetched)),
-      failed: medianOf(runs.map((r) => r.failed)),
+      wallMs: median(runs.map((r) => r.wallMs)),
+      cpuMs: median(runs.map((r) => r.cpuMs)),
+      peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+      fetched: median(runs.map((r) => r.fetched)),
+      failed: median(runs.map((r) => r.failed)),
       ...(firstError === undefined ? {} : { firstError }),
       runs,
     });
