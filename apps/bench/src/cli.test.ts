@@ -102,9 +102,13 @@ async function tornadoCore(
     const out = join(dir, 'tornado-core.json');
     const { code, stdout, stderr } = await bench(['tornado-core', '--quick', '--out', out], env);
     expect(code, stderr).toBe(0);
-    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { results, texts } = JSON.parse(readFileSync(out, 'utf8')) as {
       results: { 'tornado-core': TornadoCoreResult };
+      texts: { 'tornado-core': string };
     };
+    // The JSON carries the report as printed (the docs' results page shows it).
+    expect(texts['tornado-core'].length).toBeGreaterThan(100);
+    expect(stdout).toContain(texts['tornado-core']);
     return { result: results['tornado-core'], text: stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -70,6 +70,7 @@ async function main(): Promise<number> {
   }
   const env = environment();
   const results: Record<string, unknown> = {};
+  const texts: Record<string, string> = {};
   if (!values.json) {
     process.stdout.write(
       `aio benchmarks — ${env.date}\nNode ${env.node} · ${env.os} · ${env.cpus}× ${env.cpu} · ${env.memoryGiB} GiB\n\n`,
@@ -80,9 +81,12 @@ async function main(): Promise<number> {
     const result = await bench.run({ quick: values.quick });
     progressDone();
     results[bench.name] = result.data;
+    texts[bench.name] = result.text;
     if (!values.json) process.stdout.write(`== ${bench.name} ==\n${result.text}\n\n`);
   }
-  const document = { environment: env, quick: values.quick, results };
+  // `texts`: each benchmark's report as printed, so a reader of the JSON (the docs' results
+  // page) shows the same tables a terminal does.
+  const document = { environment: env, quick: values.quick, results, texts };
   if (values.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   if (values.out) writeFileSync(values.out, `${JSON.stringify(document, null, 2)}\n`);
   return 0;

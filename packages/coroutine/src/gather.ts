@@ -4,7 +4,9 @@
  *
  * The first exception fails the gather (the others keep running, as in asyncio), unless
  * `returnExceptions` puts exceptions in the results instead. Cancelling the gather cancels every
- * child that is still running; the gather then ends cancelled once they have all finished.
+ * child that is still running. As in asyncio, a child's CancelledError is then an exception like
+ * any other: without `returnExceptions` the first one fails the gather at once (with that
+ * CancelledError); with it, the gather ends cancelled once every child has finished.
  */
 import { getEventLoop, type EventLoop } from '@aio/loop';
 import { CancelledError, Future, inlineSafe, isFuture } from '@aio/future';
@@ -18,6 +20,7 @@ type Results<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: A[K] extends Awaitable<infer R> ? R : unknown;
 };
 
+// #region GatheringFuture
 /** The future `gather` returns: cancelling it cancels its children. */
 export class GatheringFuture<T extends unknown[]> extends Future<T> {
   #cancelRequested = false;
@@ -44,6 +47,7 @@ export class GatheringFuture<T extends unknown[]> extends Future<T> {
     super.cancel(message);
   }
 }
+// #endregion GatheringFuture
 
 export function gather<A extends readonly Awaitable<unknown>[]>(
   ...awaitables: A
@@ -52,6 +56,7 @@ export function gather<A extends readonly Awaitable<unknown>[]>(
   awaitables: A,
   options: GatherOptions,
 ): GatheringFuture<Results<A>>;
+// #region gather
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let awaitables = args as Awaitable<unknown>[];
   let returnExceptions = false;
@@ -101,6 +106,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   for (const child of children) child.addDoneCallback(onChildDone);
   return outer;
 }
+// #endregion gather
 
 /**
  * The futures for `awaitables`, in order. The same generator or promise twice is run once

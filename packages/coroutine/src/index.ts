@@ -1,6 +1,8 @@
 /**
  * @aio/coroutine: asyncio's Task and coroutine toolkit for Node.js — generator coroutines and
  * async functions driven by the aio event loop.
+ *
+ * @module @aio/coroutine
  */
 export {
   Task,

@@ -18,6 +18,7 @@ export interface RunOptions {
 
 type Main<T, A extends unknown[]> = ((...args: A) => Coroutine<T> | PromiseLike<T>) | Coroutine<T>;
 
+// #region run
 async function runWith<T, A extends unknown[]>(
   options: RunOptions,
   main: Main<T, A>,
@@ -65,6 +66,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
     }
   }
 }
+// #endregion run
 
 /**
  * Runs `main(...args)` on a new loop until it is done, and closes the loop.

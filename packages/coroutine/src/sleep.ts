@@ -70,6 +70,7 @@ export function isRelinquish(value: unknown): value is Relinquish<unknown> {
   );
 }
 
+// #region sleep
 /** Waits `ms` milliseconds (on the running loop), then gives `value`. */
 export function sleep(ms: number): Future<void> | Relinquish<void>;
 export function sleep<T>(ms: number, value: T): Future<T> | Relinquish<T>;
@@ -88,3 +89,4 @@ export function sleep<T>(ms: number, value?: T): Future<T | undefined> | Relinqu
   });
   return future;
 }
+// #endregion sleep

@@ -159,6 +159,7 @@ export class Task<T = unknown> extends Future<T> {
   #prev: Task | null = null;
   #next: Task | null = null;
 
+  // #region constructor
   constructor(source: TaskSource<T>, options: TaskOptions = {}) {
     super(options.loop);
     if (!isCoroutine(source) && !isThenable(source) && typeof source !== 'function') {
@@ -175,7 +176,9 @@ export class Task<T = unknown> extends Future<T> {
     // The first step never runs inline: whoever created the task runs on until it yields.
     this.#scheduleStep(false, undefined);
   }
+  // #endregion constructor
 
+  // #region scheduleStep
   /** `Task.wakeup`: what the task waits on is done; the step goes on the ready queue. */
   [WAKE_UP](done: Future): void {
     this.#scheduleStep(false, done, true);
@@ -194,7 +197,9 @@ export class Task<T = unknown> extends Future<T> {
     this.#stepValue = value;
     this.getLoop().schedule(this);
   }
+  // #endregion scheduleStep
 
+  // #region run
   /**
    * @internal The loop calls this to take the step the task scheduled; calling it yourself does
    * nothing unless a step is pending (and then takes it early: don't).
@@ -217,6 +222,7 @@ export class Task<T = unknown> extends Future<T> {
       });
     }
   }
+  // #endregion run
 
   getName(): string {
     return typeof this.#name === 'number' ? `Task-${this.#name}` : this.#name;
@@ -247,6 +253,7 @@ export class Task<T = unknown> extends Future<T> {
     return rare.cancelsRequested;
   }
 
+  // #region cancel
   /**
    * Requests cancellation: a generator gets `CancelledError` thrown in at its current `yield`
    * (its `finally` blocks run, and it may catch it); the future it waits on is cancelled too. An
@@ -270,6 +277,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#rare().cancelMessage = message;
     return true;
   }
+  // #endregion cancel
 
   protected override makeCancelledError(): CancelledError {
     return this.#rareState?.cancelledError ?? super.makeCancelledError();
@@ -286,6 +294,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#step(false, undefined, value);
   }
 
+  // #region step
   /** One step: resume the coroutine with `value`, or throw `error` into it; see what it yields. */
   #step(hasError: boolean, error: unknown, value: unknown): void {
     if (this.done()) throw new InvalidStateError(`Task.step: already done: ${this.toString()}`);
@@ -325,7 +334,9 @@ export class Task<T = unknown> extends Future<T> {
       current = previous;
     }
   }
+  // #endregion step
 
+  // #region start
   /**
    * The first step: decide what the task drives. Returns true to go on driving a generator,
    * false if the task follows a promise or is finished already.
@@ -363,7 +374,9 @@ export class Task<T = unknown> extends Future<T> {
     this.#finishWithResult(produced);
     return false;
   }
+  // #endregion start
 
+  // #region follow
   /** Follows a promise to the end: its outcome becomes the task's. */
   #follow(promise: PromiseLike<T>): void {
     this.getLoop().keepAwakeUntil(promise);
@@ -382,6 +395,7 @@ export class Task<T = unknown> extends Future<T> {
       },
     );
   }
+  // #endregion follow
 
   /** Takes the task out of its loop's list of pending tasks. */
   #unlink(): void {
@@ -422,6 +436,7 @@ export class Task<T = unknown> extends Future<T> {
     super.cancel(error.message || undefined);
   }
 
+  // #region handleYield
   /** asyncio's "what did the coroutine yield?" (Task.__step's else-branch, tornado's handle_yield). */
   #handleYield(yielded: unknown): void {
     const loop = this.getLoop();
@@ -469,6 +484,7 @@ export class Task<T = unknown> extends Future<T> {
     if ((this.#flags & MUST_CANCEL) !== 0 && future.cancel(this.#cancelMessage()))
       this.#flags &= ~MUST_CANCEL;
   }
+  // #endregion handleYield
 
   #rare(): RareState {
     return (this.#rareState ??= {

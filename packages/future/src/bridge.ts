@@ -8,6 +8,7 @@ import { getEventLoop, type EventLoop } from '@aio/loop';
 import { isCancelledError } from './errors';
 import { Future, isFuture } from './future';
 
+// #region wrapPromise
 /**
  * A Future that settles when `promise` does. Cancelling the future does not cancel the promise
  * (a Promise cannot be cancelled); its outcome is then ignored.
@@ -33,12 +34,16 @@ export function wrapPromise<T>(
   );
   return future;
 }
+// #endregion wrapPromise
 
+// #region toPromise
 /** A Promise that settles like `future` (a cancelled future rejects with CancelledError). */
 export function toPromise<T>(future: Future<T>): Promise<T> {
   return Promise.resolve(future);
 }
+// #endregion toPromise
 
+// #region chainFuture
 /**
  * asyncio's `_chain_future`: when `source` is done, `destination` gets the same outcome; if
  * `destination` is cancelled first, `source` is cancelled too.
@@ -64,3 +69,4 @@ export function chainFuture<T>(source: Future<T>, destination: Future<T>): void 
   });
   source.addDoneCallback(copy);
 }
+// #endregion chainFuture

@@ -2,9 +2,12 @@
  * `Future`: asyncio's Future, a value that will be there later.
  *
  * States: PENDING → FINISHED (with a result or an exception) or CANCELLED; every transition
- * happens once, and every done-callback is scheduled with the loop's `callSoon` — never called
- * inline — so code after `setResult()` runs before anyone who waited (asyncio's rule, which makes
- * reentrancy bugs impossible by construction).
+ * happens once, and a done-callback is scheduled with the loop's `callSoon` — not called inline —
+ * so code after `setResult()` runs before anyone who waited (asyncio's rule, which makes
+ * reentrancy bugs impossible by construction). The exceptions keep that rule: callbacks marked
+ * `inlineSafe`, `FutureWaiter`s (a Task, whose wake-up only schedules its step) and the settler
+ * behind `then()` (which only settles a promise) are called at once, since each of them only
+ * schedules work.
  *
  * A Future is awaitable three ways:
  * - `await future` in an async function (it is a thenable);
@@ -21,6 +24,7 @@ import { getEventLoop, type EventLoop } from '@aio/loop';
 import { CancelledError, InvalidStateError } from './errors';
 import { formatValue } from './format';
 
+// #region states
 export type FutureState = 'PENDING' | 'CANCELLED' | 'FINISHED';
 
 const PENDING = 0;
@@ -29,6 +33,7 @@ const EXCEPTION = 2;
 const CANCELLED = 3;
 type State = typeof PENDING | typeof RESULT | typeof EXCEPTION | typeof CANCELLED;
 const STATE_NAMES: readonly FutureState[] = ['PENDING', 'FINISHED', 'FINISHED', 'CANCELLED'];
+// #endregion states
 /**
  * A done-callback. Declared method-style so that a `Future<number>` is usable where a
  * `Future<unknown>` is expected (function-typed parameters would make Future invariant).
@@ -133,7 +138,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   // future stays small: a server keeps tens of thousands of them alive at once.
   #state: State = PENDING;
   #value: unknown = undefined;
-  /** Allocated on the first callback: many futures get one or none. */
   /** None, one (most futures have exactly one waiter), or several. */
   #callbacks: Waiter<T> | Waiter<T>[] | null = null;
   readonly #loop: EventLoop;
@@ -205,6 +209,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     }
   }
 
+  // #region addDoneCallback
   /**
    * Schedules `callback(future)` for when the future is done (at once, via `callSoon`, if it is
    * done already). Callbacks run in the order they were added.
@@ -228,6 +233,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     else if (Array.isArray(this.#callbacks)) this.#callbacks.push(callback);
     else this.#callbacks = [this.#callbacks, callback];
   }
+  // #endregion addDoneCallback
 
   /** Removes every registration of `callback`; returns how many there were. */
   removeDoneCallback(callback: DoneCallback<T>): number {
@@ -237,6 +243,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     return callbacks.length - kept.length;
   }
 
+  // #region transitions
   /**
    * Cancels the future if it is pending: it becomes CANCELLED and its callbacks are scheduled.
    * Returns false if it was done already.
@@ -272,6 +279,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     this.#trackUnretrieved();
     this.#scheduleCallbacks();
   }
+  // #endregion transitions
 
   /** The message `cancel()` was given, for subclasses that raise their own CancelledError. */
   protected get cancelMessage(): string | undefined {
@@ -283,6 +291,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     return new CancelledError(this.cancelMessage ?? '');
   }
 
+  // #region scheduleCallbacks
   #scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
@@ -299,6 +308,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
     } else if (callback instanceof PromiseSettler) callback.settle(this);
     else callback[WAKE_UP](this);
   }
+  // #endregion scheduleCallbacks
 
   #callbackList(): Waiter<T>[] {
     const callbacks = this.#callbacks;
@@ -328,6 +338,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
 
   // ─── awaiting ────────────────────────────────────────────────────────────────────────────
 
+  // #region then
   /**
    * Makes `await future` work. A cancelled future rejects with CancelledError.
    *
@@ -346,7 +357,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
       else this.#addCallback(settler);
     }).then(onFulfilled, onRejected);
   }
+  // #endregion then
 
+  // #region iterator
   /**
    * `yield* future` in a generator coroutine: yields the future (unless it is done already), then
    * returns its result. A small hand-written iterator rather than a generator: every `yield*` of
@@ -355,6 +368,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
     return new FutureIterator(this);
   }
+  // #endregion iterator
 
   /** `<Future pending cb=[Task.wakeup()]>`, `<Future finished result=42>`, `<Future cancelled>` */
   toString(): string {
@@ -382,6 +396,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   }
 }
 
+// #region FutureIterator
 /** What `yield* future` walks: see `Future[Symbol.iterator]`. */
 class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   #yielded = false;
@@ -403,6 +418,7 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
     throw error;
   }
 }
+// #endregion FutureIterator
 
 /**
  * What `then()` waits with: it settles a promise the moment the future is done. That runs no

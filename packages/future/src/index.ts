@@ -1,6 +1,8 @@
 /**
  * @aio/future: asyncio's Future for Node.js — awaitable, iterable, cancellable — with promise
  * bridges and socket operations as futures.
+ *
+ * @module @aio/future
  */
 export {
   Future,

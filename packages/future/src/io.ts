@@ -37,6 +37,7 @@ function checkNonBlocking(sock: Socket, method: string): void {
   }
 }
 
+// #region readable
 /** Settles when `fd` is readable (or at EOF, or in error). Cancelling removes the reader. */
 export function readable(loop: EventLoop, fd: FileObj): Future<void> {
   return readiness(loop, fd, 'read');
@@ -51,6 +52,7 @@ function readiness(loop: EventLoop, fileobj: FileObj, kind: 'read' | 'write'): F
   fileobjToFd(fileobj, kind === 'read' ? 'readable' : 'writable'); // validates, with a clear error
   return new ClosureOperation<void>(loop, fileobj, kind, () => undefined).begin(false);
 }
+// #endregion readable
 
 /** What an attempt returns when the operation would block: wait for readiness, then try again. */
 const AGAIN: unique symbol = Symbol('again');
@@ -79,6 +81,7 @@ abstract class Operation<T> extends Future<T> {
     super(loop);
   }
 
+  // #region begin
   /** One try at the operation: its value, or AGAIN if it would block. */
   protected abstract attempt(): T | typeof AGAIN;
 
@@ -110,7 +113,9 @@ abstract class Operation<T> extends Future<T> {
   static onReady(this: void, op: Operation<unknown>): void {
     if (!op.done() && op.#settleOnce()) op.#removeIfOurs();
   }
+  // #endregion begin
 
+  // #region removeIfOurs
   override cancel(message?: string): boolean {
     if (!super.cancel(message)) return false;
     this.#removeIfOurs();
@@ -132,6 +137,7 @@ abstract class Operation<T> extends Future<T> {
     if (this.kind === 'read') loop.removeReader(this.fileobj);
     else loop.removeWriter(this.fileobj);
   }
+  // #endregion removeIfOurs
 }
 
 /** An operation whose attempt is a function (the less common ones: connect, accept, …). */
@@ -258,6 +264,7 @@ function copyOut(got: number): Buffer {
   return out;
 }
 
+// #region sockRecv
 /** Receives up to `n` bytes (an empty Buffer at EOF): asyncio's `sock_recv`. */
 export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffer> {
   checkNonBlocking(sock, 'sockRecv');
@@ -293,6 +300,7 @@ class RecvOperation extends Operation<Buffer> {
     return copyOut(got);
   }
 }
+// #endregion sockRecv
 
 /** Receives into `buffer`; settles with the count (0 at EOF): asyncio's `sock_recv_into`. */
 export function sockRecvInto(
@@ -313,6 +321,7 @@ export function sockRecvInto(
   return beginRead(op, hint);
 }
 
+// #region sockSendall
 /** Sends all of `data`, waiting for room as needed: asyncio's `sock_sendall`. */
 export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Future<void> {
   checkNonBlocking(sock, 'sockSendall');
@@ -343,6 +352,7 @@ export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Fu
     return undefined;
   });
 }
+// #endregion sockSendall
 
 /**
  * Connects `sock` to `address`: asyncio's `sock_connect`. A host name is resolved first, off
@@ -388,6 +398,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
     });
     return result;
   }
+  // #region sockConnectIp
   const err = sock.connectEx(address);
   if (err === 0) return resolvedVoid(loop);
   if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
@@ -397,6 +408,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
     const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);
     if (soError !== 0) throw osError(soError, 'connect', describeAddress(address));
   }).begin(false);
+  // #endregion sockConnectIp
 }
 
 /** Accepts a connection: `[conn, address]`, `conn` non-blocking. asyncio's `sock_accept`. */

@@ -153,6 +153,7 @@ const NO_EVENTS: Ready[] = [];
 const MICROTASK_TURN: Promise<void> = Promise.resolve();
 
 export class EventLoop implements HandleOwner {
+  // #region fields
   #ready: Runnable[] = [];
   #spare: Runnable[] = [];
   readonly #timers = new TimerHeap();
@@ -177,6 +178,7 @@ export class EventLoop implements HandleOwner {
   readonly #closeCallbacks: ((loop: EventLoop) => void)[] = [];
   /** Foreign promises the loop's work waits on (see keepAwakeUntil). */
   #foreignPending = 0;
+  // #endregion fields
 
   /** Debug mode reports callbacks that take at least this long (ms). asyncio: 100 ms. */
   slowCallbackDurationMs = 100;
@@ -214,6 +216,7 @@ export class EventLoop implements HandleOwner {
 
   // ─── Scheduling callbacks ──────────────────────────────────────────────────────────────────
 
+  // #region callSoon
   /**
    * Runs `callback(...args)` on the next iteration, after the callbacks already waiting (FIFO).
    * @example
@@ -241,7 +244,9 @@ export class EventLoop implements HandleOwner {
     this.#ready.push(runnable);
     if (this.#parked) this.#waker.wake();
   }
+  // #endregion callSoon
 
+  // #region callLater
   /** Runs `callback(...args)` once `delayMs` milliseconds have passed (never earlier). */
   callLater<A extends unknown[]>(delayMs: number, callback: Callback<A>, ...args: A): TimerHandle {
     checkTime(delayMs, 'callLater', 'delayMs');
@@ -262,6 +267,7 @@ export class EventLoop implements HandleOwner {
     if (this.#parked && when < this.#parkUntil) this.#waker.wake();
     return timer;
   }
+  // #endregion callLater
 
   /** @internal Called by a scheduled TimerHandle's `cancel()`. */
   timerHandleCancelled(_handle: TimerHandle): void {
@@ -293,6 +299,7 @@ export class EventLoop implements HandleOwner {
     return this.#removeHandler(fd, EVENT_WRITE);
   }
 
+  // #region addHandler
   #addHandler(
     fileobj: FileObj,
     event: number,
@@ -348,6 +355,7 @@ export class EventLoop implements HandleOwner {
     if (this.#parked) this.#waker.wake();
     return handle;
   }
+  // #endregion addHandler
 
   /**
    * An event found no live handler for `event`: a handler whose Handle was cancelled counts as
@@ -367,6 +375,7 @@ export class EventLoop implements HandleOwner {
     else handles.writer = handle;
   }
 
+  // #region removeHandler
   /**
    * Removes a reader or writer. For a file object (a Socket), the kernel registration is kept
    * for now: the common pattern — a `sockRecv` finishes, the coroutine sends, and reads again —
@@ -405,6 +414,7 @@ export class EventLoop implements HandleOwner {
     if (wanted === 0) this.#selector.unregister(key.fd);
     else this.#selector.modify(key.fd, wanted, handles);
   }
+  // #endregion removeHandler
 
   #keyOf(fileobj: FileObj): SelectorKey<FdHandles | null> | undefined {
     let fd: number;
@@ -553,6 +563,7 @@ export class EventLoop implements HandleOwner {
   // Each iteration reads the clock once (about 40 ns a read here, a fifth of a whole iteration
   // of a callSoon chain) and passes `now` down; it is read again only after a wait.
 
+  // #region runBlocking
   async #runBlocking(): Promise<void> {
     for (;;) {
       let now = this.time();
@@ -581,7 +592,9 @@ export class EventLoop implements HandleOwner {
       await MICROTASK_TURN;
     }
   }
+  // #endregion runBlocking
 
+  // #region runHosted
   async #runHosted(): Promise<void> {
     let sliceStart = this.time();
     for (;;) {
@@ -613,6 +626,7 @@ export class EventLoop implements HandleOwner {
       }
     }
   }
+  // #endregion runHosted
 
   /**
    * Polls for up to SPIN_MS (never past `timeout`), letting promise continuations run between
@@ -635,6 +649,7 @@ export class EventLoop implements HandleOwner {
     return NO_EVENTS as Ready<FdHandles | null>[];
   }
 
+  // #region park
   async #park(timeout: number): Promise<Ready<FdHandles | null>[]> {
     this.#parked = true;
     this.#parkUntil = timeout < 0 ? Infinity : this.time() + timeout;
@@ -645,7 +660,9 @@ export class EventLoop implements HandleOwner {
       this.#lastPoll = this.time();
     }
   }
+  // #endregion park
 
+  // #region runOnce
   /**
    * One iteration of the loop: asyncio's `_run_once`, and the only place callbacks run.
    *
@@ -663,7 +680,9 @@ export class EventLoop implements HandleOwner {
       this.#dispatch(events, this.time());
     }
   }
+  // #endregion runOnce
 
+  // #region prepare
   /**
    * Steps 1 and 2 of an iteration.
    * 1. Drop cancelled timers from the top of the heap (the heap compacts itself when cancelled
@@ -681,6 +700,7 @@ export class EventLoop implements HandleOwner {
     if (until === Infinity) return -1;
     return Math.min(Math.max(0, until - now), MAX_WAIT_MS);
   }
+  // #endregion prepare
 
   /** Asks the selector what is ready right now, without waiting. */
   #poll(now: number): Ready<FdHandles | null>[] {
@@ -702,6 +722,7 @@ export class EventLoop implements HandleOwner {
       : (NO_EVENTS as Ready<FdHandles | null>[]);
   }
 
+  // #region dispatchIo
   /**
    * Steps 3 to 5 of an iteration, after the selector answered.
    * 3. Turn ready fds into ready callbacks: the reader and/or writer registered for each (the
@@ -745,7 +766,9 @@ export class EventLoop implements HandleOwner {
       )
         this.#syncRegistration(key);
     }
+    // #endregion dispatchIo
 
+    // #region dispatchTimers
     // 4. due timers → ready callbacks
     for (
       let timer = this.#timers.peek();
@@ -756,7 +779,9 @@ export class EventLoop implements HandleOwner {
       if (!timer.cancelled()) this.#ready.push(timer);
     }
     if (now >= this.#nextAudit) this.#auditFds(now);
+    // #endregion dispatchTimers
 
+    // #region runReady
     // 5. run what is ready now; callbacks added meanwhile go into the fresh queue
     const batch = this.#ready;
     if (batch.length === 0) return;
@@ -768,6 +793,7 @@ export class EventLoop implements HandleOwner {
       batch.length = 0;
       this.#spare = batch;
     }
+    // #endregion runReady
   }
 
   #runDebug(batch: Runnable[]): void {
@@ -899,8 +925,10 @@ export class EventLoop implements HandleOwner {
   }
 }
 
-/** True when an fd's registration has no reader and no writer left (kept lazily, see #removeHandler). */
-/** True if no live handler is left (a cancelled Handle counts as removed). */
+/**
+ * True when an fd's registration has no live reader and no live writer left (a cancelled Handle
+ * counts as removed); such a registration is kept lazily, see #removeHandler.
+ */
 function isIdle(handles: FdHandles): boolean {
   return (
     (handles.reader === null || handles.reader.cancelled()) &&

@@ -88,6 +88,7 @@ export class Handle {
   }
 }
 
+// #region TimerHandle
 let nextSequence = 0;
 
 /** A handle that runs at a loop time: `when`, in milliseconds of `loop.time()`. */
@@ -116,3 +117,4 @@ export class TimerHandle extends Handle {
     return [`when=${this.when.toFixed(1)}`, ...super.describe()];
   }
 }
+// #endregion TimerHandle

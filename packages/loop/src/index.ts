@@ -1,5 +1,7 @@
 /**
  * @aio/loop: asyncio's event loop on @aio/selector, hosted inside Node or blocking like Python.
+ *
+ * @module @aio/loop
  */
 export {
   EventLoop,

@@ -56,6 +56,7 @@ export class TimerHeap {
     return top;
   }
 
+  // #region lazyCancel
   /** Called when a timer in the heap is cancelled; compacts when cancelled ones dominate. */
   noteCancelled(): void {
     this.#cancelled++;
@@ -71,6 +72,7 @@ export class TimerHeap {
   dropCancelledHead(): void {
     while (this.#items[0]?.cancelled()) this.pop();
   }
+  // #endregion lazyCancel
 
   /** Rebuilds the heap without its cancelled timers, in O(n). */
   compact(): void {

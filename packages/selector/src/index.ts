@@ -3,6 +3,8 @@
  *
  * Non-blocking BSD sockets on raw file descriptors (`Socket`, Python's socket object), a `Waker`
  * (the self-pipe), and Python's `selectors` API over epoll, kqueue, poll and select.
+ *
+ * @module @aio/selector
  */
 // First, so that an unsupported OS (Windows) fails here with one clear error.
 export { platform, type Platform } from './platform/index';

@@ -12,6 +12,7 @@ import { platform } from './platform/index';
 import koffi from 'koffi';
 import { setStrerror } from './errors';
 
+// #region koffi
 const lib = koffi.load(platform.libc);
 
 /** A pointer argument: memory owned by JavaScript, or NULL. */
@@ -30,6 +31,7 @@ function fn<A extends unknown[]>(decl: string): AsyncFn<A> {
 function optional<A extends unknown[]>(available: boolean, decl: string): AsyncFn<A> | undefined {
   return available ? fn<A>(decl) : undefined;
 }
+// #endregion koffi
 
 const isLinux = platform.name === 'linux';
 const nfds = isLinux ? 'unsigned long' : 'uint32_t';
@@ -83,6 +85,7 @@ export const libc = {
   pipe: fn<[fds: Int32Array]>('int pipe(void *)'),
   pipe2: optional<[fds: Int32Array, flags: number]>(platform.hasPipe2, 'int pipe2(void *, int)'),
   eventfd: optional<[initval: number, flags: number]>(isLinux, 'int eventfd(unsigned int, int)'),
+  // #region epoll
   epoll_create1: optional<[flags: number]>(isLinux, 'int epoll_create1(int)'),
   epoll_ctl: optional<[epfd: number, op: number, fd: number, event: Ptr]>(
     isLinux,
@@ -92,6 +95,7 @@ export const libc = {
     isLinux,
     'int epoll_wait(int, void *, int, int)',
   ),
+  // #endregion epoll
   kqueue: optional<[]>(platform.kqueue !== undefined, 'int kqueue()'),
   kevent: optional<
     [kq: number, changes: Ptr, nchanges: number, events: Ptr, nevents: number, timeout: Ptr]

@@ -47,8 +47,10 @@ import { timeoutToMs } from './selectors/base';
 
 const { EINTR, EAGAIN, EWOULDBLOCK, EINPROGRESS, EBADF, ETIMEDOUT } = constants.errno;
 
+// #region WOULD_BLOCK
 /** Returned by `trySend` and `tryRecvInto` when the call would block. */
 export const WOULD_BLOCK = -1;
+// #endregion WOULD_BLOCK
 
 // Python's names, with this OS's values.
 export const AF_UNSPEC = P.AF_UNSPEC;
@@ -277,6 +279,7 @@ export class Socket {
     return this.#timeout !== 0;
   }
 
+  // #region setBlocking
   /**
    * `false` makes every call return at once (throwing BlockingIOError where it would wait):
    * `settimeout(0)`. `true` is `settimeout(null)`. Either way it ends timeout mode.
@@ -284,6 +287,7 @@ export class Socket {
   setBlocking(flag: boolean): void {
     this.settimeout(flag ? null : 0);
   }
+  // #endregion setBlocking
 
   /**
    * Python's `settimeout`, in milliseconds (as every time in aio):
@@ -341,6 +345,7 @@ export class Socket {
     return deadline;
   }
 
+  // #region connect
   /**
    * Connects to `address`. A blocking socket waits for the handshake; one in timeout mode waits
    * at most its timeout (then TimeoutError); a non-blocking one throws BlockingIOError
@@ -378,6 +383,7 @@ export class Socket {
     if (!waitReady(fd, P.POLLOUT, deadline)) return TIMED_OUT;
     return this.getsockopt(SOL_SOCKET, SO_ERROR);
   }
+  // #endregion connect
 
   bind(address: Address): void {
     const fd = this.#open('bind');
@@ -522,6 +528,7 @@ export class Socket {
         : buf.subarray(0, n);
   }
 
+  // #region tryRecvInto
   /** Receives into `buffer` (up to `nbytes`, default all of it); returns the count, 0 at EOF. */
   recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): number {
     for (let deadline = 0; ;) {
@@ -544,6 +551,7 @@ export class Socket {
       throw osError(err, 'recv');
     }
   }
+  // #endregion tryRecvInto
 
   #checkRecvBuffer(buffer: Uint8Array, nbytes: number, method: string): number {
     checkBytes(buffer, method);

@@ -17,6 +17,7 @@ import type { LoopMode } from '@aio/loop';
 import { ThreadPoolExecutor, runOnExecutor, workerFunction } from '@aio/tornado/concurrent';
 import { IOLoop, PeriodicCallback } from '@aio/tornado/ioloop';
 
+// #region job
 /** The blocking job: spins for `ms` milliseconds and counts how often it went round. */
 export function crunch(ms: number): { iterations: number; ms: number } {
   const start = performance.now();
@@ -31,7 +32,9 @@ class Cruncher {
   /** Returns a Future at once; `crunch` runs on the pool's thread. */
   readonly crunch = runOnExecutor(workerFunction<typeof crunch>(import.meta.url, 'crunch'));
 }
+// #endregion job
 
+// #region main
 async function main(): Promise<void> {
   const ioloop = IOLoop.current();
   const cruncher = new Cruncher();
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     await cruncher.executor.shutdown();
   }
 }
+// #endregion main
 
 if (isMainThread) {
   const mode: LoopMode = process.argv[2] === 'blocking' ? 'blocking' : 'hosted';

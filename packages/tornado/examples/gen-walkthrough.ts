@@ -27,6 +27,7 @@ function* servePage(reader: StreamReader, writer: StreamWriter): Generator<unkno
   writer.close();
 }
 
+// #region fetch
 const fetch = gen.coroutine(function* fetch(port: number, path: string) {
   const [reader, writer] = (yield openConnection('127.0.0.1', port)) as [
     StreamReader,
@@ -37,7 +38,9 @@ const fetch = gen.coroutine(function* fetch(port: number, path: string) {
   writer.close();
   return answer.toString().trim();
 });
+// #endregion fetch
 
+// #region main
 const main = gen.coroutine(function* main() {
   const server = (yield startServer(servePage, '127.0.0.1', 0)) as Awaited<
     ReturnType<typeof startServer>
@@ -53,9 +56,12 @@ const main = gen.coroutine(function* main() {
     yield server.waitClosed();
   }
 });
+// #endregion main
 
+// #region trace
 gen.traceRunners((step) =>
   console.log(`  ${step.coroutine.padEnd(5)} ${step.step.padEnd(11)} ${step.detail}`),
 );
 await IOLoop.current().runSync(() => main());
 gen.traceRunners(null);
+// #endregion trace

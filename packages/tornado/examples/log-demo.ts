@@ -17,6 +17,7 @@ import {
   loggingOptionsFromArgs,
 } from '@aio/tornado/log';
 
+// #region demo
 const { values } = parseArgs({ options: defineLoggingOptions(), strict: false });
 // tornado's default level is info; the demo shows debug too unless --logging says otherwise.
 const logging = enablePrettyLogging({ logging: 'debug', ...loggingOptionsFromArgs(values) });
@@ -33,3 +34,4 @@ genLog.info('a message that spans\ntwo lines');
 
 // Closing removes the handlers and closes the log file; nothing is left open.
 logging.close();
+// #endregion demo

@@ -12,7 +12,10 @@
  *   `@run_on_executor`).
  *
  * Pools run a `WorkerFunction` — a module and an export name — since another thread cannot call
- * a closure of this one. See README-concurrent.md for what crosses the boundary and what does not.
+ * a closure of this one. See the package README (its `concurrent` section) for what crosses the
+ * boundary and what does not.
+ *
+ * @module @aio/tornado/concurrent
  */
 export {
   Future,

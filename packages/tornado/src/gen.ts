@@ -12,6 +12,8 @@
  *    handles the next yield, until the generator returns: its value is the result Future's.
  *
  * `traceRunners(listener)` reports each of those steps, for teaching and debugging.
+ *
+ * @module @aio/tornado/gen
  */
 import { inspect } from 'node:util';
 import { getEventLoop } from '@aio/loop';
@@ -140,6 +142,7 @@ export function coroutine<This, A extends unknown[]>(
   if (context !== undefined && context.kind !== 'method')
     throw new TypeError(`@coroutine decorates methods, not a ${String(context.kind)}`);
   const name = fn.name || '<anonymous>';
+  // #region coroutine-wrapper
   const wrapper = {
     [name](this: This, ...args: A): Future {
       const future = new Future(getEventLoop());
@@ -173,6 +176,7 @@ export function coroutine<This, A extends unknown[]>(
       return future;
     },
   }[name]!;
+  // #endregion coroutine-wrapper
   return Object.assign(wrapper, { wrapped: fn, [IS_COROUTINE]: true });
 }
 
@@ -198,6 +202,7 @@ export class Runner {
   readonly #gen: Generator<unknown, unknown, unknown>;
   readonly #resultFuture: Future;
   readonly #name: string;
+  // #region runner-start
   /** `run`, bound once: what the IOLoop calls back. */
   readonly #wakeup = (): void => {
     emit('wakeup', this.#name, this.future);
@@ -216,7 +221,9 @@ export class Runner {
     this.ioloop = IOLoop.current();
     if (this.handleYield(firstYielded)) this.run();
   }
+  // #endregion runner-start
 
+  // #region runner-run
   /** Resumes the generator for as long as what it yields is done already. */
   run(): void {
     if (this.running || this.finished) return;
@@ -266,7 +273,9 @@ export class Runner {
       this.running = false;
     }
   }
+  // #endregion runner-run
 
+  // #region runner-handle-yield
   /**
    * Makes a Future of `yielded` (a BadYieldError fails it) and returns true if it is done already
    * (`run` goes on); else asks the IOLoop to call `run` once it is, and returns false.
@@ -294,6 +303,7 @@ export class Runner {
     }
     return true;
   }
+  // #endregion runner-handle-yield
 
   /**
    * Throws `error` into the generator at its current yield, if the Runner is waiting (not running,

@@ -10,6 +10,8 @@
  * Two differences from Python that JavaScript imposes: `start()` and `runSync()` return Promises
  * (the aio loop runs inside Node's own event loop and hands it the thread; see @aio/loop's
  * hosted and blocking modes), and time is in milliseconds, as `loop.time()`.
+ *
+ * @module @aio/tornado/ioloop
  */
 import { closeSync } from 'node:fs';
 import { inspect } from 'node:util';
@@ -70,8 +72,9 @@ const ioloops = new WeakMap<EventLoop, IOLoop>();
  * ```
  */
 export class IOLoop {
-  /** `addHandler` events: readable. */
+  /** `addHandler` events: none. */
   static readonly NONE = 0;
+  /** Readable. */
   static readonly READ = 0x001;
   /** Writable. */
   static readonly WRITE = 0x004;
@@ -120,6 +123,7 @@ export class IOLoop {
     this.asyncioLoop.stop();
   }
 
+  // #region run-sync
   /**
    * Runs `fn` on the loop until what it returns (a Future, a coroutine, a promise, or a plain
    * value) is done, and gives its result.
@@ -158,6 +162,7 @@ export class IOLoop {
       throw new TimeoutError(`Operation timed out after ${String(timeout)} ms`);
     return done.result();
   }
+  // #endregion run-sync
 
   /**
    * Closes the loop: removes every handler and, with `allFds`, closes their fds too. The loop
@@ -182,16 +187,19 @@ export class IOLoop {
     return this.asyncioLoop.time();
   }
 
+  // #region add-callback
   /** Runs `callback(...args)` on the next iteration. */
   addCallback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
     this.asyncioLoop.callSoon(this.#runCallback, callback, args);
   }
+  // #endregion add-callback
 
   /** The same as `addCallback` (tornado 6 no longer has stack contexts to leave behind). */
   spawnCallback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
     this.addCallback(callback, ...args);
   }
 
+  // #region add-future
   /**
    * Runs `callback(future)` on the loop once `future` is done. A promise is accepted too.
    * @throws TypeError unless `future` is a Future or a promise
@@ -203,6 +211,7 @@ export class IOLoop {
     else throw new TypeError(`addFuture() expected a Future or a promise, got ${inspect(future)}`);
     f.addDoneCallback((done) => this.#runCallback(callback, [done]));
   }
+  // #endregion add-future
 
   /**
    * Runs `callback(...args)` at `deadline` (a `loop.time()` ms number) or after a Timedelta.
@@ -291,6 +300,7 @@ export class IOLoop {
 
   // ─── Executors ─────────────────────────────────────────────────────────────────────────────
 
+  // #region run-in-executor
   /**
    * Runs `fn(...args)` in `executor` (or the default one: a thread pool made on first use) and
    * gives a Future of its result. A pool needs a `WorkerFunction` (a module and an export name).
@@ -312,6 +322,7 @@ export class IOLoop {
     this.addFuture(inner, (done) => chainFuture(done, outer));
     return outer;
   }
+  // #endregion run-in-executor
 
   /** The executor `runInExecutor(null, …)` uses from now on. */
   setDefaultExecutor(executor: Executor): void {
@@ -322,6 +333,7 @@ export class IOLoop {
 
   // ─── Internals ─────────────────────────────────────────────────────────────────────────────
 
+  // #region run-callback
   /**
    * tornado's `_run_callback`: runs it; logs what it throws; awaits a Future or coroutine it
    * returns, logging its failure.
@@ -351,6 +363,7 @@ export class IOLoop {
         appLog.error(error, `Exception in callback ${describeCallback(callback)}`);
     });
   };
+  // #endregion run-callback
 
   toString(): string {
     return `<IOLoop ${String(this.asyncioLoop)}>`;

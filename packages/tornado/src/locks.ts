@@ -14,6 +14,8 @@
  * task cancelled as it is woken, inside a `yield*`, passes what it was woken with to the next
  * waiter; an awaited one always gets it (cancelling an async task only aborts its signal). A bare
  * `yield lock.acquire()` cannot pass it on: see README-locks.md.
+ *
+ * @module @aio/tornado/locks
  */
 export { Condition } from './locks/condition';
 export { Event } from './locks/event';

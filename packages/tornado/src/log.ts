@@ -17,6 +17,8 @@
  *
  * Python's logging tree (names, levels inherited from ancestors, handlers added after the fact)
  * is kept: see `loggers.ts` for how it sits on pino.
+ *
+ * @module @aio/tornado/log
  */
 export { LogFormatter } from './log/formatter';
 export type { ColorStream, LogFormatterOptions, LogRecord } from './log/formatter';

@@ -5,6 +5,8 @@
  * They are the coroutine layer's queues (subclasses, so `instanceof` and the errors are shared
  * across the layers: `QueueEmpty`, `QueueFull` are the same classes) with the timeouts added.
  * Not thread-safe, as tornado's are not: they pass items between coroutines of one loop.
+ *
+ * @module @aio/tornado/queues
  */
 export { Queue, LifoQueue, PriorityQueue, type PriorityQueueOptions } from './queues/queue';
 export { QueueEmpty, QueueFull, QueueShutDown } from '@aio/coroutine';

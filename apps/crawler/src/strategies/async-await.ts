@@ -35,6 +35,7 @@ function cancelScope(signal: AbortSignal): <T>(future: Future<T>) => Future<T> {
 // #endregion cancelScope
 
 // #region asyncAwait
+// #region fetch
 async function fetch(target: Target, path: string, signal: AbortSignal): Promise<Buffer> {
   const { timeline } = target;
   const loop = getRunningLoop();
@@ -57,7 +58,9 @@ async function fetch(target: Target, path: string, signal: AbortSignal): Promise
     sock.close();
   }
 }
+// #endregion fetch
 
+// #region workers
 async function worker(target: Target, todo: Iterator<string>): Promise<void> {
   const { timeline } = target;
   for (let next = todo.next(); !next.done; next = todo.next()) {
@@ -79,6 +82,7 @@ export async function asyncAwaitWay(target: Target): Promise<void> {
     await gather(...Array.from({ length: workers }, () => () => worker(target, todo)));
   });
 }
+// #endregion workers
 // #endregion asyncAwait
 
 export const asyncAwaitStrategy: StrategyInfo = {

@@ -21,6 +21,7 @@ import { Socket } from '@aio/selector';
 import { request, type StrategyInfo, type Target } from './types';
 
 // #region asyncio
+// #region fetch
 function* fetch(target: Target, path: string): Coroutine<Buffer> {
   const { timeline } = target;
   const loop = getRunningLoop();
@@ -42,7 +43,9 @@ function* fetch(target: Target, path: string): Coroutine<Buffer> {
     sock.close();
   }
 }
+// #endregion fetch
 
+// #region workers
 function* worker(target: Target, todo: Iterator<string>): Coroutine<void> {
   const { timeline } = target;
   for (let next = todo.next(); !next.done; next = todo.next()) {
@@ -64,6 +67,7 @@ export async function asyncioWay(target: Target): Promise<void> {
     yield* gather(...Array.from({ length: workers }, () => worker(target, todo)));
   });
 }
+// #endregion workers
 // #endregion asyncio
 
 export const asyncioStrategy: StrategyInfo = {

@@ -26,6 +26,7 @@ type Callback = (key: SelectorKey<Callback>, mask: number) => void;
 
 // #region callbacks
 export function callbackWay(target: Target): void {
+  // #region state
   const { timeline } = target;
   const selector = new DefaultSelector<Callback>();
   const urlsTodo = target.paths;
@@ -38,7 +39,9 @@ export function callbackWay(target: Target): void {
     readonly deadline = performance.now() + target.timeoutMs;
 
     constructor(readonly url: string) {}
+    // #endregion state
 
+    // #region fetch
     fetch(): void {
       timeline.begin(this.url);
       try {
@@ -53,7 +56,9 @@ export function callbackWay(target: Target): void {
         this.fail(err);
       }
     }
+    // #endregion fetch
 
+    // #region connected
     connected = (key: SelectorKey<Callback>): void => {
       selector.unregister(key.fd);
       try {
@@ -66,7 +71,9 @@ export function callbackWay(target: Target): void {
       timeline.connected(this.url);
       selector.register(key.fd, EVENT_READ, this.readResponse);
     };
+    // #endregion connected
 
+    // #region readResponse
     readResponse = (): void => {
       let chunk: Buffer;
       try {
@@ -83,7 +90,9 @@ export function callbackWay(target: Target): void {
       timeline.done(this.url, Buffer.concat(this.response));
       this.end();
     };
+    // #endregion readResponse
 
+    // #region fail
     fail(err: unknown): void {
       timeline.failed(this.url, err);
       this.end();
@@ -96,8 +105,10 @@ export function callbackWay(target: Target): void {
       crawlers.delete(this);
       startCrawlers();
     }
+    // #endregion fail
   }
 
+  // #region startCrawlers
   function startCrawlers(): void {
     while (crawlers.size < target.concurrency && next < urlsTodo.length) {
       const crawler = new Crawler(urlsTodo[next++]!);
@@ -105,7 +116,9 @@ export function callbackWay(target: Target): void {
       crawler.fetch();
     }
   }
+  // #endregion startCrawlers
 
+  // #region loop
   function loop(): void {
     while (crawlers.size > 0) {
       const first = crawlers.values().next().value!;
@@ -120,6 +133,7 @@ export function callbackWay(target: Target): void {
       }
     }
   }
+  // #endregion loop
 
   try {
     startCrawlers();

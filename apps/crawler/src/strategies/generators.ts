@@ -131,6 +131,7 @@ export function generatorWay(target: Target): void {
   }
   // #endregion Crawler
 
+  // #region startCrawlers
   function startCrawlers(): void {
     while (!stopping && crawlers.size < target.concurrency && next < urlsTodo.length) {
       const crawler = new Crawler(urlsTodo[next++]!);
@@ -138,6 +139,7 @@ export function generatorWay(target: Target): void {
       crawler.task = new Task(crawler.fetch());
     }
   }
+  // #endregion startCrawlers
 
   // #region loop
   function loop(): void {

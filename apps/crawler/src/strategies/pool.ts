@@ -42,6 +42,7 @@ export interface FetchReply {
 
 // ─── In the member ─────────────────────────────────────────────────────────────────────────────
 
+// #region member
 function fetchPage({ host, address, timeoutMs, path }: FetchJob): FetchReply {
   const target = makeTarget({ host, address, timeoutMs, paths: [path], concurrency: 1 });
   try {
@@ -68,6 +69,7 @@ export function serve(): void {
   // The pool is gone (it ended, or was killed before it could end us): nothing more will come.
   process.on('disconnect', () => process.exit(0));
 }
+// #endregion member
 
 // ─── In the pool ───────────────────────────────────────────────────────────────────────────────
 

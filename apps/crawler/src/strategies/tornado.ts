@@ -24,6 +24,7 @@ import { request, type StrategyInfo, type Target } from './types';
 export async function tornadoWay(target: Target): Promise<void> {
   const { timeline } = target;
 
+  // #region within
   /** Waits for `future` until `deadline` (loop time), cancelling it if the deadline comes first. */
   function* within<T>(deadline: number, future: Future<T>): Generator<unknown, T, unknown> {
     try {
@@ -35,7 +36,9 @@ export async function tornadoWay(target: Target): Promise<void> {
       throw err;
     }
   }
+  // #endregion within
 
+  // #region fetch
   const fetch = gen.coroutine(function* fetch(path: string) {
     const loop = IOLoop.current().asyncioLoop;
     const deadline = loop.time() + target.timeoutMs;
@@ -57,7 +60,9 @@ export async function tornadoWay(target: Target): Promise<void> {
       sock.close();
     }
   });
+  // #endregion fetch
 
+  // #region workers
   const worker = gen.coroutine(function* worker(todo: Iterator<string>) {
     for (let next = todo.next(); !next.done; next = todo.next()) {
       const path = next.value;
@@ -82,6 +87,7 @@ export async function tornadoWay(target: Target): Promise<void> {
   } finally {
     ioloop.close();
   }
+  // #endregion workers
 }
 // #endregion tornado
 

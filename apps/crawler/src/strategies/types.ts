@@ -34,10 +34,12 @@ export interface StrategyResult {
 
 export type Strategy = (target: Target) => StrategyResult | void | Promise<StrategyResult | void>;
 
+// #region request
 /** The request the article sends: HTTP/1.0, so the server closes and EOF ends the response. */
 export function request(host: string, path: string): Buffer {
   return Buffer.from(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`, 'ascii');
 }
+// #endregion request
 
 /** A page took longer than `--timeout`. */
 export class PageTimeoutError extends Error {

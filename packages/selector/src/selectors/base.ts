@@ -34,15 +34,18 @@ import { errno } from '../libc';
 
 const { EINTR } = constants.errno;
 
+// #region events
 /** Ready to read (or at EOF, or in error): Python's `selectors.EVENT_READ`. */
 export const EVENT_READ = 1;
 /** Ready to write (or in error): Python's `selectors.EVENT_WRITE`. */
 export const EVENT_WRITE = 2;
 const ALL_EVENTS = EVENT_READ | EVENT_WRITE;
+// #endregion events
 
 /** An fd, or anything that has one (a `Socket`, a `Waker`, a Node `fs.promises` FileHandle's fd …). */
 export type FileObj = number | { fileno(): number };
 
+// #region SelectorKey
 /**
  * What the selector remembers about one registration. Immutable: `modify` replaces it.
  * `data` is yours: the article's crawler stores the callback to run when the fd is ready.
@@ -64,6 +67,7 @@ export class SelectorKey<T = unknown> {
     return `SelectorKey(fd=${this.fd}, events=${names}, data=${describe(this.data)})`;
   }
 }
+// #endregion SelectorKey
 
 /** One result of `select()`: the key and the events that are ready (a subset of `key.events`). */
 export type Ready<T = unknown> = [key: SelectorKey<T>, events: number];
@@ -106,6 +110,7 @@ function checkEvents(events: unknown, method: string): number {
   return events;
 }
 
+// #region eventsFromFlags
 /**
  * Turns epoll's or poll's result flags into EVENT_READ/EVENT_WRITE, as Python does: anything but
  * plain IN (ERR, HUP, NVAL for an fd closed behind our back) wakes writers, anything but plain OUT
@@ -114,6 +119,7 @@ function checkEvents(events: unknown, method: string): number {
 export function eventsFromFlags(flags: number, inFlag: number, outFlag: number): number {
   return (flags & ~inFlag ? EVENT_WRITE : 0) | (flags & ~outFlag ? EVENT_READ : 0);
 }
+// #endregion eventsFromFlags
 
 /** Milliseconds as the backends take them: -1 waits forever, 0 polls, > 0 waits at most that long. */
 function normalizeTimeout(timeoutMs: unknown, method: string): number {
@@ -171,6 +177,7 @@ export abstract class BaseSelector<T = unknown> {
   /** Releases the kernel object. */
   protected abstract closeBackend(): void;
 
+  // #region register
   /**
    * Starts watching `fileobj` for `events` (EVENT_READ, EVENT_WRITE or both), remembering `data`.
    * @throws AlreadyRegisteredError if its fd is registered already (use `modify`)
@@ -219,7 +226,9 @@ export abstract class BaseSelector<T = unknown> {
     this.#keys.set(key.fd, next);
     return next;
   }
+  // #endregion register
 
+  // #region select
   /**
    * Waits until a registered fd is ready, or `timeoutMs` passes.
    *
@@ -240,6 +249,7 @@ export abstract class BaseSelector<T = unknown> {
       if (timeout > 0) timeout = Math.max(0, deadline - now());
     }
   }
+  // #endregion select
 
   /**
    * `select()` run on a libuv worker thread, so Node's own loop stays free meanwhile. Resolves

@@ -7,6 +7,7 @@ import { EpollSelector } from './epoll';
 import { KqueueSelector } from './kqueue';
 import { PollSelector } from './poll';
 
+// #region DefaultSelector
 export type SelectorClass = new <T = unknown>() => BaseSelector<T>;
 
 export const DefaultSelector: SelectorClass = EpollSelector.isAvailable()
@@ -14,3 +15,4 @@ export const DefaultSelector: SelectorClass = EpollSelector.isAvailable()
   : KqueueSelector.isAvailable()
     ? KqueueSelector
     : PollSelector;
+// #endregion DefaultSelector

@@ -38,6 +38,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
   #outBuffer: Buffer;
   #capacity = 0;
 
+  // #region create
   constructor() {
     super();
     if (!EP || !libc.epoll_create1) {
@@ -53,6 +54,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     this.#out = new Int32Array(0);
     this.#grow(1);
   }
+  // #endregion create
 
   /** The epoll fd itself (a selector can be registered in another selector, or in Node's poll). */
   fileno(): number {
@@ -69,6 +71,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     );
   }
 
+  // #region control
   #control(op: number, fd: number, events: number): number {
     let mask = 0;
     if (events & EVENT_READ) mask |= EP!.EPOLLIN;
@@ -92,7 +95,9 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     if (this.#control(EP!.EPOLL_CTL_MOD, fd, events) !== 0)
       throw osError(errno(), 'epoll_ctl', `fd ${fd}`);
   }
+  // #endregion control
 
+  // #region wait
   #prepare(): number {
     // As Python: room for every registered fd, so one wait can report them all.
     const wanted = Math.max(this.size, 1);
@@ -105,6 +110,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     const n = libc.epoll_wait!(this.#epfd, this.#outBuffer, max, timeoutToMs(timeout));
     return n < 0 ? -errno() : n;
   }
+  // #endregion wait
 
   protected waitAsync(timeout: number, done: AsyncDone): void {
     const max = this.#prepare();
@@ -117,6 +123,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
     );
   }
 
+  // #region collect
   protected collect(count: number, ready: Ready<T>[]): void {
     const out = this.#out;
     const stride = EP!.eventSize >> 2;
@@ -129,6 +136,7 @@ export class EpollSelector<T = unknown> extends BaseSelector<T> {
       if (events !== 0) ready.push([key, events]);
     }
   }
+  // #endregion collect
 
   protected closeBackend(): void {
     libc.close(this.#epfd);

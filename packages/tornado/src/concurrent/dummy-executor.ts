@@ -33,6 +33,7 @@ type Call = (...args: unknown[]) => unknown;
  * ```
  */
 export class DummyExecutor implements Executor {
+  // #region dummy-submit
   submit<F extends AnyFunction>(
     fn: F | WorkerFunction<F>,
     ...args: Parameters<F>
@@ -52,6 +53,7 @@ export class DummyExecutor implements Executor {
     });
     return wrapPromise(ran) as Future<R>;
   }
+  // #endregion dummy-submit
 
   /** Does nothing (there is nothing to release); resolves at once. */
   shutdown(_options?: ShutdownOptions): Promise<void> {
@@ -63,6 +65,7 @@ export class DummyExecutor implements Executor {
   }
 }
 
+// #region settle
 function settle<R>(call: () => unknown): Future<R> {
   const future = new Future<R>();
   let value: unknown;
@@ -76,6 +79,7 @@ function settle<R>(call: () => unknown): Future<R> {
   else future.setResult(value as R);
   return future;
 }
+// #endregion settle
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

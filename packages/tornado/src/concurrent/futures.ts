@@ -55,6 +55,7 @@ export function futureSetExceptionUnlessCancelled(future: Future, exception: unk
   loop.callExceptionHandler({ message: 'Exception after Future was cancelled', exception, future });
 }
 
+// #region chain-future
 /**
  * Chains `a` to `b`: when `a` is done, its result, exception or cancellation is copied to `b` —
  * unless `b` is done (or cancelled) by then. tornado's `chain_future`.
@@ -79,3 +80,4 @@ export function chainFuture<T>(a: Future<T>, b: Future<T>): void {
     else b.setResult(done.result());
   });
 }
+// #endregion chain-future

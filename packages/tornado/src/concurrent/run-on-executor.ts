@@ -98,6 +98,7 @@ export function runOnExecutor(
     makeMethod(method, attribute, String(context.name));
 }
 
+// #region make-method
 function makeMethod(
   fn: AnyFunction | WorkerFunction,
   attribute: string,
@@ -118,6 +119,7 @@ function makeMethod(
   Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
   return wrapper;
 }
+// #endregion make-method
 
 function executorOf(self: unknown, attribute: string, method: string): Executor {
   const executor =

@@ -48,6 +48,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
    */
   readonly piscina: Piscina<JobRequest, Uint8Array>;
 
+  // #region thread-pool-constructor
   constructor(options: ThreadPoolExecutorOptions = {}) {
     super(options.maxWorkers ?? availableParallelism());
     this.piscina = new Piscina<JobRequest, Uint8Array>({
@@ -61,6 +62,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
   }
+  // #endregion thread-pool-constructor
 
   protected runOnWorker(request: JobRequest): Promise<Uint8Array> {
     return this.piscina.run(request).catch((error: unknown) => {

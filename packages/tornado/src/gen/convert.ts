@@ -45,6 +45,7 @@ export interface QuietExceptions {
   quietExceptions?: readonly (abstract new (...args: never[]) => unknown)[];
 }
 
+// #region convert-yielded
 /**
  * Makes a Future of what a coroutine yielded (tornado's `convert_yielded`): a Future (a Task is
  * one) as it is; an array or a plain object of yieldables through `multi`; a promise, a generator
@@ -61,6 +62,7 @@ export function convertYielded(yielded: unknown): Future | Moment {
     return ensureFuture(yielded as PromiseLike<unknown>);
   throw new BadYieldError(`yielded unknown object ${describe(yielded)}`);
 }
+// #endregion convert-yielded
 
 /**
  * Waits for every child of an array or object (tornado's `multi`): the result has the same shape,

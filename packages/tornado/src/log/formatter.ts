@@ -81,6 +81,7 @@ const PLACEHOLDER = /%(?:\((\w+)\)([-0 +#]*)(\d+)?(?:\.(\d+))?([sdirf])|%)/y;
  * ```
  */
 export class LogFormatter {
+  // #region default-format
   /** tornado's layout, with aio's `%(where)s` standing for `%(module)s:%(lineno)d`. */
   static readonly DEFAULT_FORMAT =
     '%(color)s[%(levelname)1.1s %(asctime)s %(where)s]%(end_color)s %(message)s';
@@ -94,6 +95,7 @@ export class LogFormatter {
     50: 1,
     60: 5,
   });
+  // #endregion default-format
 
   /** Whether this formatter colours its lines (decided once, when it is made). */
   readonly colored: boolean;
@@ -171,11 +173,13 @@ export class LogFormatter {
   }
 }
 
+// #region supports-color
 /** tornado's test: the stream is a terminal that has colours (NO_COLOR and TERM=dumb say no). */
 function supportsColor(stream: ColorStream): boolean {
   if (stream.isTTY !== true) return false;
   return typeof stream.hasColors === 'function' ? stream.hasColors() : true;
 }
+// #endregion supports-color
 
 /** The text an error adds under its record: its stack, then each `cause`'s, as Python chains. */
 function errorText(err: unknown): string {

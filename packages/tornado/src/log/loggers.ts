@@ -329,9 +329,11 @@ function keyOf(logger: Logger | string): string {
   return name === ROOT_NAME ? '' : name;
 }
 
+// #region tornado-loggers
 /** `tornado.access`: one line per HTTP request served. */
 export const accessLog: Logger = getLogger('tornado.access');
 /** `tornado.application`: errors from application code, such as uncaught exceptions in callbacks. */
 export const appLog: Logger = getLogger('tornado.application');
 /** `tornado.general`: everything else tornado itself has to say, errors and warnings included. */
 export const genLog: Logger = getLogger('tornado.general');
+// #endregion tornado-loggers

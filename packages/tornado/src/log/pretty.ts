@@ -134,6 +134,7 @@ function checkOptions(options: Partial<LoggingOptions>): LoggingOptions {
  * logging.close();
  * ```
  */
+// #region enable-pretty-logging
 export function enablePrettyLogging(
   options: Partial<LoggingOptions> = {},
   logger: Logger = getLogger(),
@@ -183,6 +184,7 @@ export function enablePrettyLogging(
   }
   return result;
 }
+// #endregion enable-pretty-logging
 
 /** One logging option, for a command-line parser. Shaped to pass to `util.parseArgs`. */
 export interface LoggingOptionDefinition {

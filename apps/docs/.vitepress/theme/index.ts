@@ -1,0 +1,17 @@
+import DefaultTheme from 'vitepress/theme';
+import type { Theme } from 'vitepress';
+import BenchReport from './BenchReport.vue';
+import CrawlTable from './CrawlTable.vue';
+import MeasuredOn from './MeasuredOn.vue';
+import StageResult from './StageResult.vue';
+import './style.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('BenchReport', BenchReport);
+    app.component('CrawlTable', CrawlTable);
+    app.component('MeasuredOn', MeasuredOn);
+    app.component('StageResult', StageResult);
+  },
+} satisfies Theme;

@@ -1,0 +1,135 @@
+/**
+ * `pnpm docs:results`: measures, on this machine and now, what the results pages show.
+ *
+ * 1. The crawler: every stage against its embedded site (10 pages, 100 ms each, the README's run),
+ *    `--repeat 3`, each stage's medians → `results/data/crawl.json`; each stage's timeline, drawn
+ *    by the crawler's own SVG renderer, → `public/results/timeline-<stage>.svg`, and all of them on
+ *    one time scale → `public/results/timelines.svg`.
+ * 2. The benchmarks: `pnpm bench all` (`--quick` unless `--full` is given) →
+ *    `results/data/bench.json`, with each benchmark's report as it prints it.
+ * 3. The tornado examples' real output (scripts/examples.ts) → `results/examples/*.txt`.
+ *
+ * `--only crawl`, `--only bench` or `--only examples` does one of the three. The two JSON files
+ * say when and on what machine they were measured; the pages print that.
+ *
+ * The crawler is another app, so its renderer is imported by path (the layer check keeps apps from
+ * depending on each other as packages).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { timelineSvg, type StageTimeline } from '../../crawler/src/report/index';
+import type { CrawlDocument, Machine } from '../.vitepress/theme/results';
+import { runExamples } from './examples';
+
+const docs = fileURLToPath(new URL('..', import.meta.url));
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(
+    'usage: pnpm docs:results [--only crawl|bench|examples] [--full]\n\n' +
+      '  --only crawl|bench|examples  do one of the three (default: all)\n' +
+      '  --full              full benchmark runs instead of --quick ones (much longer)\n',
+  );
+  process.exit(0);
+}
+const PARTS = ['crawl', 'bench', 'examples'];
+if (values.only !== undefined && !PARTS.includes(values.only)) {
+  process.stderr.write(
+    `--only expected one of ${PARTS.join(', ')}, got ${JSON.stringify(values.only)}\n`,
+  );
+  process.exit(2);
+}
+
+function machine(): Machine {
+  const list = cpus();
+  return {
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cpus: list.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+/** Runs `pnpm args…` at the repository's root; stdout is the result, stderr (progress) passes. */
+function pnpm(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  process.stderr.write(`$ pnpm ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', ['--silent', ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
+async function crawl(): Promise<void> {
+  const args = ['crawl', '--json', '--repeat', '3'];
+  const measuredAt = new Date().toISOString();
+  const { code, stdout } = await pnpm(args);
+  // The crawler exits 1 when pages failed; its JSON still says which, and the page shows it.
+  const output = JSON.parse(stdout) as CrawlDocument['output'];
+  if (output.results.length === 0) throw new Error(`the crawler measured nothing (exit ${code})`);
+  const document: CrawlDocument = {
+    measuredAt,
+    machine: machine(),
+    command: `pnpm ${args.join(' ')}`,
+    output,
+  };
+  writeFileSync(`${docs}results/data/crawl.json`, `${JSON.stringify(document, null, 2)}\n`);
+
+  const stages: StageTimeline[] = output.results.map((r) => ({
+    strategy: r.strategy,
+    section: r.section,
+    title: r.title,
+    wallMs: r.wallMs,
+    pages: r.timeline,
+  }));
+  mkdirSync(`${docs}public/results`, { recursive: true });
+  for (const stage of stages) {
+    writeFileSync(
+      `${docs}public/results/timeline-${stage.strategy}.svg`,
+      timelineSvg([stage], { width: 720 }),
+    );
+  }
+  writeFileSync(
+    `${docs}public/results/timelines.svg`,
+    timelineSvg(stages, {
+      title: `${output.site.pages} pages, ${output.site.latencyMs} ms each, every stage on one time scale`,
+      sharedScale: true,
+    }),
+  );
+  process.stderr.write(`wrote results/data/crawl.json and ${stages.length + 1} timelines\n`);
+}
+
+async function bench(): Promise<void> {
+  const out = `${docs}results/data/bench.json`;
+  const args = ['bench', 'all', ...(values.full ? [] : ['--quick']), '--json', '--out', out];
+  const measuredAt = new Date().toISOString();
+  const { code } = await pnpm(args);
+  if (code !== 0) throw new Error(`pnpm bench exited with ${code}`);
+  const document = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    out,
+    `${JSON.stringify({ measuredAt, command: `pnpm ${args.slice(0, -2).join(' ')}`, ...document }, null, 2)}\n`,
+  );
+  process.stderr.write('wrote results/data/bench.json\n');
+}
+
+const wanted = (part: string): boolean => values.only === undefined || values.only === part;
+if (wanted('crawl')) await crawl();
+if (wanted('bench')) await bench();
+if (wanted('examples')) await runExamples();
