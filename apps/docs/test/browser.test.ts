@@ -60,7 +60,7 @@ let context: BrowserContext;
 let userDataDir: string;
 
 beforeAll(async () => {
-  buildSite();
+  await buildSite();
   site = await serveStatic(DIST);
   userDataDir = mkdtempSync(join(tmpdir(), 'aio-docs-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -124,9 +124,9 @@ async function watch(page: Page, action: () => Promise<void>): Promise<string[]>
   return problems;
 }
 
-function screenshotFile(path: string, extension: 'png' | 'jpeg'): string {
+function screenshotFile(path: string): string {
   const name = path === '/' ? 'index' : path.replace(/^\//, '').replace(/\/$/, '/index');
-  return `${SCREENSHOTS}/${name.replaceAll('/', '__')}.${extension}`;
+  return `${SCREENSHOTS}/${name.replaceAll('/', '__')}.jpeg`;
 }
 
 /** Loads `path` from the server, as a reader arriving from outside does, and waits for Vue. */
@@ -140,7 +140,12 @@ async function load(page: Page, path: string, base = site.url): Promise<string[]
     await page.waitForFunction(() => document.querySelector('.VPContent') !== null, undefined, {
       polling: 50,
     });
-    await page.screenshot({ path: screenshotFile(path, 'png'), fullPage: true });
+    await page.screenshot({
+      path: screenshotFile(path),
+      type: 'jpeg',
+      quality: 80,
+      fullPage: true,
+    });
   });
   return problems.map((problem) => `${path}: ${problem}`);
 }
@@ -174,7 +179,7 @@ async function follow(page: Page, path: string, heading: string): Promise<string
       heading,
       { polling: 20, timeout: 10_000 },
     );
-    await page.screenshot({ path: screenshotFile(path, 'jpeg'), type: 'jpeg', quality: 70 });
+    await page.screenshot({ path: screenshotFile(path), type: 'jpeg', quality: 70 });
   });
   return problems.map((problem) => `${path}: ${problem}`);
 }
@@ -198,7 +203,7 @@ describe('the built docs site in Chromium', () => {
       await page.close();
       await bad.close();
       rmSync(dir, { recursive: true, force: true });
-      rmSync(screenshotFile('/bad', 'png'), { force: true });
+      rmSync(screenshotFile('/bad'), { force: true });
     }
   });
 
