@@ -2,6 +2,7 @@
  * The shape of the results files `pnpm docs:results` writes (results/data/*.json), and the little
  * arithmetic the pages do on them.
  */
+import type { PageTimes } from '../../../crawler/src/report/timeline';
 
 /** Where a result was measured. */
 export interface Machine {
@@ -12,15 +13,8 @@ export interface Machine {
   readonly memoryGiB: number;
 }
 
-export interface CrawlPage {
-  readonly path: string;
-  readonly start: number;
-  readonly connected?: number;
-  readonly firstByte?: number;
-  readonly end: number;
-  readonly error?: string;
-  readonly bytes: number;
-}
+/** One page of a run, as the crawler's timeline records it. */
+export type CrawlPage = PageTimes;
 
 /** One stage's medians, as `pnpm crawl --json` prints them. */
 export interface CrawlStage {
@@ -97,12 +91,15 @@ export function round(value: number): string {
 }
 
 /** How many times faster than the blocking stage, as `9.2×`; `—` without a blocking stage. */
-export function speedUp(stage: CrawlStage, stages: readonly CrawlStage[]): string {
+export function speedUp(
+  stage: Pick<CrawlStage, 'wallMs'>,
+  stages: readonly Pick<CrawlStage, 'strategy' | 'wallMs'>[],
+): string {
   const blocking = stages.find((s) => s.strategy === 'blocking');
   return blocking === undefined ? '—' : `${(blocking.wallMs / stage.wallMs).toFixed(1)}×`;
 }
 
 /** Wall time over the physical floor, as `1.15×`. */
-export function vsFloor(stage: CrawlStage): string {
+export function vsFloor(stage: Pick<CrawlStage, 'wallMs' | 'floorMs'>): string {
   return `${(stage.wallMs / stage.floorMs).toFixed(2)}×`;
 }
