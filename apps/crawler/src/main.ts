@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { discoverSite } from './discover';
+import type { CrawlJson, CrawlStageJson } from './output';
 import { siteSpec, type TargetSpec } from './measure';
 import { formatTable, timelineHtml, timelineSvg, timelineText } from './report/index';
 import { startSite, type Site } from './site/index';
@@ -130,7 +131,7 @@ const live = !args.json && process.stderr.isTTY;
 let site: Site | undefined;
 let spec: TargetSpec;
 let https = false;
-let siteJson: Record<string, unknown>;
+let siteJson: CrawlJson['site'];
 const stopSite = async (): Promise<void> => {
   await site?.stop();
   site = undefined;
@@ -285,7 +286,7 @@ try {
 
 // ─── The report ────────────────────────────────────────────────────────────────────────────────
 
-const summary = results.map((r) => ({
+const summary: CrawlStageJson[] = results.map((r) => ({
   strategy: r.info.name,
   section: r.info.section,
   title: r.info.title,
@@ -318,22 +319,17 @@ const stageTimelines = results.map((r) => ({
 }));
 
 if (args.json) {
-  console.log(
-    JSON.stringify(
-      {
-        site: siteJson,
-        concurrency,
-        timeoutMs,
-        repeat,
-        warmups,
-        results: summary,
-        refused,
-        crashed,
-      },
-      null,
-      2,
-    ),
-  );
+  const output: CrawlJson = {
+    site: siteJson,
+    concurrency,
+    timeoutMs,
+    repeat,
+    warmups,
+    results: summary,
+    refused,
+    crashed,
+  };
+  console.log(JSON.stringify(output, null, 2));
 } else if (summary.length > 0) {
   const baseline = summary.find((r) => r.strategy === 'blocking');
   const anyFailed = summary.some((r) => r.failed > 0);

@@ -12,16 +12,17 @@
  * `--only crawl`, `--only bench` or `--only examples` does one of the three. The two JSON files
  * say when and on what machine they were measured; the pages print that.
  *
- * The crawler is another app, so its renderer is imported by path (the layer check keeps apps from
- * depending on each other as packages).
+ * The crawler's renderer and the benchmarks' `environment()` (when and on what machine) belong to
+ * other apps, so they are imported by path (the layer check keeps apps from depending on each
+ * other as packages).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { environment } from '../../bench/src/lib/report';
 import { timelineSvg, type StageTimeline } from '../../crawler/src/report/index';
-import type { CrawlDocument, Machine } from '../.vitepress/theme/results';
+import type { CrawlDocument } from '../.vitepress/theme/results';
 import { runExamples } from './examples';
 
 const docs = fileURLToPath(new URL('..', import.meta.url));
@@ -50,17 +51,6 @@ if (values.only !== undefined && !PARTS.includes(values.only)) {
   process.exit(2);
 }
 
-function machine(): Machine {
-  const list = cpus();
-  return {
-    node: process.version,
-    os: `${platform()} ${release()} ${arch()}`,
-    cpu: list[0]?.model.trim() ?? 'unknown',
-    cpus: list.length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-  };
-}
-
 /** Runs `pnpm args…` at the repository's root; stdout is the result, stderr (progress) passes. */
 function pnpm(args: readonly string[]): Promise<{ code: number; stdout: string }> {
   process.stderr.write(`$ pnpm ${args.join(' ')}\n`);
@@ -78,14 +68,13 @@ function pnpm(args: readonly string[]): Promise<{ code: number; stdout: string }
 
 async function crawl(): Promise<void> {
   const args = ['crawl', '--json', '--repeat', '3'];
-  const measuredAt = new Date().toISOString();
+  const started = environment();
   const { code, stdout } = await pnpm(args);
   // The crawler exits 1 when pages failed; its JSON still says which, and the page shows it.
   const output = JSON.parse(stdout) as CrawlDocument['output'];
   if (output.results.length === 0) throw new Error(`the crawler measured nothing (exit ${code})`);
   const document: CrawlDocument = {
-    measuredAt,
-    machine: machine(),
+    environment: started,
     command: `pnpm ${args.join(' ')}`,
     output,
   };
@@ -118,14 +107,12 @@ async function crawl(): Promise<void> {
 async function bench(): Promise<void> {
   const out = `${docs}results/data/bench.json`;
   const args = ['bench', 'all', ...(values.full ? [] : ['--quick']), '--json', '--out', out];
-  const measuredAt = new Date().toISOString();
   const { code } = await pnpm(args);
   if (code !== 0) throw new Error(`pnpm bench exited with ${code}`);
+  // The document says when and where (its `environment`); add how.
   const document = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-  writeFileSync(
-    out,
-    `${JSON.stringify({ measuredAt, command: `pnpm ${args.slice(0, -2).join(' ')}`, ...document }, null, 2)}\n`,
-  );
+  const command = `pnpm ${args.slice(0, -2).join(' ')}`;
+  writeFileSync(out, `${JSON.stringify({ command, ...document }, null, 2)}\n`);
   process.stderr.write('wrote results/data/bench.json\n');
 }
 

@@ -3,10 +3,7 @@ import { readFileSync } from 'node:fs';
 import { defineLoader } from 'vitepress';
 import type { BenchDocument } from './results';
 
-export type BenchData = Pick<
-  BenchDocument,
-  'measuredAt' | 'command' | 'quick' | 'environment' | 'texts'
->;
+export type BenchData = Pick<BenchDocument, 'command' | 'quick' | 'environment' | 'texts'>;
 
 declare const data: BenchData;
 export { data };
@@ -14,9 +11,9 @@ export { data };
 export default defineLoader({
   watch: ['../../results/data/bench.json'],
   load(files: string[]): BenchData {
-    const { measuredAt, command, quick, environment, texts } = JSON.parse(
+    const { command, quick, environment, texts } = JSON.parse(
       readFileSync(files[0]!, 'utf8'),
     ) as BenchDocument;
-    return { measuredAt, command, quick, environment, texts };
+    return { command, quick, environment, texts };
   },
 });

@@ -2,67 +2,28 @@
  * The shape of the results files `pnpm docs:results` writes (results/data/*.json), and the little
  * arithmetic the pages do on them.
  */
-import type { PageTimes } from '../../../crawler/src/report/timeline';
+import type { Environment } from '../../../bench/src/lib/report';
+import type { CrawlJson, CrawlStageJson } from '../../../crawler/src/output';
 
-/** Where a result was measured. */
-export interface Machine {
-  readonly node: string;
-  readonly os: string;
-  readonly cpu: string;
-  readonly cpus: number;
-  readonly memoryGiB: number;
-}
+/** When and where a result was measured: the benchmarks' own header (`pnpm bench`). */
+export type { Environment };
 
-/** One page of a run, as the crawler's timeline records it. */
-export type CrawlPage = PageTimes;
-
-/** One stage's medians, as `pnpm crawl --json` prints them. */
-export interface CrawlStage {
-  readonly strategy: string;
-  readonly section: string;
-  readonly title: string;
-  readonly concurrency: number;
-  readonly floorMs: number;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly peakRssMiB: number;
-  readonly fetched: number;
-  readonly failed: number;
-  readonly firstError?: string;
-  readonly timeline: readonly CrawlPage[];
-}
+/** One stage of a crawl, as `pnpm crawl --json` prints it. */
+export type CrawlStage = CrawlStageJson;
 
 /** results/data/crawl.json. */
 export interface CrawlDocument {
-  readonly measuredAt: string;
-  readonly machine: Machine;
+  readonly environment: Environment;
   readonly command: string;
   /** `pnpm crawl --json`'s output, as it printed it. */
-  readonly output: {
-    readonly site: {
-      readonly url: string;
-      readonly pages: number;
-      readonly latencyMs: number;
-      readonly sizeBytes: number;
-    };
-    readonly concurrency: number;
-    readonly repeat: number;
-    readonly results: readonly CrawlStage[];
-  };
+  readonly output: CrawlJson;
 }
 
-/** results/data/bench.json: `pnpm bench all --json`'s document, with when and how. */
+/** results/data/bench.json: `pnpm bench all --json`'s document, with the command that made it. */
 export interface BenchDocument {
-  readonly measuredAt: string;
   readonly command: string;
+  readonly environment: Environment;
   readonly quick: boolean;
-  readonly environment: {
-    readonly node: string;
-    readonly os: string;
-    readonly cpu: string;
-    readonly cpus: number;
-    readonly memoryGiB: number;
-  };
   /** Each benchmark's report as the terminal shows it. */
   readonly texts: Readonly<Record<string, string>>;
 }
@@ -78,7 +39,7 @@ export function formatDate(iso: string): string {
 }
 
 /** `2× Intel Xeon …, 24 GiB, linux 6.1 x64, Node v20.20.2`. */
-export function describeMachine(machine: Machine): string {
+export function describeMachine(machine: Environment): string {
   return (
     `${machine.cpus}× ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, ` +
     `Node ${machine.node}`
@@ -99,7 +60,7 @@ export function speedUp(
   return blocking === undefined ? '—' : `${(blocking.wallMs / stage.wallMs).toFixed(1)}×`;
 }
 
-/** Wall time over the physical floor, as `1.15×`. */
+/** Wall time over the physical floor, as `1.15×`; `—` without a floor (a `--url` crawl). */
 export function vsFloor(stage: Pick<CrawlStage, 'wallMs' | 'floorMs'>): string {
-  return `${(stage.wallMs / stage.floorMs).toFixed(2)}×`;
+  return stage.floorMs === null ? '—' : `${(stage.wallMs / stage.floorMs).toFixed(2)}×`;
 }
