@@ -2,17 +2,14 @@
  * What `pnpm crawl --json` prints (main.ts writes it): the contract for anything that reads a
  * crawl's results, such as the docs' results pages.
  */
+import type { Measurement } from './measure';
 import type { PageTimes } from './report/timeline';
 
-/** One run of one stage. */
-export interface CrawlRunJson {
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly peakRssMiB: number;
-  readonly fetched: number;
-  readonly failed: number;
-  readonly firstError?: string;
-}
+/** One run of one stage: its measurement's figures. */
+export type CrawlRunJson = Pick<
+  Measurement,
+  'wallMs' | 'cpuMs' | 'peakRssMiB' | 'fetched' | 'failed' | 'firstError'
+>;
 
 /** One stage: the medians of its runs (`fetched`, `failed` from the typical run), and the runs. */
 export interface CrawlStageJson extends CrawlRunJson {
