@@ -2,7 +2,7 @@
  * taskGroup and timeout scopes, with generator and async bodies, and run().
  */
 import { EventLoop, getRunningLoop } from '@aio/loop';
-import { CancelledError, TimeoutError } from '@aio/future';
+import { CancelledError, Future, TimeoutError } from '@aio/future';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskGroupError } from './errors';
 import { run } from './run';
@@ -38,6 +38,12 @@ function* failing(ms: number, message: string): Generator<unknown, never, unknow
   throw new Error(message);
 }
 
+/** Fails once `moment` is done: children given one moment fail in the same loop iteration. */
+function* failingAt(moment: Future<void>, message: string): Generator<unknown, never, unknown> {
+  yield* moment;
+  throw new Error(message);
+}
+
 describe('taskGroup', () => {
   it('waits for every child before it ends (generator body)', async () => {
     const log: string[] = [];
@@ -61,8 +67,12 @@ describe('taskGroup', () => {
       try {
         yield* taskGroup(function* (tg) {
           tg.createTask(delayed(1000, 'slow', log));
-          tg.createTask(failing(5, 'child failed'));
-          tg.createTask(failing(5, 'second child failed'));
+          // One timer for both failures: two 5 ms timers can fall in two iterations on a busy
+          // machine, and then the first failure cancels the second child before it fails.
+          const moment = new Future<void>();
+          getRunningLoop().callLater(5, () => moment.setResult());
+          tg.createTask(failingAt(moment, 'child failed'));
+          tg.createTask(failingAt(moment, 'second child failed'));
           try {
             yield* sleep(1000);
           } catch (e) {
