@@ -1,14 +1,7 @@
 /**
  * The loop's semantics, each run in both modes (hosted and blocking) on real sockets and timers.
  */
-import {
-  DefaultSelector,
-  EVENT_READ,
-  EVENT_WRITE,
-  socketpair,
-  type Ready,
-  type Socket,
-} from '@aio/selector';
+import { DefaultSelector, EVENT_WRITE, socketpair, type Ready, type Socket } from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   LoopClosedError,
@@ -17,14 +10,9 @@ import {
   NoRunningLoopError,
   InvalidArgumentError,
 } from './errors';
-import {
-  EventLoop,
-  FD_AUDIT_BATCH,
-  FD_AUDIT_INTERVAL_MS,
-  type FutureLike,
-  type LoopMode,
-} from './event-loop';
+import { EventLoop, type FutureLike, type LoopMode } from './event-loop';
 import type { ExceptionContext } from './exceptions';
+import { FD_AUDIT_BATCH, FD_AUDIT_INTERVAL_MS } from './registrations';
 import { getRunningLoop } from './running';
 
 const loops: EventLoop[] = [];
@@ -468,28 +456,6 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       expect(reports.write).toBeLessThanOrEqual(2); // the writer's event, then one found idle
       expect(selector.getMap().has(b.fileno())).toBe(false);
       a.close();
-    });
-
-    it('adding a reader drops a removed writer from the registration in the same call', () => {
-      const selector = new DefaultSelector();
-      const loop = new EventLoop({ mode, selector, log: () => {} });
-      loops.push(loop);
-      const [, b] = pair();
-      loop.addWriter(b, () => {});
-      loop.removeWriter(b); // kept lazily: still registered for writing
-      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_WRITE);
-      loop.addReader(b, () => {});
-      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_READ);
-      // A live writer is kept.
-      loop.addWriter(b, () => {});
-      expect(selector.getMap().get(b.fileno())?.events).toBe(EVENT_READ | EVENT_WRITE);
-      // A writer whose Handle was cancelled counts as removed too.
-      const [, c] = pair();
-      loop.addWriter(c, () => {}).cancel();
-      expect(selector.getMap().get(c.fileno())?.events).toBe(EVENT_WRITE);
-      loop.addReader(c, () => {});
-      expect(selector.getMap().get(c.fileno())?.events).toBe(EVENT_READ);
-      expect(loop.removeWriter(c)).toBe(false);
     });
 
     it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {

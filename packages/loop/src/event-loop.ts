@@ -1,30 +1,33 @@
 /**
  * `EventLoop`: asyncio's `BaseEventLoop` + `SelectorEventLoop` on @aio/selector.
  *
- * The loop keeps three things: a FIFO of ready handles, a heap of timers, and a selector whose
- * keys carry the reader and writer handles of each fd. `runOnce()` is one turn of the wheel (read
- * it first: it is the article's `loop()` grown up); `runForever()` turns it until `stop()`.
+ * The loop keeps three things: a FIFO of ready handles, a heap of timers, and the table of
+ * watched fds (`Registrations`: each fd's reader and writer, as the data of its selector key).
+ * `#turn()` is one turn of the wheel, asyncio's `_run_once` (read it first: it is the article's
+ * `loop()` grown up). `runOnce()` runs one turn; `runForever()` runs turns until `stop()`.
  *
- * ## Two ways to wait
+ * ## Three ways to wait
+ *
+ * A turn waits in one place, step 3, and only when no callback is ready. That wait is all that
+ * differs between `runOnce()` and the two modes `runForever()` runs in:
+ *
+ * - `runOnce()` blocks this thread in the selector, as Python's `_run_once` does.
+ * - `hosted` (default): polls (`select(0)`, one cheap syscall); if that finds nothing and I/O
+ *   was flowing a moment ago, spins a little; then parks the wait on a libuv worker thread
+ *   (`selectAsync`), so Node's timers, fs, sockets and promises all go on meanwhile. Anything that
+ *   gives the loop work while it is parked — `callSoon`, an earlier timer, a new fd registration,
+ *   `stop()` — writes the loop's `Waker`, which ends the wait at once (asyncio's self-pipe).
+ * - `blocking`: polls; if that finds nothing, yields once to Node (`setImmediate`), because that
+ *   is the only way to let every pending promise continuation finish before the thread stops;
+ *   then blocks this thread in the selector, exactly as in Python. Node's own macrotasks — its
+ *   timers, sockets, `fs` callbacks, `dns` — get a turn only at that moment: while the loop
+ *   waits, and while it is busy, Node gets nothing. Pick it to run a Python-shaped program, or
+ *   for throughput on a process that does nothing else.
  *
  * JavaScript has its own event loop (libuv) and its own microtask queue, and an `async` function
- * resumes only from that queue. So the loop runs in one of two modes:
- *
- * - `hosted` (default): iterations run back to back while work is ready, with the microtask queue
- *   drained between them (`await`), and the thread handed back to Node (`setImmediate`) at least
- *   every {@link HOST_SLICE_MS} ms. When nothing is ready the loop first polls (`select(0)`, one
- *   cheap syscall), and only if that finds nothing parks the wait on a libuv worker thread
- *   (`selectAsync`), so Node's timers, fs, sockets and promises all go on meanwhile. Anything
- *   that gives the loop work while it is parked — `callSoon`, an earlier timer, a new reader or
- *   writer, `stop()` — writes the loop's `Waker`, which ends the wait at once (asyncio's
- *   self-pipe).
- * - `blocking`: the wait happens on the main thread, exactly as in Python. Callbacks, and async
- *   functions awaiting what the callbacks resolve, all run (microtasks drain between iterations).
- *   Node's own macrotasks — its timers, sockets, `fs` callbacks, `dns` — get a turn only at one
- *   moment: just before the loop blocks, it yields once to Node (`setImmediate`), because that
- *   is the only way to let every pending promise continuation finish before the thread stops.
- *   While the loop waits, and while it is busy, Node gets nothing. Pick it to run a
- *   Python-shaped program, or for throughput on a process that does nothing else.
+ * resumes only from that queue. So between two turns `runForever()` lets the microtask queue
+ * drain (`await`), and a busy hosted loop hands the thread back to Node (`setImmediate`) at least
+ * every {@link HOST_SLICE_MS} ms.
  *
  * ## Not paying a syscall per callback
  *
@@ -32,13 +35,13 @@
  * `epoll_wait(0)` costs about a microsecond here, more than running a small callback, so while
  * callbacks keep coming this loop polls for I/O at most every {@link POLL_INTERVAL_MS} ms
  * instead. I/O is never starved: with callbacks ready it waits at most that long, and whenever
- * nothing is ready the loop polls or waits in every iteration. Timers are checked every iteration.
+ * nothing is ready the loop polls or waits in every turn. Timers are checked every turn.
  *
  * ## Invariants
  *
- * - Callbacks run only inside `runOnce` (step 5), one at a time, in the order they became ready.
- * - Callbacks added while step 5 runs go to the next iteration: a callback that reschedules
- *   itself cannot keep the loop from its I/O.
+ * - Callbacks run only inside `#turn` (step 5), one at a time, in the order they became ready.
+ * - Callbacks added while step 5 runs go to the next turn: a callback that reschedules itself
+ *   cannot keep the loop from its I/O.
  * - `#parked` is true exactly while a `selectAsync` wait is in flight; only then is the waker
  *   written.
  */
@@ -49,11 +52,8 @@ import {
   EVENT_WRITE,
   OSError,
   Waker,
-  fileobjToFd,
-  isFdOpen,
   type FileObj,
   type Ready,
-  type SelectorKey,
 } from '@aio/selector';
 import { setImmediate as yieldToNode } from 'node:timers/promises';
 import {
@@ -65,6 +65,7 @@ import {
 import { formatExceptionContext, type ExceptionContext, type LogSink } from './exceptions';
 import { formatValue } from './format';
 import { Handle, TimerHandle, type Callback, type HandleOwner } from './handles';
+import { Registrations, type FdHandlers } from './registrations';
 import { loopState } from './state';
 import { TimerHeap } from './timer-heap';
 
@@ -118,37 +119,21 @@ export const SPIN_WINDOW_MS = 1;
 const SPIN_TURNS_PER_POLL = 4;
 /** A busy hosted loop hands the thread back to Node at least this often (ms). */
 export const HOST_SLICE_MS = 4;
-/** While fds are registered, check for ones closed behind the loop's back this often (ms). */
-export const FD_AUDIT_INTERVAL_MS = 1000;
-/**
- * The most fds one audit checks (a syscall each), going round the watched fds in turn: a server
- * holding 10,000 idle connections checks each every 10 s instead of spending 10,000 syscalls and
- * their garbage every second.
- */
-export const FD_AUDIT_BATCH = 1024;
 /** A blocking loop with foreign promises pending waits at most this long at a time (ms). */
 export const FOREIGN_SLICE_MS = 1;
 /** The longest single wait (asyncio's MAXIMUM_SELECT_TIMEOUT): one day. */
 const MAX_WAIT_MS = 24 * 3600 * 1000;
 
-/** The reader and writer of one fd: the `data` of its selector key. */
-interface FdHandles {
-  reader: Handle | null;
-  writer: Handle | null;
-  /** When (loop time) the last handler was removed lazily (see #removeHandler). */
-  idleSince: number;
-}
-
+type Events = Ready<FdHandlers | null>[];
 /**
- * How long (ms) a lazily kept reader registration may see events with nobody to call before it
- * is really dropped (a writer's goes at its first such event, see #dispatch): long enough for a
- * coroutine or an async function's continuation (a loop iteration and a few microtask turns
- * away) to come back for its next read.
+ * How a turn waits in step 3 when no callback is ready: for at most `timeout` ms (-1: no limit),
+ * from `now`. It returns what the selector reported: at once, or, if it had to give the thread
+ * away first (to park off-thread, or to let Node run), through a promise.
  */
-const IDLE_GRACE_MS = 1;
+type Wait = (now: number, timeout: number) => Events | Promise<Events>;
 
 type State = 'stopped' | 'running' | 'closed';
-const NO_EVENTS: Ready[] = [];
+const NO_EVENTS: Events = [];
 /** Awaiting a settled promise yields one microtask turn, without allocating a new promise. */
 const MICROTASK_TURN: Promise<void> = Promise.resolve();
 
@@ -157,9 +142,10 @@ export class EventLoop implements HandleOwner {
   #ready: Runnable[] = [];
   #spare: Runnable[] = [];
   readonly #timers = new TimerHeap();
-  readonly #selector: BaseSelector<FdHandles | null>;
+  readonly #selector: BaseSelector<FdHandlers | null>;
+  /** The watched fds: their readers and writers, and when the kernel hears of a change. */
+  readonly #fds: Registrations;
   readonly #waker: Waker;
-  readonly #wakerFd: number;
   readonly #mode: LoopMode;
   readonly #clock: () => number;
   readonly #log: LogSink;
@@ -168,12 +154,13 @@ export class EventLoop implements HandleOwner {
   #stopping = false;
   #parked = false;
   #parkUntil = Infinity;
+  /** The loop time of the last turn's steps 4 and 5. */
+  #now = -Infinity;
   #lastPoll = -Infinity;
   /** When the selector last reported a ready fd (other than the waker). */
   #lastIo = -Infinity;
-  #nextAudit = Infinity;
-  /** Where the fd audit goes on from: a live iterator over the selector's map (see #auditFds). */
-  #auditCursor: Iterator<SelectorKey<FdHandles | null>> | null = null;
+  /** When a hosted loop last gave Node the thread (see #run). */
+  #sliceStart = -Infinity;
   #exceptionHandler: ExceptionHandler | null = null;
   readonly #closeCallbacks: ((loop: EventLoop) => void)[] = [];
   /** Foreign promises the loop's work waits on (see keepAwakeUntil). */
@@ -194,11 +181,17 @@ export class EventLoop implements HandleOwner {
     this.#debug = options.debug ?? false;
     this.#clock = options.clock ?? performance.now.bind(performance);
     this.#log = options.log ?? ((text) => console.error(text));
-    this.#selector = (options.selector ?? new DefaultSelector()) as BaseSelector<FdHandles | null>;
+    this.#selector = (options.selector ?? new DefaultSelector()) as BaseSelector<FdHandlers | null>;
     this.#waker = new Waker();
-    this.#wakerFd = this.#waker.fileno();
     try {
-      this.#selector.register(this.#waker, EVENT_READ, null);
+      this.#fds = new Registrations(this.#selector, this.#waker, {
+        time: () => this.time(),
+        callExceptionHandler: (context) => this.callExceptionHandler(context),
+        // A wait parked on another thread watches what the kernel watched when it began.
+        registrationsChanged: () => {
+          if (this.#parked) this.#waker.wake();
+        },
+      });
     } catch (err) {
       this.#waker.close();
       throw err;
@@ -284,22 +277,16 @@ export class EventLoop implements HandleOwner {
     return this.#addHandler(fd, EVENT_READ, callback, args, 'addReader');
   }
 
-  /** Stops watching `fd` for reading. Returns false if it had no reader. */
-  removeReader(fd: FileObj): boolean {
-    return this.#removeHandler(fd, EVENT_READ);
-  }
-
   /** Calls `callback(...args)` whenever `fd` is writable, until `removeWriter`. */
   addWriter<A extends unknown[]>(fd: FileObj, callback: Callback<A>, ...args: A): Handle {
     return this.#addHandler(fd, EVENT_WRITE, callback, args, 'addWriter');
   }
 
-  /** Stops watching `fd` for writing. Returns false if it had no writer. */
-  removeWriter(fd: FileObj): boolean {
-    return this.#removeHandler(fd, EVENT_WRITE);
-  }
-
   // #region addHandler
+  /**
+   * A new Handle for the fd's reader or writer. The table (`Registrations`) decides what the
+   * kernel is told: nothing at all when the fd's registration was kept since its last removal.
+   */
   #addHandler(
     fileobj: FileObj,
     event: number,
@@ -309,124 +296,29 @@ export class EventLoop implements HandleOwner {
   ): Handle {
     this.#checkOpen(method);
     checkCallback(callback, method);
-    const fd = fileobjToFd(fileobj, method);
-    if (fd === this.#wakerFd) {
-      throw new InvalidArgumentError(`${method}() got fd ${fd}, which is the loop's own waker`);
-    }
     const handle = new Handle(callback, args, this);
-    let key = this.#selector.getMap().get(fd);
-    if (key !== undefined && key.data !== null && key.fileobj !== fileobj && isIdle(key.data)) {
-      // Only a lazily kept registration is left, made for another object: the fd may have been
-      // closed and its number reused since, so the kernel's registration may be gone. Start afresh.
-      this.#selector.unregister(fd);
-      key = undefined;
-    }
-    if (key !== undefined && (key.events & event) === 0) {
-      // The other direction stays watched only if someone still waits on it: one epoll_ctl adds
-      // this one and drops the other's lazily kept registration (a socket that connected, then
-      // reads, goes from EPOLLOUT to EPOLLIN in one call instead of two).
-      const otherEvent = event === EVENT_READ ? EVENT_WRITE : EVENT_READ;
-      const other = event === EVENT_READ ? key.data!.writer : key.data!.reader;
-      const keep = other !== null && !other.cancelled() ? key.events : 0;
-      // A cancelled handle dropped here counts as removed, as #noteIdle would have made it.
-      if (keep === 0 && other !== null) this.#setHandle(key.data!, otherEvent, null);
-      try {
-        this.#selector.modify(fd, keep | event, key.data);
-      } catch (err) {
-        // The kernel forgot this fd: it was closed behind our back (and its number reused).
-        // Report the stale registration and start afresh.
-        if (!(err instanceof OSError) || (err.code !== 'ENOENT' && err.code !== 'EBADF')) throw err;
-        this.#selector.unregister(fd);
-        if (!isIdle(key.data!)) this.#reportClosedFd(fd, key.data!);
-        key = undefined;
-      }
-    }
-    if (key === undefined) {
-      const handles: FdHandles = { reader: null, writer: null, idleSince: 0 };
-      this.#setHandle(handles, event, handle);
-      this.#selector.register(fileobj, event, handles);
-    } else {
-      const handles = key.data!;
-      const previous = event === EVENT_READ ? handles.reader : handles.writer;
-      this.#setHandle(handles, event, handle);
-      previous?.cancel();
-    }
-    if (this.#nextAudit === Infinity) this.#nextAudit = this.time() + FD_AUDIT_INTERVAL_MS;
-    if (this.#parked) this.#waker.wake();
+    this.#fds.add(fileobj, event, handle, method);
     return handle;
   }
   // #endregion addHandler
 
-  /**
-   * An event found no live handler for `event`: a handler whose Handle was cancelled counts as
-   * removed (asyncio's rule: a cancelled reader is removed when its fd next fires, so it cannot
-   * keep a level-triggered poll spinning). Returns true.
-   */
-  #noteIdle(handles: FdHandles, event: number, handle: Handle | null): boolean {
-    if (handle !== null) {
-      this.#setHandle(handles, event, null);
-      handles.idleSince = this.#lastPoll;
-    }
-    return true;
-  }
-
-  #setHandle(handles: FdHandles, event: number, handle: Handle | null): void {
-    if (event === EVENT_READ) handles.reader = handle;
-    else handles.writer = handle;
-  }
-
   // #region removeHandler
   /**
-   * Removes a reader or writer. For a file object (a Socket), the kernel registration is kept
-   * for now: the common pattern — a `sockRecv` finishes, the coroutine sends, and reads again —
-   * adds the same reader right back, and keeping it saves two `epoll_ctl` calls per message.
-   * The registration really goes when an event finds nobody to call (one `epoll_ctl` then; for a
-   * reader, once IDLE_GRACE_MS has passed), or is replaced if another object brings the same fd
-   * number. A raw fd number is removed at once: nothing tells the loop whether that number still
-   * means the same file.
+   * Stops watching `fd` for reading. Returns false if it had no reader. On a socket object the
+   * kernel's registration is kept for a moment, for the reader that usually comes right back
+   * (see `Registrations`); a raw fd number is removed at once.
    */
-  #removeHandler(fileobj: FileObj, event: number): boolean {
-    if (this.#state === 'closed') return false;
-    const key = this.#keyOf(fileobj);
-    if (key === undefined || key.data === null) return false;
-    const handles = key.data;
-    const previous = event === EVENT_READ ? handles.reader : handles.writer;
-    if (previous === null) return false;
-    this.#setHandle(handles, event, null);
-    const wasLive = !previous.cancelled(); // a cancelled Handle counted as removed already
-    previous.cancel();
-    // The last poll's time, not a fresh clock read: the grace period is a heuristic, and this
-    // runs for every finished socket operation.
-    handles.idleSince = this.#lastPoll;
-    if (typeof key.fileobj === 'number') {
-      this.#syncRegistration(key);
-      if (this.#parked) this.#waker.wake();
-    }
-    return wasLive;
+  removeReader(fd: FileObj): boolean {
+    // The last poll's time starts a kept reader's grace period, not a fresh clock read: the
+    // grace period is a heuristic, and this runs for every finished socket operation.
+    return this.#state !== 'closed' && this.#fds.remove(fd, EVENT_READ, this.#lastPoll);
   }
 
-  /** Makes the kernel watch exactly the events that have a handler (unregistering if none). */
-  #syncRegistration(key: SelectorKey<FdHandles | null>): void {
-    const handles = key.data!;
-    const wanted =
-      (handles.reader !== null ? EVENT_READ : 0) | (handles.writer !== null ? EVENT_WRITE : 0);
-    if (wanted === key.events) return;
-    if (wanted === 0) this.#selector.unregister(key.fd);
-    else this.#selector.modify(key.fd, wanted, handles);
+  /** Stops watching `fd` for writing. Returns false if it had no writer. */
+  removeWriter(fd: FileObj): boolean {
+    return this.#state !== 'closed' && this.#fds.remove(fd, EVENT_WRITE, this.#lastPoll);
   }
   // #endregion removeHandler
-
-  #keyOf(fileobj: FileObj): SelectorKey<FdHandles | null> | undefined {
-    let fd: number;
-    try {
-      fd = fileobjToFd(fileobj, 'removeReader');
-    } catch {
-      // A closed socket answers fileno() with -1: find its registration by identity.
-      for (const key of this.#selector.getMap().values()) if (key.fileobj === fileobj) return key;
-      return undefined;
-    }
-    return this.#selector.getMap().get(fd);
-  }
 
   // ─── Running ───────────────────────────────────────────────────────────────────────────────
 
@@ -445,14 +337,39 @@ export class EventLoop implements HandleOwner {
     }
     this.#state = 'running';
     loopState.running = this;
-    const run = this.#mode === 'hosted' ? this.#runHosted() : this.#runBlocking();
-    return run.finally(() => {
+    return this.#run().finally(() => {
       this.#stopping = false;
       this.#parked = false;
       if (this.#state === 'running') this.#state = 'stopped';
       if (loopState.running === this) loopState.running = null;
     });
   }
+
+  // #region run
+  /**
+   * `runForever`'s engine: turns with this mode's wait until `stop()`. Between two turns it lets
+   * the microtask queue drain (async functions awaiting what the callbacks resolved continue
+   * there); a hosted loop busy for HOST_SLICE_MS gives Node a macrotask turn instead, so Node's
+   * own timers and I/O are never starved. A blocking loop gives Node nothing while busy.
+   */
+  async #run(): Promise<void> {
+    const hosted = this.#mode === 'hosted';
+    const wait = hosted ? this.#waitHosted : this.#waitBlocking;
+    const slice = hosted ? HOST_SLICE_MS : Infinity;
+    this.#sliceStart = this.time();
+    for (;;) {
+      const waiting = this.#turn(wait);
+      if (waiting !== undefined) await waiting;
+      if (this.#stopping) return;
+      if (this.#now - this.#sliceStart >= slice) {
+        await yieldToNode();
+        this.#sliceStart = this.time();
+      } else {
+        await MICROTASK_TURN;
+      }
+    }
+  }
+  // #endregion run
 
   /**
    * Runs the loop until `future` is done and returns its result (or throws its exception).
@@ -560,141 +477,62 @@ export class EventLoop implements HandleOwner {
     if (loopState.current === this) loopState.current = null;
   }
 
-  // Each iteration reads the clock once (about 40 ns a read here, a fifth of a whole iteration
-  // of a callSoon chain) and passes `now` down; it is read again only after a wait.
-
-  // #region runBlocking
-  async #runBlocking(): Promise<void> {
-    for (;;) {
-      let now = this.time();
-      let timeout = this.#prepare(now);
-      let events: Ready<FdHandles | null>[];
-      if (timeout === 0) {
-        events = this.#pollIfDue(now);
-      } else {
-        events = this.#poll(now);
-        if (events.length === 0) {
-          // About to block this thread. First let every pending promise continuation finish (a
-          // macrotask turn is the only way to drain the microtask queue): one of them may be
-          // about to give the loop work, and it could not run while the thread is blocked.
-          await yieldToNode();
-          timeout = this.#prepare(this.time());
-          // A foreign promise is pending: wake again soon to give Node its next turn.
-          if (this.#foreignPending > 0 && (timeout < 0 || timeout > FOREIGN_SLICE_MS))
-            timeout = FOREIGN_SLICE_MS;
-          events = this.#wait(timeout);
-          now = this.time();
-        }
-      }
-      this.#dispatch(events, now);
-      if (this.#stopping) return;
-      // Let promise continuations (async functions awaiting what callbacks resolved) run.
-      await MICROTASK_TURN;
-    }
-  }
-  // #endregion runBlocking
-
-  // #region runHosted
-  async #runHosted(): Promise<void> {
-    let sliceStart = this.time();
-    for (;;) {
-      let now = this.time();
-      const timeout = this.#prepare(now);
-      let events: Ready<FdHandles | null>[];
-      if (timeout === 0) {
-        events = this.#pollIfDue(now);
-      } else {
-        // Nothing ready: a cheap poll first; if I/O was flowing a moment ago, keep polling a
-        // little (the next message is usually microseconds away); only then park off-thread.
-        events = this.#poll(now);
-        if (events.length === 0 && now - this.#lastIo < SPIN_WINDOW_MS)
-          events = await this.#spin(timeout);
-        if (events.length === 0 && this.#ready.length === 0 && !this.#stopping) {
-          events = await this.#park(this.#prepare(this.time()));
-          sliceStart = this.time();
-        }
-        now = this.time();
-      }
-      this.#dispatch(events, now);
-      if (this.#stopping) return;
-      if (now - sliceStart >= HOST_SLICE_MS) {
-        // Busy for a while: let Node run its timers and I/O before going on.
-        await yieldToNode();
-        sliceStart = this.time();
-      } else {
-        await MICROTASK_TURN;
-      }
-    }
-  }
-  // #endregion runHosted
-
-  /**
-   * Polls for up to SPIN_MS (never past `timeout`), letting promise continuations run between
-   * polls; returns as soon as there are events, or callbacks became ready meanwhile.
-   */
-  async #spin(timeout: number): Promise<Ready<FdHandles | null>[]> {
-    let now = this.time();
-    const deadline = now + (timeout < 0 ? SPIN_MS : Math.min(SPIN_MS, timeout));
-    do {
-      // A few microtask turns between polls: an async function's continuation (several turns
-      // away) is often what will send the next message, and a poll before it runs finds nothing.
-      for (let turn = 0; turn < SPIN_TURNS_PER_POLL; turn++) {
-        await MICROTASK_TURN;
-        if (this.#ready.length > 0 || this.#stopping) return NO_EVENTS as Ready<FdHandles | null>[];
-      }
-      now = this.time();
-      const events = this.#poll(now);
-      if (events.length > 0) return events;
-    } while (now < deadline);
-    return NO_EVENTS as Ready<FdHandles | null>[];
-  }
-
-  // #region park
-  async #park(timeout: number): Promise<Ready<FdHandles | null>[]> {
-    this.#parked = true;
-    this.#parkUntil = timeout < 0 ? Infinity : this.time() + timeout;
-    try {
-      return await this.#selector.selectAsync(timeout < 0 ? null : timeout);
-    } finally {
-      this.#parked = false;
-      this.#lastPoll = this.time();
-    }
-  }
-  // #endregion park
+  // ─── One turn ──────────────────────────────────────────────────────────────────────────────
 
   // #region runOnce
   /**
-   * One iteration of the loop: asyncio's `_run_once`, and the only place callbacks run.
-   *
-   * Public so that a reader can drive a loop by hand (`while (!done) loop.runOnce()`, the article's
-   * `loop()`); it waits on this thread, as blocking mode does.
+   * One turn of the loop, waiting on this thread if nothing is ready (as blocking mode does).
+   * Public so that a reader can drive a loop by hand (`while (!done) loop.runOnce()`, the
+   * article's `loop()`).
    */
   runOnce(): void {
     this.#checkOpen('runOnce');
-    const now = this.time();
-    const timeout = this.#prepare(now);
-    if (timeout === 0) {
-      this.#dispatch(this.#pollIfDue(now), now);
-    } else {
-      const events = this.#wait(timeout);
-      this.#dispatch(events, this.time());
-    }
+    void this.#turn(this.#waitHere);
   }
   // #endregion runOnce
 
-  // #region prepare
+  // #region turn
   /**
-   * Steps 1 and 2 of an iteration.
+   * One turn of the wheel: asyncio's `_run_once`, and the only place callbacks run.
+   *
    * 1. Drop cancelled timers from the top of the heap (the heap compacts itself when cancelled
    *    timers are more than half of it).
    * 2. Work out how long the selector may wait: not at all if callbacks are ready or the loop is
    *    stopping; until the next timer if there is one; else forever (-1). While fds are watched,
    *    no longer than the next check for fds closed behind the loop's back.
+   * 3. Ask the selector what is ready, and turn each ready fd into its reader and/or writer
+   *    callback. With callbacks ready the loop polls, and only every POLL_INTERVAL_MS; otherwise
+   *    it waits the way its caller does (`wait`: see the module comment). A wait that gave the
+   *    thread away returns a promise; the turn goes on when it settles, and returns it.
+   * 4. Move every timer whose `when` has come to the ready queue, in (when, schedule) order.
+   * 5. Run exactly the callbacks that are ready now; those they schedule wait for the next turn.
+   *
+   * The clock is read once per turn (about 40 ns a read here, a fifth of a whole turn of a
+   * callSoon chain), and again only after a wait.
    */
+  #turn(wait: Wait): Promise<void> | undefined {
+    const now = this.time();
+    const timeout = this.#prepare(now); // 1, 2
+    if (timeout === 0) {
+      this.#dispatch(this.#pollIfDue(now), now); // 3 (a poll at most), 4, 5
+      return undefined;
+    }
+    const events = wait(now, timeout); // 3
+    if (!Array.isArray(events)) return events.then(this.#dispatchAfterWait);
+    this.#dispatch(events, this.time()); // 3, 4, 5
+    return undefined;
+  }
+
+  /** The rest of a turn whose wait returned a promise. */
+  readonly #dispatchAfterWait = (events: Events): void => this.#dispatch(events, this.time());
+  // #endregion turn
+
+  // #region prepare
+  /** Steps 1 and 2 of a turn: the wait's timeout in ms, 0 for none, -1 for no limit. */
   #prepare(now: number): number {
     this.#timers.dropCancelledHead();
     if (this.#ready.length > 0 || this.#stopping) return 0;
-    let until = this.#nextAudit;
+    let until = this.#fds.nextAudit;
     const next = this.#timers.peek();
     if (next !== undefined && next.when < until) until = next.when;
     if (until === Infinity) return -1;
@@ -702,74 +540,21 @@ export class EventLoop implements HandleOwner {
   }
   // #endregion prepare
 
-  /** Asks the selector what is ready right now, without waiting. */
-  #poll(now: number): Ready<FdHandles | null>[] {
-    this.#lastPoll = now;
-    return this.#selector.select(0);
-  }
-
-  /** Waits on this thread for up to `timeout` ms (-1: until something happens). */
-  #wait(timeout: number): Ready<FdHandles | null>[] {
-    const events = this.#selector.select(timeout < 0 ? null : timeout);
-    this.#lastPoll = this.time();
-    return events;
-  }
-
-  /** With callbacks ready, poll for I/O only if the last poll is POLL_INTERVAL_MS old. */
-  #pollIfDue(now: number): Ready<FdHandles | null>[] {
-    return now - this.#lastPoll >= POLL_INTERVAL_MS
-      ? this.#poll(now)
-      : (NO_EVENTS as Ready<FdHandles | null>[]);
-  }
-
   // #region dispatchIo
   /**
-   * Steps 3 to 5 of an iteration, after the selector answered.
-   * 3. Turn ready fds into ready callbacks: the reader and/or writer registered for each (the
-   *    waker is only drained: its job was to end the wait).
-   * 4. Move every timer whose `when` has come to the ready queue, in (when, schedule) order.
-   * 5. Run exactly the callbacks that are ready now; those they schedule wait for the next
-   *    iteration.
+   * Steps 3 to 5 of a turn, once the selector has answered.
+   *
+   * 3. Ready fds → their reader and writer callbacks (`Registrations.collect`, which also ends
+   *    kept registrations that an event found idle, and drains the waker).
    */
-  #dispatch(events: Ready<FdHandles | null>[], now: number): void {
-    // 3. I/O events → ready callbacks
-    for (let i = 0; i < events.length; i++) {
-      const [key, mask] = events[i]!;
-      const handles = key.data;
-      if (handles === null) {
-        this.#waker.drain();
-        continue;
-      }
+  #dispatch(events: Events, now: number): void {
+    this.#now = now;
+    if (events.length > 0 && this.#fds.collect(events, this.#ready, this.#lastPoll))
       this.#lastIo = this.#lastPoll;
-      let idleRead = false;
-      let idleWrite = false;
-      if (mask & EVENT_READ) {
-        const reader = handles.reader;
-        if (reader !== null && !reader.cancelled()) this.#ready.push(reader);
-        else idleRead = this.#noteIdle(handles, EVENT_READ, reader);
-      }
-      if (mask & EVENT_WRITE) {
-        const writer = handles.writer;
-        if (writer !== null && !writer.cancelled()) this.#ready.push(writer);
-        else idleWrite = this.#noteIdle(handles, EVENT_WRITE, writer);
-      }
-      // An event for a handler removed lazily (or cancelled): now drop that part of the
-      // registration. At once for a raw fd number (it may mean another file by now) and for a
-      // writer: a socket is writable nearly all the time, so a kept EPOLLOUT would be reported
-      // by every poll of the grace period (some twenty of them on a busy loop, for each socket
-      // that just connected). A socket object's reader gets the grace period: the coroutine
-      // that just read is usually on its way back for the next chunk.
-      if (
-        idleWrite ||
-        (idleRead &&
-          (typeof key.fileobj === 'number' || this.#lastPoll - handles.idleSince >= IDLE_GRACE_MS))
-      )
-        this.#syncRegistration(key);
-    }
     // #endregion dispatchIo
 
     // #region dispatchTimers
-    // 4. due timers → ready callbacks
+    // 4. due timers → ready callbacks; the fd audit, when it is due
     for (
       let timer = this.#timers.peek();
       timer !== undefined && timer.when <= now;
@@ -778,7 +563,7 @@ export class EventLoop implements HandleOwner {
       this.#timers.pop();
       if (!timer.cancelled()) this.#ready.push(timer);
     }
-    if (now >= this.#nextAudit) this.#auditFds(now);
+    if (now >= this.#fds.nextAudit) this.#fds.audit(now);
     // #endregion dispatchTimers
 
     // #region runReady
@@ -807,53 +592,103 @@ export class EventLoop implements HandleOwner {
     }
   }
 
-  /**
-   * Finds fds that were closed while the loop still watched them. epoll forgets such an fd
-   * silently (its reader would never run again) and poll reports it on every wait (a busy loop),
-   * so every FD_AUDIT_INTERVAL_MS the loop asks the kernel whether watched fds are still open —
-   * up to FD_AUDIT_BATCH of them, going round in turn — drops the ones that are not, and reports
-   * them through the exception handler.
-   */
-  #auditFds(now: number): void {
-    let stale: SelectorKey<FdHandles | null>[] | null = null;
-    const map = this.#selector.getMap();
-    // A Map iterator stays valid while entries come and go: it skips the deleted ones and
-    // reaches the new ones. Past the end, the next audit starts again from the beginning.
-    let cursor = this.#auditCursor ?? map.values();
-    for (let checked = 0; checked < FD_AUDIT_BATCH; checked++) {
-      const next = cursor.next();
-      if (next.done === true) {
-        cursor = map.values();
-        if (checked > 0 || map.size === 0) break;
-        continue;
-      }
-      const key = next.value;
-      if (key.data !== null && !isFdOpen(key.fd)) (stale ??= []).push(key);
-    }
-    this.#auditCursor = cursor;
-    for (const key of stale ?? []) {
-      this.#selector.unregister(key.fd);
-      // A registration kept lazily for a socket closed after its removeReader: nothing to report.
-      if (!isIdle(key.data!)) this.#reportClosedFd(key.fd, key.data!);
-    }
-    this.#nextAudit = map.size > 1 ? now + FD_AUDIT_INTERVAL_MS : Infinity;
+  // ─── Step 3: asking the selector ───────────────────────────────────────────────────────────
+
+  /** Asks the selector what is ready right now, without waiting. */
+  #poll(now: number): Events {
+    this.#lastPoll = now;
+    return this.#selector.select(0);
   }
 
-  #reportClosedFd(fd: number, handles: FdHandles): void {
-    const roles = [handles.reader && 'reader', handles.writer && 'writer']
-      .filter(Boolean)
-      .join(' and ');
-    this.callExceptionHandler({
-      message:
-        `fd ${fd} was closed while the loop was watching it; its ${roles || 'registration'} was removed ` +
-        '(call removeReader/removeWriter before closing an fd)',
-      fd,
-      handle: handles.reader ?? handles.writer ?? undefined,
-    });
-    handles.reader?.cancel();
-    handles.writer?.cancel();
-    handles.reader = handles.writer = null;
+  /** With callbacks ready, poll for I/O only if the last poll is POLL_INTERVAL_MS old. */
+  #pollIfDue(now: number): Events {
+    return now - this.#lastPoll >= POLL_INTERVAL_MS ? this.#poll(now) : NO_EVENTS;
   }
+
+  /** Waits on this thread for up to `timeout` ms (-1: until something happens). */
+  #block(timeout: number): Events {
+    const events = this.#selector.select(timeout < 0 ? null : timeout);
+    this.#lastPoll = this.time();
+    return events;
+  }
+
+  /** runOnce's wait: block this thread. */
+  readonly #waitHere: Wait = (_now, timeout) => this.#block(timeout);
+
+  // #region runBlocking
+  /** Blocking mode's wait: poll; if nothing is ready, give Node one turn, then block. */
+  readonly #waitBlocking: Wait = (now) => {
+    const events = this.#poll(now);
+    return events.length > 0 ? events : this.#yieldThenBlock();
+  };
+
+  async #yieldThenBlock(): Promise<Events> {
+    // About to block this thread. First let every pending promise continuation finish (a
+    // macrotask turn is the only way to drain the microtask queue): one of them may be about to
+    // give the loop work, and it could not run while the thread is blocked.
+    await yieldToNode();
+    let timeout = this.#prepare(this.time());
+    // A foreign promise is pending: wake again soon to give Node its next turn.
+    if (this.#foreignPending > 0 && (timeout < 0 || timeout > FOREIGN_SLICE_MS))
+      timeout = FOREIGN_SLICE_MS;
+    return this.#block(timeout);
+  }
+  // #endregion runBlocking
+
+  // #region runHosted
+  /**
+   * Hosted mode's wait: poll; if nothing is ready and I/O was flowing a moment ago, keep polling
+   * a little (the next message is usually microseconds away); only then park off-thread.
+   */
+  readonly #waitHosted: Wait = (now, timeout) => {
+    const events = this.#poll(now);
+    if (events.length > 0) return events;
+    if (now - this.#lastIo < SPIN_WINDOW_MS) return this.#spinThenPark(timeout);
+    return this.#park(this.#prepare(this.time()));
+  };
+
+  async #spinThenPark(timeout: number): Promise<Events> {
+    const events = await this.#spin(timeout);
+    if (events.length > 0 || this.#ready.length > 0 || this.#stopping) return events;
+    return await this.#park(this.#prepare(this.time()));
+  }
+
+  /**
+   * Polls for up to SPIN_MS (never past `timeout`), letting promise continuations run between
+   * polls; returns as soon as there are events, or callbacks became ready meanwhile.
+   */
+  async #spin(timeout: number): Promise<Events> {
+    let now = this.time();
+    const deadline = now + (timeout < 0 ? SPIN_MS : Math.min(SPIN_MS, timeout));
+    do {
+      // A few microtask turns between polls: an async function's continuation (several turns
+      // away) is often what will send the next message, and a poll before it runs finds nothing.
+      for (let turn = 0; turn < SPIN_TURNS_PER_POLL; turn++) {
+        await MICROTASK_TURN;
+        if (this.#ready.length > 0 || this.#stopping) return NO_EVENTS;
+      }
+      now = this.time();
+      const events = this.#poll(now);
+      if (events.length > 0) return events;
+    } while (now < deadline);
+    return NO_EVENTS;
+  }
+  // #endregion runHosted
+
+  // #region park
+  /** Waits off the main thread (libuv's pool) until the selector answers or the waker ends it. */
+  async #park(timeout: number): Promise<Events> {
+    this.#parked = true;
+    this.#parkUntil = timeout < 0 ? Infinity : this.time() + timeout;
+    try {
+      return await this.#selector.selectAsync(timeout < 0 ? null : timeout);
+    } finally {
+      this.#parked = false;
+      // Node had the thread meanwhile: a new slice begins.
+      this.#lastPoll = this.#sliceStart = this.time();
+    }
+  }
+  // #endregion park
 
   // ─── Errors and debugging ──────────────────────────────────────────────────────────────────
 
@@ -876,7 +711,7 @@ export class EventLoop implements HandleOwner {
     // A callback that met EBADF probably watches an fd closed behind the loop's back (poll keeps
     // reporting those): check the watched fds in this very iteration instead of a second later.
     if (context.exception instanceof OSError && context.exception.code === 'EBADF')
-      this.#nextAudit = 0;
+      this.#fds.auditSoon();
     if (this.#exceptionHandler === null) {
       this.defaultExceptionHandler(context);
       return;
@@ -923,17 +758,6 @@ export class EventLoop implements HandleOwner {
   get [Symbol.toStringTag](): string {
     return 'EventLoop';
   }
-}
-
-/**
- * True when an fd's registration has no live reader and no live writer left (a cancelled Handle
- * counts as removed); such a registration is kept lazily, see #removeHandler.
- */
-function isIdle(handles: FdHandles): boolean {
-  return (
-    (handles.reader === null || handles.reader.cancelled()) &&
-    (handles.writer === null || handles.writer.cancelled())
-  );
 }
 
 function checkCallback(callback: unknown, method: string): void {

@@ -9,8 +9,6 @@ export {
   HOST_SLICE_MS,
   SPIN_MS,
   SPIN_WINDOW_MS,
-  FD_AUDIT_BATCH,
-  FD_AUDIT_INTERVAL_MS,
   FOREIGN_SLICE_MS,
   type EventLoopOptions,
   type ExceptionHandler,
@@ -18,6 +16,7 @@ export {
   type Runnable,
   type LoopMode,
 } from './event-loop';
+export { FD_AUDIT_BATCH, FD_AUDIT_INTERVAL_MS } from './registrations';
 export { Handle, TimerHandle, type Callback } from './handles';
 export {
   getRunningLoop,
