@@ -1,7 +1,12 @@
 /**
- * The loop's semantics, each run in both modes (hosted and blocking) on real sockets and timers.
+ * The loop's semantics, each run in both modes (hosted and blocking) on real sockets.
+ *
+ * Tests about the order of things run on virtual time (`virtualLoop`, see test-support.ts): the
+ * selector and the fds are real, but the clock moves only when the loop waits or a callback says
+ * it took time, so no bound in them depends on how loaded the machine is. The few tests about
+ * real time say so, and why their bounds are what they are.
  */
-import { DefaultSelector, EVENT_WRITE, socketpair, type Ready, type Socket } from '@aio/selector';
+import { EVENT_READ, EVENT_WRITE, socketpair, type Socket } from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   LoopClosedError,
@@ -10,10 +15,11 @@ import {
   NoRunningLoopError,
   InvalidArgumentError,
 } from './errors';
-import { EventLoop, type FutureLike, type LoopMode } from './event-loop';
+import { EventLoop, POLL_INTERVAL_MS, type FutureLike, type LoopMode } from './event-loop';
 import type { ExceptionContext } from './exceptions';
-import { FD_AUDIT_BATCH, FD_AUDIT_INTERVAL_MS } from './registrations';
+import { FD_AUDIT_BATCH, FD_AUDIT_INTERVAL_MS, IDLE_GRACE_MS } from './registrations';
 import { getRunningLoop } from './running';
+import { POLL_COST_MS, virtualTime, type VirtualTime } from './test-support';
 
 const loops: EventLoop[] = [];
 const closeables: { close(): void }[] = [];
@@ -36,10 +42,25 @@ function makeLoop(mode: LoopMode, logged: string[] = []): EventLoop {
   return loop;
 }
 
-/** Busy-waits `ms` on this thread (a slow callback). */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
+/** A loop on virtual time (see test-support.ts), logging into `logged`. */
+function virtualLoop(
+  mode: LoopMode,
+  logged: string[] = [],
+): { loop: EventLoop; time: VirtualTime } {
+  const time = virtualTime();
+  const loop = new EventLoop({
+    mode,
+    clock: time.clock,
+    selector: time.selector,
+    log: (text) => logged.push(text),
+  });
+  loops.push(loop);
+  return { loop, time };
+}
+
+/** When (loop time) the selector reported `fd`, for `events`. */
+function reportsOf(time: VirtualTime, fd: number, events: number): number[] {
+  return time.reports.filter(([f, e]) => f === fd && (e & events) !== 0).map(([, , at]) => at);
 }
 
 describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => {
@@ -67,31 +88,36 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       expect(runs).toBe(2);
     });
 
-    it('a callback that reschedules itself cannot starve I/O', async () => {
-      const loop = makeLoop(mode);
+    it('a callback that reschedules itself cannot starve I/O: it is polled every POLL_INTERVAL_MS', async () => {
+      const { loop, time } = virtualLoop(mode);
       const [a, b] = pair();
+      const took = 0.01; // each run of the callback takes 10 µs of loop time
       let spins = 0;
+      let readAfter = -1;
       const again = (): void => {
         spins++;
-        loop.callSoon(again);
+        time.advance(took);
+        if (spins === 3) a.send(Buffer.from('x'));
+        if (spins < 1000) loop.callSoon(again);
+        else loop.stop(); // starved: fail below instead of spinning forever
       };
       loop.callSoon(again);
       loop.addReader(b, () => {
         b.recv(10);
+        readAfter = spins;
         loop.removeReader(b);
         loop.stop();
       });
-      a.send(Buffer.from('x'));
-      const start = performance.now();
       await loop.runForever();
-      expect(performance.now() - start).toBeLessThan(500);
-      expect(spins).toBeGreaterThan(0);
+      // Sent in the 3rd run; read in the first turn that polls, POLL_INTERVAL_MS later at most.
+      expect(readAfter).toBeGreaterThan(3);
+      expect(readAfter).toBeLessThanOrEqual(3 + Math.ceil(POLL_INTERVAL_MS / took) + 1);
     });
   });
 
   describe('timers', () => {
     it('fire in order of when, ties in scheduling order, never before when', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       const fired: [string, number, number][] = [];
       const record = (name: string, when: number): void =>
         void fired.push([name, when, loop.time()]);
@@ -110,10 +136,17 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       loop.callLater(45, () => loop.stop());
       await loop.runForever();
       expect(fired.map(([name]) => name)).toEqual(['z', 'a', 'b1', 'b2', 'b3', 'c']);
-      for (const [, when, at] of fired) expect(at).toBeGreaterThanOrEqual(when);
+      for (const [, when, at] of fired) {
+        expect(at).toBeGreaterThanOrEqual(when);
+        // The wait was for that timer, not longer: the kernel's whole-millisecond rounding at most.
+        expect(at - when).toBeLessThan(1 + 2 * POLL_COST_MS);
+      }
     });
 
-    it('callLater waits at least its delay', async () => {
+    it('callLater waits at least its delay, in real time', async () => {
+      // Real time on purpose: the real clock against the real selector's whole-millisecond
+      // timeouts, which must round up, never down. The upper bound only tells a loop that slept
+      // through its timer (it would wait forever) from a loaded machine: 40 times the delay.
       const loop = makeLoop(mode);
       let at = 0;
       const start = loop.time();
@@ -123,11 +156,11 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       });
       await loop.runForever();
       expect(at - start).toBeGreaterThanOrEqual(50);
-      expect(at - start).toBeLessThan(500);
+      expect(at - start).toBeLessThan(2_000);
     });
 
     it('never run a cancelled timer', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       const ran: string[] = [];
       const doomed = loop.callLater(5, () => ran.push('doomed'));
       const cancelledSoon = loop.callSoon(() => ran.push('soon'));
@@ -139,17 +172,24 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       expect(doomed.cancelled()).toBe(true);
     });
 
-    it('10^6 timers scheduled then cancelled leave nothing behind to run', async () => {
-      const loop = makeLoop(mode);
+    it('10^6 timers scheduled then cancelled leave nothing behind to run or to wake for', async () => {
+      const { loop, time } = virtualLoop(mode);
       let ran = 0;
       const timers = [];
       for (let i = 0; i < 1_000_000; i++) timers.push(loop.callLater(1 + (i % 50), () => ran++));
       for (const t of timers) t.cancel();
-      loop.callLater(60, () => loop.stop());
-      const start = performance.now();
+      const start = loop.time();
+      let stoppedAt = 0;
+      loop.callLater(60, () => {
+        stoppedAt = loop.time();
+        loop.stop();
+      });
       await loop.runForever();
       expect(ran).toBe(0);
-      expect(performance.now() - start).toBeLessThan(2_000);
+      // A poll, then one wait straight to the live timer: none for the 50 times of dead ones.
+      expect(time.selects).toBe(2);
+      expect(stoppedAt - start).toBeGreaterThanOrEqual(60);
+      expect(stoppedAt - start).toBeLessThan(61);
     });
   });
 
@@ -236,7 +276,7 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
     });
 
     it('runUntilComplete returns a future-like result, or a promise value, or throws', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       // A minimal structural future: done/result/addDoneCallback, callbacks scheduled soon.
       const future = makeFuture<number>(loop);
       loop.callLater(10, () => future.set(42));
@@ -259,7 +299,7 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
 
   describe('exceptions in callbacks', () => {
     it('go to the exception handler with asyncio context, and the loop runs the others', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       const contexts: ExceptionContext[] = [];
       loop.setExceptionHandler((l, context) => {
         expect(l).toBe(loop);
@@ -310,21 +350,21 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       );
     });
 
-    it('debug mode reports slow callbacks', async () => {
+    it('debug mode reports slow callbacks, and only those', async () => {
       const logged: string[] = [];
-      const loop = makeLoop(mode, logged);
+      const { loop, time } = virtualLoop(mode, logged);
       loop.setDebug(true);
       loop.slowCallbackDurationMs = 20;
       loop.callSoon(function slow() {
-        spin(30);
+        time.advance(30);
+      });
+      loop.callSoon(function quick() {
+        time.advance(19);
       });
       loop.callSoon(() => loop.stop());
       await loop.runForever();
-      expect(
-        logged.some((line) =>
-          /^Executing <Handle cb=slow\(\) created at .+> took \d+\.\d ms$/.test(line),
-        ),
-      ).toBe(true);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/^Executing <Handle cb=slow\(\) created at .+> took 30\.0 ms$/);
     });
   });
 
@@ -351,7 +391,7 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
     });
 
     it('a second reader on an fd replaces the first; readers and writers coexist on one fd', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       const [a, b] = pair();
       const calls: string[] = [];
       const first = loop.addReader(b, () => calls.push('first'));
@@ -382,21 +422,29 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       expect(loop.removeReader(b)).toBe(true);
     });
 
-    it('reports a reader whose fd was closed behind its back, without a busy loop', async () => {
+    it('reports a reader whose fd was closed behind its back, within FD_AUDIT_INTERVAL_MS, without a busy loop', async () => {
       const logged: string[] = [];
-      const loop = makeLoop(mode, logged);
+      const { loop, time } = virtualLoop(mode, logged);
       const [, b] = pair();
       const fd = b.fileno();
       loop.addReader(b, () => {});
       b.close(); // behind the loop's back: no removeReader first
-      loop.callLater(1_200, () => loop.stop());
-      const cpu = process.cpuUsage();
+      let reportedAt = 0;
+      loop.setExceptionHandler((l, context) => {
+        reportedAt = l.time();
+        l.defaultExceptionHandler(context);
+      });
+      const start = loop.time();
+      loop.callLater(FD_AUDIT_INTERVAL_MS + 200, () => loop.stop());
       await loop.runForever();
-      const used = process.cpuUsage(cpu);
       expect(logged.join('\n')).toContain(
         `fd ${fd} was closed while the loop was watching it; its reader was removed`,
       );
-      expect((used.user + used.system) / 1000).toBeLessThan(400);
+      expect(reportedAt - start).toBeGreaterThanOrEqual(FD_AUDIT_INTERVAL_MS);
+      expect(reportedAt - start).toBeLessThan(FD_AUDIT_INTERVAL_MS + 1);
+      // A wait until the audit, one until the stop: a closed fd that kept the selector answering
+      // (poll reports one on every call) would have taken thousands.
+      expect(time.selects).toBeLessThan(10);
     });
 
     it('notices a stale fd at once when its number is reused for a new reader', async () => {
@@ -427,74 +475,83 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       // The kernel registration of a removed writer is dropped at the first poll that finds
       // nobody to call: a connected socket is always writable, so a kept EPOLLOUT would come
       // back from every poll of a busy loop.
-      const reports = { write: 0 };
+      const { loop, time } = virtualLoop(mode);
       const [a, b] = pair();
-      const selector = new DefaultSelector();
-      const select = selector.select.bind(selector);
-      selector.select = (timeoutMs?: number | null): Ready[] => {
-        const ready = select(timeoutMs);
-        for (const [key, events] of ready)
-          if (key.fd === b.fileno() && events & EVENT_WRITE) reports.write++;
-        return ready;
-      };
-      const loop = new EventLoop({ mode, selector, log: () => {} });
-      loops.push(loop);
       let writerCalls = 0;
       loop.addWriter(b, () => {
         writerCalls++;
         loop.removeWriter(b);
       });
-      // Keep callbacks coming for 10 ms, so that the loop polls every few tens of µs meanwhile.
-      const until = performance.now() + 10;
+      // Keep callbacks coming for 10 ms (20 µs each), so that the loop polls every
+      // POLL_INTERVAL_MS meanwhile: some 200 polls.
+      const until = loop.time() + 10;
       const busy = (): void => {
-        if (performance.now() < until) loop.callSoon(busy);
+        time.advance(0.02);
+        if (loop.time() < until) loop.callSoon(busy);
         else loop.stop();
       };
       loop.callSoon(busy);
       await loop.runForever();
+      expect(time.selects).toBeGreaterThan(100);
       expect(writerCalls).toBe(1);
-      expect(reports.write).toBeLessThanOrEqual(2); // the writer's event, then one found idle
-      expect(selector.getMap().has(b.fileno())).toBe(false);
+      // The writer's event, then the one found idle.
+      expect(reportsOf(time, b.fileno(), EVENT_WRITE)).toHaveLength(2);
+      expect(time.selector.getMap().has(b.fileno())).toBe(false);
       a.close();
     });
 
-    it('after removeReader, data does not call the old reader and does not keep the loop busy', async () => {
-      const loop = makeLoop(mode);
+    it('after removeReader, new data does not call the old reader, and stops being reported after IDLE_GRACE_MS', async () => {
+      const { loop, time } = virtualLoop(mode);
       const [a, b] = pair();
       let calls = 0;
-      loop.addReader(b, () => calls++);
-      loop.removeReader(b);
-      a.send(Buffer.from('unread'));
+      let removedAt = 0;
+      loop.addReader(b, () => {
+        calls++;
+        b.recv(10);
+        loop.removeReader(b); // the kernel's registration is kept for a reader coming back
+        removedAt = loop.time();
+        a.send(Buffer.from('unread'));
+      });
+      a.send(Buffer.from('read'));
       loop.callLater(100, () => loop.stop());
-      const cpu = process.cpuUsage();
       await loop.runForever();
-      const used = process.cpuUsage(cpu);
-      expect(calls).toBe(0);
-      expect((used.user + used.system) / 1000).toBeLessThan(80);
+      expect(calls).toBe(1);
+      const reports = reportsOf(time, b.fileno(), EVENT_READ);
+      // Reported while the grace period lasts (the loop polls meanwhile), then dropped for good.
+      expect(reports.length).toBeGreaterThan(1);
+      expect(reports.at(-1)! - removedAt).toBeGreaterThanOrEqual(IDLE_GRACE_MS);
+      expect(reports.at(-1)! - removedAt).toBeLessThan(IDLE_GRACE_MS + 0.01);
+      expect(time.selector.getMap().has(b.fileno())).toBe(false);
     });
 
     it.each(['socket', 'fd number'] as const)(
-      'a cancelled reader Handle (%s) counts as removed: never called, no busy loop',
+      'a cancelled reader Handle (%s) counts as removed: never called, then no longer reported',
       async (kind) => {
-        const loop = makeLoop(mode);
+        const { loop, time } = virtualLoop(mode);
         const [a, b] = pair();
         let calls = 0;
         const handle = loop.addReader(kind === 'socket' ? b : b.fileno(), () => calls++);
         handle.cancel();
         a.send(Buffer.from('unread'));
         loop.callLater(100, () => loop.stop());
-        const cpu = process.cpuUsage();
         await loop.runForever();
-        const used = process.cpuUsage(cpu);
         expect(calls).toBe(0);
-        expect((used.user + used.system) / 1000).toBeLessThan(80);
+        const reports = reportsOf(time, b.fileno(), EVENT_READ);
+        if (kind === 'socket') {
+          // Found cancelled at its first event; kept for the grace period, like a removed reader.
+          expect(reports.at(-1)! - reports[0]!).toBeLessThan(IDLE_GRACE_MS + 0.01);
+        } else {
+          // A raw fd number is dropped at its first event.
+          expect(reports).toHaveLength(1);
+        }
+        expect(time.selector.getMap().has(b.fileno())).toBe(false);
         expect(loop.removeReader(kind === 'socket' ? b : b.fileno())).toBe(false);
       },
     );
 
     it('with more fds than one audit checks, goes round them all and reports a closed one', async () => {
       const logged: string[] = [];
-      const loop = makeLoop(mode, logged);
+      const { loop } = virtualLoop(mode, logged);
       const watched = Array.from({ length: FD_AUDIT_BATCH + 100 }, () => pair()[1]);
       for (const sock of watched) loop.addReader(sock, () => {});
       const last = watched.at(-1)!;
@@ -508,7 +565,7 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
 
     it('a socket closed after its reader Handle was cancelled is not reported', async () => {
       const logged: string[] = [];
-      const loop = makeLoop(mode, logged);
+      const { loop } = virtualLoop(mode, logged);
       const [a, b] = pair();
       loop.addReader(b, () => {}).cancel();
       a.send(Buffer.from('x'));
@@ -519,7 +576,7 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
     });
 
     it('a socket closed after removeReader, its fd number reused by a new socket: the new reader works', async () => {
-      const loop = makeLoop(mode);
+      const { loop } = virtualLoop(mode);
       const [, b] = pair();
       const fd = b.fileno();
       loop.addReader(b, () => {});
@@ -529,15 +586,18 @@ describe.each(['hosted', 'blocking'] as const)('EventLoop (%s mode)', (mode) => 
       const reused = fresh.find((sock) => sock.fileno() === fd)!;
       expect(reused).toBeDefined();
       const peer = fresh[fresh.indexOf(reused) ^ 1]!;
+      let read = false;
       loop.addReader(reused, () => {
         reused.recv(10);
+        read = true;
         loop.stop();
       });
       peer.send(Buffer.from('x'));
+      // Were the old registration still taken for the new socket, the kernel would not watch
+      // it, and only this timer would end the run.
       loop.callLater(2_000, () => loop.stop());
-      const start = performance.now();
       await loop.runForever();
-      expect(performance.now() - start).toBeLessThan(1_000);
+      expect(read).toBe(true);
     });
 
     it('a reader removed and added back on the same socket keeps working', async () => {
