@@ -404,6 +404,9 @@ export class EventLoop implements HandleOwner {
         this.stop();
       },
     );
+    // The promise may settle from Node's side (a Node timer, fs, fetch): a blocking loop must
+    // not sleep through that.
+    this.keepAwakeUntil(future);
     await this.runForever();
     if (outcome === undefined)
       throw new LoopStoppedError('Event loop stopped before the Promise settled.');

@@ -182,6 +182,17 @@ describe.each(['hosted', 'blocking'] as const)('%s mode with async functions', (
   });
 });
 
+describe.each(['hosted', 'blocking'] as const)('%s mode, runUntilComplete(promise)', (mode) => {
+  it('returns once Node settles the promise (a Node timer)', async () => {
+    const loop = makeLoop(mode);
+    // A blocking loop that slept through Node's timer would wait until this one (and nothing
+    // else, vitest's own timeout included, could run meanwhile): the test fails, not hangs.
+    loop.callLater(10_000, () => loop.stop());
+    const fromNode = new Promise<string>((resolve) => setTimeout(resolve, 50, 'from Node'));
+    expect(await loop.runUntilComplete(fromNode)).toBe('from Node');
+  });
+});
+
 describe('process lifetime', () => {
   const child = fileURLToPath(new URL('./test-fixtures/idle-loop.ts', import.meta.url));
   const root = fileURLToPath(new URL('..', import.meta.url));
