@@ -338,7 +338,7 @@ export const coroutineBenchmark: Benchmark = {
       table(['loop', 'futures/s', '÷ asyncio', '÷ uvloop'], futureRows),
       '',
       hasCompiler()
-        ? `TCP echo, one task per connection, ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c)`
+        ? `TCP echo, one task per connection, ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c), once a first client has come and gone`
         : 'TCP echo: skipped (no C compiler)',
       table(
         ['server', 'req/s', '÷ asyncio', '÷ uvloop', '÷ uvloop Protocol', '÷ Node net'],

@@ -359,7 +359,7 @@ export const loopBenchmark: Benchmark = {
       table(['loop', 'ms', '× ideal'], timerRows),
       '',
       hasCompiler()
-        ? `TCP echo, ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c)`
+        ? `TCP echo, ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c), once a first client has come and gone`
         : 'TCP echo: skipped (no C compiler)',
       table(['server', 'req/s', '÷ uvloop', '÷ Node net', '÷ C ceiling'], echoRows),
       '',

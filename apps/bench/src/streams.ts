@@ -358,7 +358,7 @@ export const streamsBenchmark: Benchmark = {
       met === null ? 'not measured' : met ? 'met' : 'NOT met';
     const text = [
       compiler
-        ? `TCP echo on streams (read(64 KiB) / write / drain), ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c)`
+        ? `TCP echo on streams (read(64 KiB) / write / drain), ${load.connections} connections, ${load.messageSize}-byte messages, ${load.durationMs / 1000} s each (median of ${echoRounds}); load: C epoll client (src/peers/echo_client.c), once a first client has come and gone`
         : 'TCP echo: skipped (no C compiler)',
       table(['server', 'req/s', '÷ asyncio streams', '÷ uvloop streams', '÷ Node net'], echoRows),
       '',

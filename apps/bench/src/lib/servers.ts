@@ -183,6 +183,12 @@ export function startServer(
  * Drives the echo server on 127.0.0.1:`port` with the compiled C load client (`echo_client.c`):
  * `connections` connections, each sending a `messageSize`-byte message and awaiting its echo
  * before the next, counting round trips for `durationMs` after `warmupMs` of warm-up.
+ *
+ * Before them the client sends one message on a connection of its own and closes it, so the
+ * server is measured in the state of a server in service, one that has seen a client leave. A
+ * freshly started asyncio server is 5–7× slower until then (glibc serves its 256 KiB read
+ * buffers with mmap until a buffer is freed whole, at its first EOF or EAGAIN); the client's
+ * header has the mechanism and the figures.
  */
 export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResult> {
   const client = compileC('echo_client.c');

@@ -4,10 +4,41 @@ server is measured against it and against the C ceiling, all driven by the same 
 
 usage: echo_asyncio.py [--uvloop] [--port N] [--backlog N]
 
-asyncio is measured as it ships: its transport reads with recv(256 KiB), which on glibc costs an
-mmap, mremap and munmap per read (see python/cpython#85451) and makes the default loop several
-times slower than it is with a 64 KiB read. That cost is asyncio's, so it is left in (uvloop
-reads into one preallocated buffer and does not pay it).
+Measured once a client has come and gone, as a server in service is: the C load client makes one
+round trip on a connection of its own and closes it before the measured ones open. The bench
+used to skip that and measured asyncio 5-7x below its real speed (10-12k req/s, against 55k from
+another harness on the same machine, which agreed on uvloop). The cause is glibc's malloc in a
+fresh process, not asyncio as it runs in service. The transport reads with recv(256 KiB);
+CPython allocates the 256 KiB first and shrinks it to what arrived, and until glibc raises its
+mmap threshold (128 KiB at start) every such buffer is an mmap, a recvfrom, an mremap and a
+munmap, with fresh zeroed pages (strace -c: one of each per request; python/cpython#85451).
+glibc raises the threshold the first time it frees an mmapped chunk whole, which asyncio does
+at the first recv that finds EOF or EAGAIN. Ten connections exchanging echoes find neither
+(epoll reports a socket readable only when data is there), so a server started per round, with
+no connection ever closed, stayed on the slow path for the whole run; the first connection to
+close ends it for good. Server CPU and minor page faults per request from /proc, in one run of
+alternating rounds (medians of 5; 2-core VM shared with other work, so req/s swing and CPU per
+request is the steadier figure):
+
+                                                   req/s   CPU us/req   faults/req
+  fresh, as the bench used to measure it           6,229        124.8         2.00
+  after the load client's first client            43,504         11.7         0
+  fresh, 64 KiB reads (transport.max_size)        43,088         11.7         0
+  first client, MALLOC_MMAP_THRESHOLD_=128K        5,545        127.3         2.00
+  fresh, MALLOC_MMAP_THRESHOLD_=1M                 8,245         85.5         1.00
+  fresh, MALLOC_MMAP_THRESHOLD_=1M, TRIM_=4M      44,364         11.7         0
+  uvloop, fresh / first client           33,183 / 40,120     9.5 / 9.5        0
+
+So recv(256 KiB) costs 10x the CPU per request only in a process that has never freed one of
+those buffers; after that it costs what a 64 KiB read does. Pinning the threshold where it
+starts (which turns the dynamic threshold off) keeps the slow path even after a client leaves;
+raising it alone trades mmap for brk, since the trim threshold stays at 128 KiB and the heap
+then grows and shrinks on every read. Nothing else about how the bench ran Python mattered
+(CPU us/req, same run, first client): a bare create_server echo without this script's stdin
+reader, signal handlers and TCP_NODELAY 12.2; PYTHONUNBUFFERED/PYTHONDONTWRITEBYTECODE unset
+12.5; pyenv's 3.11.7 instead of Debian's 3.11.2 12.2 (fresh: 129.5); server and client pinned
+to one core 11.8, to two 14.3. uvloop reads into one preallocated buffer and never had the
+problem.
 
 Listens on 127.0.0.1 (port 0 picks a free one), prints {"port": N} once listening, and stops
 when stdin reaches EOF (the parent closed it, or died) or on SIGTERM/SIGINT. Exits 3 if

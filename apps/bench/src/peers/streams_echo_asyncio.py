@@ -5,6 +5,21 @@ is the same program; both are driven by the same C load client. It echoes raw by
 
 usage: streams_echo_asyncio.py [--uvloop] [--port N] [--backlog N]
 
+Measured once a client has come and gone, as a server in service is: the C load client makes one
+round trip on a connection of its own and closes it before the measured ones open. The bench
+used to skip that and measured asyncio streams 4-7x below their real speed (12k req/s, 0.17x
+uvloop streams, against 43k from another harness on the same machine). reader.read(64 KiB) is
+not the cause: under it, the transport reads with recv(256 KiB), and a fresh process's glibc
+serves each of those buffers with mmap/mremap/munmap until asyncio first frees one whole, at
+a recv that finds EOF or EAGAIN, which ten connections exchanging echoes never do (the
+mechanism is in echo_asyncio.py's docstring). Server CPU and minor faults per request from
+/proc, one run of alternating rounds, medians of 5 (2-core VM shared with other work):
+
+                                    req/s   CPU us/req   faults/req
+  fresh, as the bench measured it   5,912        105.0         2.00
+  after the first client           24,476         17.4         0
+  uvloop, fresh / first client     49,319 / 36,530   12.0 / 12.5   0
+
 Listens on 127.0.0.1 (port 0 picks a free one), prints {"port": N} once listening, and stops
 when stdin reaches EOF (the parent closed it, or died) or on SIGTERM/SIGINT: then it closes the
 listener, aborts every connection and exits 0. Exits 3 if --uvloop was asked for and uvloop is
