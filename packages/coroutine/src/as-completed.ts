@@ -9,9 +9,9 @@
  *   thenables, and an async generator awaits what it yields, so it cannot hand out futures.)
  * With `timeout` (ms), whatever is not done by then rejects with `TimeoutError`.
  */
-import { getEventLoop } from '@aio/loop';
+import type { EventLoop } from '@aio/loop';
 import { Future, TimeoutError } from '@aio/future';
-import { ensureFuture, type Awaitable } from './ensure-future';
+import { ensureFuture, loopOf, type Awaitable } from './ensure-future';
 
 export interface AsCompletedOptions {
   timeout?: number | null;
@@ -21,12 +21,15 @@ export class AsCompleted<T> implements Iterable<Future<T>>, AsyncIterable<T> {
   readonly #finished: Future<T>[] = [];
   readonly #waiting: Future<Future<T>>[] = [];
   readonly #total: number;
+  readonly #loop: EventLoop;
   #handedOut = 0;
   #timedOut = false;
 
   constructor(awaitables: Iterable<Awaitable<T>>, options: AsCompletedOptions = {}) {
-    const loop = getEventLoop();
-    const futures = [...new Set([...awaitables].map((aw) => ensureFuture(aw, loop)))];
+    const list = [...awaitables];
+    const loop = loopOf(list, 'asCompleted()');
+    this.#loop = loop;
+    const futures = [...new Set(list.map((aw) => ensureFuture(aw, loop)))];
     this.#total = futures.length;
     const timer =
       options.timeout != null && futures.length > 0
@@ -52,7 +55,7 @@ export class AsCompleted<T> implements Iterable<Future<T>>, AsyncIterable<T> {
 
   /** The next future to finish (a Future of it). */
   #next(): Future<Future<T>> {
-    const next = new Future<Future<T>>(getEventLoop());
+    const next = new Future<Future<T>>(this.#loop);
     const ready = this.#finished.shift();
     if (ready !== undefined) next.setResult(ready);
     else if (this.#timedOut) next.setException(new TimeoutError('asCompleted() timed out'));

@@ -3,7 +3,7 @@
  * function, and can themselves be used with `yield*` (inside a generator task) or `await`.
  * This module holds the two pieces that make that work.
  */
-import { getEventLoop } from '@aio/loop';
+import { getRunningLoop } from '@aio/loop';
 import type { Future } from '@aio/future';
 import { Task, isCoroutine, type Coroutine } from './task';
 
@@ -30,7 +30,7 @@ export abstract class Scoped<T> implements Iterable<unknown, T>, PromiseLike<T> 
 
   /** As a Task of its own (what `await` uses). */
   asTask(): Future<T> {
-    return new Task<T>(this.run(), { loop: getEventLoop() });
+    return new Task<T>(this.run(), { loop: getRunningLoop(`awaiting ${this.constructor.name}`) });
   }
 
   then<R1 = T, R2 = never>(

@@ -12,22 +12,18 @@
  * and resolves its future, so the lock never looks free while someone is queued and a newcomer
  * cannot take it first (asyncio 3.11's fairness, by construction).
  *
- * **The lost wake-up.** Handing over at wake-up leaves a gap: the waiter's future is resolved,
+ * **No lost wake-up.** Handing over at wake-up leaves a gap: the waiter's future is resolved,
  * but its task resumes only on a later step, and if the task is cancelled in between it gets
  * CancelledError instead of the lock. asyncio closes the gap inside `acquire()`, whose own code
- * sees the cancellation arrive at its `await`. Here the future plays that part: walked with
- * `yield*`, it is told when an error is thrown in where its result should have been delivered,
- * and it gives the grant back (the next waiter gets it). `await` has no such gap: a promise
- * settles the moment the future does. `Condition.wait()` passes on a notification it could not
- * use in the same spirit, and a woken `Event` or `Barrier` waiter holds nothing to give back.
- *
- * So wait with `yield*` or `await`. A bare `yield lock.acquire()`, or a wrapper that may drop
- * the result when cancelled (`waitFor`, `gather`), does not reach the future's iterator: to bound
- * a wait, run it in `timeout(ms, …)`. (An async function's task is cancelled through its
- * AbortSignal, which an awaited waiter does not see: it waits on, and gets what it waited for.)
+ * sees the cancellation arrive at its `await`. Here a waiter's future is a Handoff (see
+ * @aio/future's handoff.ts): whoever consumes it — a task however it waits (`yield`, `yield*`),
+ * or a `waitFor`, `gather` or `shield` it went through — either takes the grant or gives it back,
+ * and a grant given back goes to the next waiter (the lock, the permit, the notification). An
+ * `await` has no gap: a promise settles the moment the future does. A woken `Event` or `Barrier`
+ * waiter holds nothing to give back.
  */
 import { inspect } from 'node:util';
-import { getEventLoop, type EventLoop } from '@aio/loop';
+import { getRunningLoop, type EventLoop } from '@aio/loop';
 import {
   CancelledError,
   Future,
@@ -35,6 +31,7 @@ import {
   isCancelledError,
   wrapPromise,
 } from '@aio/future';
+import { Handoff } from '@aio/future/internal';
 import { Scoped, type Body } from './body';
 import { formatValue } from './format';
 import { shield } from './shield';
@@ -64,14 +61,9 @@ export class BrokenBarrierError extends Error {
 
 /**
  * The future a waiter waits on. Only its queue settles it; cancelling it takes it out of the
- * queue. Walked with `yield*`, it gives back a grant that reached it but not its task.
+ * queue. A grant its consumer gives back goes to the next waiter (see the module comment).
  */
-class Waiter<T> extends Future<T> {
-  /** Resolved by its queue (not refused with an error). */
-  #granted = false;
-  /** The grant reached whoever waits, or was given back: one or the other, once. */
-  #handled = false;
-
+class Waiter<T> extends Handoff<T> {
   constructor(
     loop: EventLoop,
     private readonly queue: WaitQueue<T>,
@@ -95,8 +87,8 @@ class Waiter<T> extends Future<T> {
 
   /** @internal Wakes the waiter with `value` (for a lock: hands it the lock). */
   grant(value: T): void {
-    this.#granted = true;
-    super.setResult(value);
+    const giveBack = this.queue.giveBack;
+    this.handOver(value, giveBack === null ? {} : { givenBack: giveBack });
   }
 
   /** @internal Wakes the waiter with an error. */
@@ -104,59 +96,10 @@ class Waiter<T> extends Future<T> {
     super.setException(error);
   }
 
-  /** @internal The iterator delivered the result. */
-  take(): T {
-    this.#handled = true;
-    return this.result();
-  }
-
-  /** @internal An error went to the waiter in place of its result: give the grant back. */
-  undelivered(): void {
-    if (!this.#granted || this.#handled) return;
-    this.#handled = true;
-    this.queue.giveBack?.();
-  }
-
-  override [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
-    return new WaiterIterator(this);
-  }
-
   protected override describe(): string[] {
     const parts = super.describe();
     parts.splice(1, 0, `for=${String(this.queue.owner)}`);
     return parts;
-  }
-}
-
-/** What `yield* waiter` walks: Future's iterator, plus what to do when the result is not taken. */
-class WaiterIterator<T> implements Iterator<Future<T>, T, unknown> {
-  #yielded = false;
-  constructor(private readonly waiter: Waiter<T>) {}
-
-  next(): IteratorResult<Future<T>, T> {
-    const waiter = this.waiter;
-    if (!waiter.done()) {
-      if (this.#yielded)
-        throw new InvalidStateError(`yield* of ${waiter.toString()} resumed before it was done`);
-      this.#yielded = true;
-      return { done: false, value: waiter };
-    }
-    return { done: true, value: waiter.take() };
-  }
-
-  /**
-   * Thrown in at the `yield`: the waiter's own error, or a cancellation of its task. If the
-   * waiter had been woken already, the task never gets what it was given: give it back.
-   */
-  throw(error: unknown): never {
-    this.waiter.undelivered();
-    throw error;
-  }
-
-  /** The coroutine is closed while it waits: leave the queue, or give back what came. */
-  return(value?: T): IteratorResult<Future<T>, T> {
-    if (!this.waiter.cancel()) this.waiter.undelivered();
-    return { done: true, value: value as T };
   }
 }
 
@@ -169,7 +112,7 @@ class WaitQueue<T> {
 
   /**
    * @param owner the primitive, for printing
-   * @param giveBack what to do with a grant a cancelled waiter could not take (release it)
+   * @param giveBack what to do with a grant a waiter's consumer gave back (pass it on)
    */
   constructor(
     readonly owner: Primitive,
@@ -180,9 +123,9 @@ class WaitQueue<T> {
     return this.#waiters.size;
   }
 
-  /** A new waiter at the back of the queue. */
-  push(): Waiter<T> {
-    const waiter = new Waiter<T>(getEventLoop(), this);
+  /** A new waiter at the back of the queue, for `what` (`'Lock.acquire()'`). */
+  push(what: string): Waiter<T> {
+    const waiter = new Waiter<T>(getRunningLoop(what), this);
     this.#waiters.add(waiter);
     return waiter;
   }
@@ -215,8 +158,9 @@ class WaitQueue<T> {
   }
 }
 
-function resolved<T>(value: T): Future<T> {
-  const future = new Future<T>(getEventLoop());
+/** A future done with `value`, for `what` when it need not wait. */
+function resolved<T>(value: T, what: string): Future<T> {
+  const future = new Future<T>(getRunningLoop(what));
   future.setResult(value);
   return future;
 }
@@ -281,9 +225,9 @@ export class Lock extends Primitive {
   acquire(): Future<true> {
     if (!this.#locked) {
       this.#locked = true;
-      return resolved(true);
+      return resolved(true, 'Lock.acquire()');
     }
-    return this.#waiters.push();
+    return this.#waiters.push('Lock.acquire()');
   }
 
   /** Releases the lock, handing it to the first waiter if any. @throws LockNotHeldError if unlocked */
@@ -325,7 +269,7 @@ export class Event extends Primitive {
 
   /** A Future that resolves to true once the flag is set (at once if it is). */
   wait(): Future<true> {
-    return this.#set ? resolved(true) : this.#waiters.push();
+    return this.#set ? resolved(true, 'Event.wait()') : this.#waiters.push('Event.wait()');
   }
 
   /** Sets the flag and wakes every waiter. */
@@ -366,7 +310,8 @@ export class Event extends Primitive {
  */
 export class Condition extends Primitive {
   readonly #lock: Lock;
-  readonly #waiters = new WaitQueue<true>(this);
+  // A notification its waiter's consumer gives back goes to the next waiter.
+  readonly #waiters = new WaitQueue<true>(this, () => this.#wake(1));
 
   /** @param lock the lock to use (default: a new one) */
   constructor(lock: Lock = new Lock()) {
@@ -433,7 +378,7 @@ export class Condition extends Primitive {
   *#wait(): Generator<unknown, true, unknown> {
     this.#mustHold('wait');
     this.#lock.release();
-    const waiter = this.#waiters.push();
+    const waiter = this.#waiters.push('Condition.wait()');
     let failure: { error: unknown } | null = null;
     try {
       yield* waiter;
@@ -452,8 +397,9 @@ export class Condition extends Primitive {
       }
     }
     if (failure !== null) {
-      // Notified, but failing (cancelled as it woke, or while taking the lock back): that
-      // notification would be lost, so pass it on. A spurious wake-up is allowed; a lost one is not.
+      // Notified, but failing while taking the lock back: the notification was taken, and would
+      // be lost, so pass it on. (One given back as the task woke went on already, and the waiter
+      // reads as cancelled.) A spurious wake-up is allowed; a lost one is not.
       if (waiter.done() && !waiter.cancelled()) this.#wake(1);
       throw failure.error as Error;
     }
@@ -510,9 +456,9 @@ export class Semaphore extends Primitive {
   acquire(): Future<true> {
     if (this.#value > 0) {
       this.#value--;
-      return resolved(true);
+      return resolved(true, `${this.constructor.name}.acquire()`);
     }
-    return this.#waiters.push();
+    return this.#waiters.push(`${this.constructor.name}.acquire()`);
   }
 
   /** Gives a permit back, to the first waiter if any. */
@@ -610,17 +556,17 @@ export class Barrier extends Primitive {
    */
   wait(): Future<number> {
     if (this.#broken) {
-      const future = new Future<number>(getEventLoop());
+      const future = new Future<number>(getRunningLoop('Barrier.wait()'));
       future.setException(
         new BrokenBarrierError('Barrier.wait(): the barrier is broken; reset() it to use it again'),
       );
       return future;
     }
     const index = this.#waiters.size;
-    if (index + 1 < this.#parties) return this.#waiters.push();
+    if (index + 1 < this.#parties) return this.#waiters.push('Barrier.wait()');
     // The last party: release everyone, in arrival order; the next round starts empty.
     this.#waiters.wakeAll((i) => i);
-    return resolved(index);
+    return resolved(index, 'Barrier.wait()');
   }
 
   /** Back to empty and not broken; tasks waiting now fail with BrokenBarrierError. */
@@ -721,7 +667,7 @@ function* untilSettled<T>(
   promise: PromiseLike<T>,
   controller: AbortController,
 ): Generator<unknown, T, unknown> {
-  const settled = wrapPromise(promise, getEventLoop());
+  const settled = wrapPromise(promise, getRunningLoop('withLock()'));
   let cancellation: unknown = null;
   while (!settled.done()) {
     try {

@@ -714,24 +714,46 @@ describe('shutdown', () => {
     expect(outcome.nowait).toBeInstanceOf(QueueShutDown);
   });
 
-  it('a yield* getter served just before shutdown(true) fails: its item is dropped and counted done', async () => {
+  it('a getter served just before shutdown(true) still gets its item: it was served first', async () => {
     const outcome = await main(function* () {
       const queue = new Queue<string>();
       const getter = createTask(function* () {
         return yield* queue.get();
       });
       yield* until(() => waiting(queue, 'getters') === 1);
-      queue.putNowait('a'); // set aside for the getter, whose task has not resumed yet
+      queue.putNowait('a'); // handed over to the getter, whose task has not resumed yet
+      queue.putNowait('b'); // still in the queue: dropped by the shutdown
       const joined = queue.join();
       queue.shutdown(true);
-      const [result] = yield* gather([getter], { returnExceptions: true });
-      return { result, joined: joined.done() };
+      const result = yield* getter;
+      const joinedBeforeTaskDone = joined.done();
+      queue.taskDone();
+      return { result, joinedBeforeTaskDone, joined: joined.done(), qsize: queue.qsize() };
     });
-    expect(outcome.result).toBeInstanceOf(QueueShutDown);
-    expect(outcome.joined).toBe(true);
+    expect(outcome).toEqual({ result: 'a', joinedBeforeTaskDone: false, joined: true, qsize: 0 });
   });
 
-  it('a yield* putter given room just before shutdown() fails and puts nothing', async () => {
+  it('a putter given room just before shutdown() still puts: it was served first', async () => {
+    const outcome = await main(function* () {
+      const queue = new Queue<string>({ maxsize: 1 });
+      queue.putNowait('a');
+      const putter = createTask(function* () {
+        yield* queue.put('b');
+        return 'put';
+      });
+      yield* until(() => waiting(queue, 'putters') === 1);
+      queue.getNowait(); // room for the putter, whose task has not resumed yet
+      queue.taskDone();
+      queue.shutdown();
+      const result = yield* putter;
+      return { result, left: queue.getNowait(), late: thrown(() => queue.putNowait('c')) };
+    });
+    expect(outcome.result).toBe('put');
+    expect(outcome.left).toBe('b');
+    expect(outcome.late).toBeInstanceOf(QueueShutDown);
+  });
+
+  it('a putter given room just before shutdown(true) puts nothing: its item is dropped', async () => {
     const outcome = await main(function* () {
       const queue = new Queue<string>({ maxsize: 1 });
       queue.putNowait('a');
@@ -739,15 +761,13 @@ describe('shutdown', () => {
         yield* queue.put('b');
       });
       yield* until(() => waiting(queue, 'putters') === 1);
-      queue.getNowait(); // room for the putter, whose task has not resumed yet
+      queue.getNowait();
       queue.taskDone();
-      queue.shutdown();
-      const [result] = yield* gather([putter], { returnExceptions: true });
-      return { result, qsize: queue.qsize(), joined: queue.join().done() };
+      queue.shutdown(true);
+      yield* putter;
+      return { qsize: queue.qsize(), joined: queue.join().done() };
     });
-    expect(outcome.result).toBeInstanceOf(QueueShutDown);
-    expect(outcome.qsize).toBe(0);
-    expect(outcome.joined).toBe(true);
+    expect(outcome).toEqual({ qsize: 0, joined: true });
   });
 });
 

@@ -6,23 +6,25 @@
  * line is served first come, first served, and serving completes the Future: with the next item
  * for a get, once its item is in for a put.
  *
- * `yield*` does a little more, as asyncio's coroutines do. The item served to a waiting
- * `yield* queue.get()` is set aside for its task (it still takes room in the queue) and becomes
- * the task's only when the task resumes; the room given to a waiting `yield* queue.put(item)` is
- * set aside, and the item goes in when the task resumes. If the task is cancelled in between (at
- * the moment it was served), the cancellation wins and the item or the room goes to the next in
- * line: nothing is lost or taken twice, and a put that ended in CancelledError has not put. Other
- * ways of waiting cannot do that: an async function always gets its result (cancelling its task
- * only aborts its signal), but a generator cancelled before it resumes from a bare `yield`, or a
- * `waitFor` cancelled as it is served, drops it.
+ * **No lost wake-up.** A waiting get or put is a Handoff (see @aio/future's handoff.ts): what it
+ * is served with — an item, or room for its item — is handed over provisionally, and whoever
+ * consumes it (a task, however it waits, or a `waitFor`, `gather` or `shield` it went through)
+ * takes it or gives it back. Until then the item served to a get is set aside (it still takes
+ * room in the queue), and the room served to a put is kept for it (its item goes in once taken).
+ * If the consumer gives it back — its task was cancelled at the moment it was served — the item
+ * goes back to the front of the queue and on to the next getter, the room to the next putter:
+ * nothing is lost or taken twice, and a put that ended in CancelledError has not put. A wait
+ * served before `shutdown()` completes as served (a put's item still goes in, unless the
+ * shutdown was immediate).
  *
  * Invariant: getters wait only while the queue is empty, putters only while it is full (counting
  * what is set aside), and whatever ends that (an item in, an item or its room out) serves one
  * waiter. So nobody waits while they could be served.
  */
 import { inspect } from 'node:util';
-import { getEventLoop, type EventLoop } from '@aio/loop';
-import { Future, InvalidStateError, inlineSafe } from '@aio/future';
+import { getRunningLoop, type EventLoop } from '@aio/loop';
+import { Future, InvalidStateError } from '@aio/future';
+import { Handoff, inlineSafe, type HandoffHooks } from '@aio/future/internal';
 import { formatValue } from './format';
 
 /** `getNowait()` found the queue empty. */
@@ -90,13 +92,37 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly #items = new Deque<T>();
   readonly #getters = new Deque<QueueGetter<T>>();
   readonly #putters = new Deque<QueuePutter<T>>();
-  /**
-   * The `yield*` getters served with an item whose tasks have not resumed yet: their items are
-   * still in the queue in asyncio's terms (they take room, and `shutdown(true)` drops them).
-   */
-  readonly #itemsSetAside = new Set<QueueGetter<T>>();
-  /** Room given to `yield*` putters whose tasks have not resumed yet. */
+  /** Items handed over to getters and not taken yet: still in the queue as far as room goes. */
+  #itemsSetAside = 0;
+  /** Room handed over to putters and not taken yet: their items go in once it is. */
   #roomSetAside = 0;
+  /** shutdown(true) dropped the items: an item given back now is dropped too. */
+  #dropping = false;
+  readonly #getterHooks: HandoffHooks<T> = {
+    taken: () => {
+      this.#itemsSetAside--;
+      this.#servePutter(); // the item's room is free now
+    },
+    givenBack: (item) => {
+      this.#itemsSetAside--;
+      if (this.#dropping) {
+        if (this.#unfinished > 0) this.#finishOne();
+        return;
+      }
+      this.returnItem(item);
+      this.#serveGetter();
+    },
+  };
+  readonly #putterHooks: HandoffHooks<void> = {
+    taken: (_, putter) => {
+      this.#roomSetAside--;
+      if (!this.#dropping && putter instanceof QueuePutter) this.#putNow(putter.item as T);
+    },
+    givenBack: () => {
+      this.#roomSetAside--;
+      if (!this.full()) this.#servePutter();
+    },
+  };
   /** Items put and not yet marked done with `taskDone()`. */
   #unfinished = 0;
   readonly #joiners: Future<void>[] = [];
@@ -137,7 +163,7 @@ export class Queue<T> implements AsyncIterable<T> {
   full(): boolean {
     return (
       this.#maxsize > 0 &&
-      this.itemCount() + this.#itemsSetAside.size + this.#roomSetAside >= this.#maxsize
+      this.itemCount() + this.#itemsSetAside + this.#roomSetAside >= this.#maxsize
     );
   }
 
@@ -156,9 +182,8 @@ export class Queue<T> implements AsyncIterable<T> {
       this.#putNow(item);
       return resolved(undefined);
     }
-    const putter = new QueuePutter(this.#boundLoop(), item);
+    const putter = new QueuePutter(this.#boundLoop('put()'), item);
     putter.line = this.#putters;
-    putter.within = () => this.#putWithin(putter);
     this.#putters.push(putter);
     return putter;
   }
@@ -185,9 +210,8 @@ export class Queue<T> implements AsyncIterable<T> {
   get(): Future<T> {
     if (!this.empty()) return resolved(this.#take());
     if (this.#isShutDown) return failed(new QueueShutDown('get() on a queue that is shut down'));
-    const getter = new QueueGetter<T>(this.#boundLoop());
+    const getter = new QueueGetter<T>(this.#boundLoop('get()'));
     getter.line = this.#getters;
-    getter.within = () => this.#getWithin(getter);
     this.#getters.push(getter);
     return getter;
   }
@@ -223,7 +247,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   join(): Future<void> {
     if (this.#unfinished === 0) return resolved(undefined);
-    const joiner = new Future<void>(this.#boundLoop());
+    const joiner = new Future<void>(this.#boundLoop('join()'));
     // Drop the joins given up on (cancelled), so a loop of timed-out joins does not pile up.
     for (let i = this.#joiners.length - 1; i >= 0; i--)
       if (this.#joiners[i]!.done()) this.#joiners.splice(i, 1);
@@ -240,13 +264,11 @@ export class Queue<T> implements AsyncIterable<T> {
   shutdown(immediate = false): void {
     this.#isShutDown = true;
     if (immediate) {
+      this.#dropping = true;
       while (!this.empty()) {
         this.takeItem();
         if (this.#unfinished > 0) this.#finishOne();
       }
-      // The items set aside go too: their getters fail with QueueShutDown when they resume.
-      for (let n = this.#itemsSetAside.size; n > 0 && this.#unfinished > 0; n--) this.#finishOne();
-      this.#itemsSetAside.clear();
     }
     // Every waiter is served now: a getter with an item or the end, a putter with the end.
     while (this.#getters.length > 0) this.#serveGetter();
@@ -324,97 +346,35 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Serves the first getter in line: with the next item (set aside if a `yield*` waits on it),
-   * or with QueueShutDown if there is none (only a shutdown serves a getter without an item).
+   * Serves the first getter in line: hands it the next item (set aside until its consumer takes
+   * it), or fails it with QueueShutDown if there is none (only a shutdown serves a getter then).
    */
   #serveGetter(): void {
     const getter = this.#getters.shift();
     if (getter === undefined) return;
     getter.line = null;
     if (this.empty()) {
-      getter.setException(new QueueShutDown('get() on a queue that was shut down'));
-    } else if (getter.owned) {
-      this.#itemsSetAside.add(getter);
-      getter.setResult(this.takeItem());
-    } else {
-      getter.setResult(this.#take());
+      getter.fail(new QueueShutDown('get() on a queue that was shut down'));
+      return;
     }
+    this.#itemsSetAside++;
+    getter.handOver(this.takeItem(), this.#getterHooks);
   }
 
   /**
-   * Serves the first putter in line: its item goes in (a `yield*` gets room set aside instead),
-   * or it fails with QueueShutDown.
+   * Serves the first putter in line: hands it room (kept for it until its consumer takes it, and
+   * then its item goes in), or fails it with QueueShutDown.
    */
   #servePutter(): void {
     const putter = this.#putters.shift();
     if (putter === undefined) return;
     putter.line = null;
     if (this.#isShutDown) {
-      putter.setException(new QueueShutDown('put() on a queue that was shut down'));
-    } else if (putter.owned) {
-      this.#roomSetAside++;
-      putter.setResult(undefined);
-    } else {
-      this.#putNow(putter.item);
-      putter.setResult(undefined);
+      putter.fail(new QueueShutDown('put() on a queue that was shut down'));
+      return;
     }
-  }
-
-  /**
-   * The rest of a `get()` that a generator `yield*`s while it waits, in the generator's frame
-   * (asyncio's `get()` coroutine): the item served is the task's once it resumes.
-   */
-  *#getWithin(getter: QueueGetter<T>): Generator<Future<T>, T, unknown> {
-    let resumed = false;
-    try {
-      yield getter;
-      resumed = true;
-    } finally {
-      if (!resumed) this.#abandonGet(getter);
-    }
-    const item = getter.result(); // or QueueShutDown
-    if (!this.#itemsSetAside.delete(getter)) {
-      throw new QueueShutDown('get() on a queue that was shut down'); // shutdown(true) dropped it
-    }
-    this.#servePutter(); // the item's room is free now
-    return item;
-  }
-
-  /**
-   * A `yield*` getter's task stopped waiting (it was cancelled). If it had been served, its item
-   * goes back, to the next getter in line if there is one: asyncio's `except:` clause in `get()`.
-   * Without it, a getter cancelled at the moment it was served would lose the item.
-   */
-  #abandonGet(getter: QueueGetter<T>): void {
-    if (getter.cancel() || getter.cancelled()) return; // it was still in line: not any more
-    // Served with QueueShutDown, or its item was dropped by shutdown(true): nothing to give back.
-    if (!this.#itemsSetAside.delete(getter)) return;
-    this.returnItem(getter.result());
-    this.#serveGetter();
-  }
-
-  /** The same for a `put()`: its item goes in once the task resumes. */
-  *#putWithin(putter: QueuePutter<T>): Generator<Future<void>, void, unknown> {
-    let resumed = false;
-    try {
-      yield putter;
-      resumed = true;
-    } finally {
-      if (!resumed) this.#abandonPut(putter);
-    }
-    putter.result(); // or QueueShutDown
-    this.#roomSetAside--;
-    // Shut down since it was given room: nothing goes in any more.
-    if (this.#isShutDown) throw new QueueShutDown('put() on a queue that was shut down');
-    this.#putNow(putter.item);
-  }
-
-  /** A `yield*` putter's task stopped waiting: room given to it goes to the next putter. */
-  #abandonPut(putter: QueuePutter<T>): void {
-    if (putter.cancel() || putter.cancelled()) return;
-    if (putter.exception() !== undefined) return; // served with QueueShutDown: no room
-    this.#roomSetAside--;
-    if (!this.full()) this.#servePutter();
+    this.#roomSetAside++;
+    putter.handOver(undefined, this.#putterHooks);
   }
 
   /** One unfinished item less; at none, `join()` is over. */
@@ -424,8 +384,8 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /** asyncio's `_get_loop()`: the running loop, which must be the one of earlier waits. */
-  #boundLoop(): EventLoop {
-    const loop = getEventLoop();
+  #boundLoop(method: string): EventLoop {
+    const loop = getRunningLoop(`${this.constructor.name}.${method}`);
     this.#loop ??= loop;
     if (this.#loop !== loop)
       throw new Error(`${this.toString()} is bound to a different event loop`);
@@ -534,16 +494,12 @@ export class PriorityQueue<T> extends Queue<T> {
 // ─── Internals ─────────────────────────────────────────────────────────────────────────────
 
 /**
- * A get() or put() waiting in line, as the queue hands it out; the queue completes it when it
- * serves it. A `yield*` of it while it waits marks it `owned` (see the module comment).
+ * A get() or put() waiting in line, as the queue hands it out; the queue settles it when it
+ * serves it, handing over what it is served with (see the module comment).
  */
-class Waiting<R> extends Future<R> {
+class Waiting<R> extends Handoff<R> {
   /** The line it stands in; null once served or cancelled. */
   line: Deque<this> | null = null;
-  /** A `yield*` waits on it: what it is served with is set aside until the task resumes. */
-  owned = false;
-  /** The rest of the operation, for a `yield*` to run in its own frame. */
-  within: (() => Generator<Future<R>, R, unknown>) | null = null;
 
   /** Cancelling a waiting get or put takes it out of line. */
   override cancel(message?: string): boolean {
@@ -553,13 +509,21 @@ class Waiting<R> extends Future<R> {
     return true;
   }
 
-  /** `yield*` of an operation still in line runs the rest of it in the caller's frame. */
-  override [Symbol.iterator](): Iterator<Future<R>, R, unknown> {
-    const within = this.within;
-    this.within = null;
-    if (this.line === null || within === null) return super[Symbol.iterator]();
-    this.owned = true;
-    return within();
+  override setResult(): never {
+    throw new InvalidStateError(
+      'a waiting get() or put() is settled by its queue, not by setResult()',
+    );
+  }
+
+  override setException(): never {
+    throw new InvalidStateError(
+      'a waiting get() or put() is settled by its queue, not by setException()',
+    );
+  }
+
+  /** @internal Fails the wait (the queue was shut down). */
+  fail(error: Error): void {
+    super.setException(error);
   }
 }
 
@@ -577,13 +541,13 @@ class QueuePutter<T> extends Waiting<void> {
 }
 
 function resolved<R>(value: R): Future<R> {
-  const future = new Future<R>(getEventLoop());
+  const future = new Future<R>(getRunningLoop('a queue'));
   future.setResult(value);
   return future;
 }
 
 function failed<R>(error: Error): Future<R> {
-  const future = new Future<R>(getEventLoop());
+  const future = new Future<R>(getRunningLoop('a queue'));
   future.setException(error);
   return future;
 }

@@ -6,7 +6,7 @@
  * it is a bare yield (the task steps again on the next iteration), and awaited it resolves from a
  * callback scheduled with `callSoon`.
  */
-import { getEventLoop } from '@aio/loop';
+import { getRunningLoop } from '@aio/loop';
 import { Future } from '@aio/future';
 
 /** Marks Relinquish objects across copies of this package (ESM and CJS builds in one process). */
@@ -56,7 +56,8 @@ export class Relinquish<T>
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return new Promise<T>((resolve) => getEventLoop().callSoon(resolve, this.value)).then(
+    const loop = getRunningLoop('sleep(0)');
+    return new Promise<T>((resolve) => loop.callSoon(resolve, this.value)).then(
       onFulfilled,
       onRejected,
     );
@@ -79,7 +80,7 @@ export function sleep<T>(ms: number, value?: T): Future<T | undefined> | Relinqu
     throw new TypeError(`sleep() expected a delay in milliseconds, got ${String(ms)}`);
   }
   if (ms <= 0) return new Relinquish(value);
-  const loop = getEventLoop();
+  const loop = getRunningLoop('sleep()');
   const future = new Future<T | undefined>(loop);
   const timer = loop.callLater(ms, () => {
     if (!future.done()) future.setResult(value);

@@ -13,7 +13,7 @@
  * `tg.signal` abort); then every error comes back together in a `TaskGroupError`. A group
  * cancelled from outside cancels its children and ends with that CancelledError.
  */
-import { getEventLoop, type EventLoop } from '@aio/loop';
+import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { Future, isCancelledError } from '@aio/future';
 import { bodyAsGenerator, Scoped, type Body } from './body';
 import { TaskGroupError } from './errors';
@@ -30,7 +30,7 @@ export class TaskGroup {
   #finished = false;
   #waiter: Future<void> | null = null;
 
-  constructor(loop: EventLoop = getEventLoop()) {
+  constructor(loop: EventLoop = getRunningLoop('TaskGroup()')) {
     this.#loop = loop;
   }
 

@@ -459,8 +459,66 @@ describe('Task running an async function (hosted mode)', () => {
   it('rejects what it cannot run with a TypeError', () => {
     const loop = makeLoop();
     expect(() => createTask(42 as never, { loop })).toThrow(
-      /a Task runs a generator, an async function or a promise, got 42/,
+      /^createTask\(\) expected a generator, an async function or a promise, got 42$/,
     );
+  });
+
+  it('refuses a Future, which runs already, and points to ensureFuture', () => {
+    const loop = makeLoop();
+    const future = new Future<number>(loop);
+    expect(() => createTask(future as never, { loop })).toThrow(
+      /got <Future pending>: a Future runs already, so await or yield it as it is \(ensureFuture\(\) accepts any awaitable\)/,
+    );
+  });
+
+  it('refuses a generator function that takes parameters: it would be called without them', () => {
+    const loop = makeLoop();
+    function* fetchPage(url: string): Generator<unknown, string, unknown> {
+      yield;
+      return url;
+    }
+    expect(() => createTask(fetchPage as never, { loop })).toThrow(
+      'createTask() got the generator function fetchPage, which takes parameters: call it with them, createTask(fetchPage(…))',
+    );
+    expect(allTasks(loop).size).toBe(0);
+  });
+
+  it('runs a generator function of no parameters, calling it with no arguments', async () => {
+    const loop = makeLoop();
+    const seen: unknown[] = [];
+    const task = createTask(
+      function* (...args: unknown[]) {
+        seen.push(...args);
+        yield* sleep(1);
+        return 'ran';
+      },
+      { loop },
+    );
+    expect(await loop.runUntilComplete(task)).toBe('ran');
+    expect(seen).toEqual([]);
+  });
+
+  it('fails with a TypeError when its function returns neither a generator nor a promise', async () => {
+    const loop = makeLoop();
+    const task = createTask(
+      function answer() {
+        return 1;
+      } as never,
+      { loop },
+    );
+    await expect(loop.runUntilComplete(task)).rejects.toThrow(
+      /^createTask\(\) expected answer\(\) to return a generator or a promise \(as a generator or an async function does\), got 1$/,
+    );
+  });
+
+  it('following a plain promise, ends cancelled at its next step when cancelled', async () => {
+    const loop = makeLoop();
+    const never = new Promise<number>(() => {});
+    const task = createTask(never, { loop });
+    loop.callLater(5, () => task.cancel('enough'));
+    await expect(loop.runUntilComplete(task)).rejects.toThrow(CancelledError);
+    expect(task.cancelled()).toBe(true);
+    expect(() => task.result()).toThrow('enough');
   });
 });
 

@@ -19,38 +19,40 @@
  * Invariant (asyncio's): either `#waiter` is null and a step is scheduled, or `#waiter` is the
  * future the coroutine waits on and its done-callback (`Task.wakeup`) will schedule the step.
  */
-import { getEventLoop, getRunningLoopOrNull, type EventLoop } from '@aio/loop';
+import { getRunningLoop, getRunningLoopOrNull, type EventLoop } from '@aio/loop';
 import {
   CancelledError,
   Future,
   InvalidStateError,
-  WAKE_UP,
   isCancelledError,
   isFuture,
   wrapPromise,
 } from '@aio/future';
+import { WAKE_UP, GIVE_BACK, TAKE } from '@aio/future/internal';
 import { coroutineName } from './describe';
 import { formatValue } from './format';
 import type { Awaitable } from './ensure-future';
 import { gather } from './gather';
 import { Relinquish, isRelinquish } from './sleep';
+import { coroutineState } from './state';
 
 /** A generator coroutine: what calling a `function*` gives. */
 export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
 /** An async function a task can run: it gets the task's AbortSignal. */
 export type AsyncTaskFunction<T> = (signal: AbortSignal) => PromiseLike<T>;
-/** What a task can run. */
+/**
+ * What a task can run: a generator, a promise, or a function that returns one of them — an async
+ * function (it gets the task's AbortSignal) or a generator function of no parameters.
+ */
 export type TaskSource<T> =
-  Coroutine<T> | PromiseLike<T> | ((signal: AbortSignal) => Coroutine<T> | PromiseLike<T> | T);
+  Coroutine<T> | PromiseLike<T> | ((signal: AbortSignal) => Coroutine<T> | PromiseLike<T>);
 
 export interface TaskOptions {
   /** Default: `Task-<n>`. */
   name?: string;
-  /** Default: the running loop, else the current one. */
+  /** Default: the running loop (NoRunningLoopError if none runs). */
   loop?: EventLoop;
 }
-
-let taskCounter = 0;
 
 // Task#flags bits.
 /** A cancellation is requested and the next step must throw CancelledError into the coroutine. */
@@ -63,6 +65,8 @@ const STEP_PENDING = 4;
 const STEP_THROWS = 8;
 /** That step wakes the task for a done future (its value). */
 const STEP_WAKES = 16;
+/** The task follows a promise (no generator to step): a step only ends it, see cancel(). */
+const FOLLOWING = 32;
 /**
  * The pending tasks of each loop, as an intrusive doubly linked list through the tasks
  * themselves: adding and removing is a few pointer writes, where a Set hashes (and was a quarter
@@ -84,11 +88,6 @@ function taskListOf(loop: EventLoop): TaskList {
   lastListLoop = loop;
   return list;
 }
-/**
- * The task whose step is running. One loop runs at a time in a thread (the loop enforces it),
- * so one variable is enough; `currentTask(loop)` checks the loop.
- */
-let current: Task | null = null;
 
 /** A generator function (so the task need not prepare an AbortSignal for it). */
 const GeneratorFunction = Object.getPrototypeOf(function* () {
@@ -117,9 +116,6 @@ export function isCoroutine(value: unknown): value is Coroutine {
     typeof gen[Symbol.iterator] === 'function'
   );
 }
-
-/** The signal generator functions get: they are cancelled by throwing into them instead. */
-const NEVER_ABORTED = new AbortController();
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -161,14 +157,10 @@ export class Task<T = unknown> extends Future<T> {
 
   // #region constructor
   constructor(source: TaskSource<T>, options: TaskOptions = {}) {
-    super(options.loop);
-    if (!isCoroutine(source) && !isThenable(source) && typeof source !== 'function') {
-      throw new TypeError(
-        `a Task runs a generator, an async function or a promise, got ${formatValue(source)}`,
-      );
-    }
+    checkSource(source);
+    super(options.loop ?? getRunningLoop('createTask()'));
     this.#coro = source;
-    this.#name = options.name ?? ++taskCounter;
+    this.#name = options.name ?? ++coroutineState.tasksNamed;
     const list = taskListOf(this.getLoop());
     this.#next = list.head;
     if (list.head !== null) list.head.#prev = this;
@@ -272,9 +264,16 @@ export class Task<T = unknown> extends Future<T> {
       // Keep #waiter: it may be a task that swallows the cancellation, to be cancelled again.
       return true;
     }
+    this.#rare().cancelMessage = message;
+    if ((this.#flags & FOLLOWING) !== 0) {
+      // A plain promise cannot be told to stop: the task stops following it, on its next step
+      // (as asyncio's cancel() takes effect), and its outcome is ignored.
+      if ((this.#flags & STEP_PENDING) === 0)
+        this.#scheduleStep(true, new CancelledError(message ?? ''));
+      return true;
+    }
     // A step is scheduled: it will throw CancelledError into the coroutine.
     this.#flags |= MUST_CANCEL;
-    this.#rare().cancelMessage = message;
     return true;
   }
   // #endregion cancel
@@ -283,7 +282,19 @@ export class Task<T = unknown> extends Future<T> {
     return this.#rareState?.cancelledError ?? super.makeCancelledError();
   }
 
+  /**
+   * The step a wake-up scheduled: the future the task waited on is done. Its result goes into the
+   * coroutine, and the task takes it (see @aio/future's handoff.ts); if the task was cancelled at
+   * the moment it was woken, CancelledError goes in instead and the result is given back, so a
+   * lock, an item or bytes handed over to this task pass to the next waiter instead of being lost.
+   */
   #onWakeup(future: Future): void {
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#drop(future);
+      this.#step(true, new CancelledError(this.#cancelMessage() ?? ''), undefined);
+      return;
+    }
+    future[TAKE]();
     let value: unknown;
     try {
       value = future.result();
@@ -292,6 +303,15 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     this.#step(false, undefined, value);
+  }
+
+  /**
+   * The cancellation goes into the coroutine in place of `future`'s outcome: an exception counts
+   * as retrieved (asyncio's `__wakeup` reads it first), a result handed over goes back.
+   */
+  #drop(future: Future): void {
+    if (!future.cancelled()) future.exception();
+    future[GIVE_BACK]();
   }
 
   // #region step
@@ -304,34 +324,58 @@ export class Task<T = unknown> extends Future<T> {
       this.#flags &= ~MUST_CANCEL;
     }
     this.#waiter = null;
-    const previous = current;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running task, by design
-    current = this;
+    const state = coroutineState;
+    const previous = state.current;
+    state.current = this;
     try {
+      if ((this.#flags & FOLLOWING) !== 0) {
+        // Only cancel() schedules a step for a task that follows a promise.
+        this.#finishWithError(hasError ? error : new CancelledError(this.#cancelMessage() ?? ''));
+        return;
+      }
       if ((this.#flags & STARTED) === 0) {
         this.#flags |= STARTED;
         if (!this.#start(hasError, error)) return;
       }
-      let result: IteratorResult<unknown, T>;
-      try {
-        const coro = this.#coro as Coroutine<T>;
-        result = hasError ? coro.throw(error) : coro.next(value);
-      } catch (thrown) {
-        this.#finishWithError(thrown);
-        return;
-      }
-      if (result.done === true) {
-        if ((this.#flags & MUST_CANCEL) !== 0) {
-          this.#flags &= ~MUST_CANCEL;
-          this.#finishCancelled(new CancelledError(this.#cancelMessage() ?? ''));
-        } else {
-          this.#finishWithResult(result.value);
+      const coro = this.#coro as Coroutine<T>;
+      for (;;) {
+        let result: IteratorResult<unknown, T>;
+        try {
+          result = hasError ? coro.throw(error) : coro.next(value);
+        } catch (thrown) {
+          this.#finishWithError(thrown);
+          return;
         }
-        return;
+        if (result.done === true) {
+          if ((this.#flags & MUST_CANCEL) !== 0) {
+            this.#flags &= ~MUST_CANCEL;
+            this.#finishCancelled(new CancelledError(this.#cancelMessage() ?? ''));
+          } else {
+            this.#finishWithResult(result.value);
+          }
+          return;
+        }
+        const ready = this.#handleYield(result.value);
+        if (ready === null) return;
+        // What it yielded is done already: go on at once, as asyncio's `await` of a done future
+        // and tornado's Runner do (no wake-up, so nothing handed over can be lost in between).
+        // A cancellation asked for meanwhile waits for the next step, as it would have.
+        if ((this.#flags & MUST_CANCEL) !== 0) {
+          this.#drop(ready);
+          this.#scheduleStep(false, undefined);
+          return;
+        }
+        ready[TAKE]();
+        try {
+          value = ready.result();
+          hasError = false;
+        } catch (thrown) {
+          error = thrown;
+          hasError = true;
+        }
       }
-      this.#handleYield(result.value);
     } finally {
-      current = previous;
+      state.current = previous;
     }
   }
   // #endregion step
@@ -353,25 +397,30 @@ export class Task<T = unknown> extends Future<T> {
       this.#follow(source);
       return false;
     }
-    // A generator function is cancelled by throwing into it: only other functions get a signal.
+    // A generator function is cancelled by throwing into it, so it gets no signal: it is called
+    // with no arguments (one that declares parameters was refused by checkSource).
     const controller = isGeneratorFunction(source) ? null : new AbortController();
-    let produced: Coroutine<T> | PromiseLike<T> | T;
+    let produced: unknown;
     try {
-      produced = source((controller ?? NEVER_ABORTED).signal);
+      produced = controller === null ? (source as () => unknown)() : source(controller.signal);
     } catch (thrown) {
       this.#finishWithError(thrown);
       return false;
     }
     if (isCoroutine(produced)) {
-      this.#coro = produced;
+      this.#coro = produced as Coroutine<T>;
       return true;
     }
     if (isThenable(produced)) {
       this.#rare().controller = controller ?? new AbortController();
-      this.#follow(produced);
+      this.#follow(produced as PromiseLike<T>);
       return false;
     }
-    this.#finishWithResult(produced);
+    this.#finishWithError(
+      new TypeError(
+        `createTask() expected ${coroutineName(source)}() to return a generator or a promise (as a generator or an async function does), got ${formatValue(produced)}`,
+      ),
+    );
     return false;
   }
   // #endregion start
@@ -379,6 +428,7 @@ export class Task<T = unknown> extends Future<T> {
   // #region follow
   /** Follows a promise to the end: its outcome becomes the task's. */
   #follow(promise: PromiseLike<T>): void {
+    this.#flags |= FOLLOWING;
     this.getLoop().keepAwakeUntil(promise);
     promise.then(
       (value) => {
@@ -437,13 +487,17 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   // #region handleYield
-  /** asyncio's "what did the coroutine yield?" (Task.__step's else-branch, tornado's handle_yield). */
-  #handleYield(yielded: unknown): void {
+  /**
+   * asyncio's "what did the coroutine yield?" (Task.__step's else-branch, tornado's handle_yield).
+   * Returns the future it yielded if that is done already (the step goes on with it at once);
+   * otherwise waits for it, or schedules the next step, and returns null.
+   */
+  #handleYield(yielded: unknown): Future | null {
     const loop = this.getLoop();
     if (yielded === undefined) {
       // A bare `yield`: give up the rest of this iteration.
       this.#scheduleStep(false, undefined);
-      return;
+      return null;
     }
     let future: Future;
     // `instanceof` first: the brand checks behind isFuture/isRelinquish (for objects from
@@ -451,11 +505,11 @@ export class Task<T = unknown> extends Future<T> {
     if (yielded instanceof Future) future = yielded;
     else if (yielded instanceof Relinquish) {
       this.#scheduleStep(false, yielded.value);
-      return;
+      return null;
     } else if (isFuture(yielded)) future = yielded;
     else if (isRelinquish(yielded)) {
       this.#scheduleStep(false, yielded.value);
-      return;
+      return null;
     } else if (Array.isArray(yielded)) future = gather(...(yielded as Awaitable<unknown>[]));
     else if (isThenable(yielded)) future = wrapPromise(yielded, loop);
     else {
@@ -465,7 +519,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#throwSoon(
         new TypeError(`coroutine ${this.#describeCoro()} (task ${this.getName()}) yielded ${hint}`),
       );
-      return;
+      return null;
     }
     if (future.getLoop() !== loop) {
       this.#throwSoon(
@@ -473,16 +527,18 @@ export class Task<T = unknown> extends Future<T> {
           `Task ${this.toString()} got Future ${future.toString()} attached to a different loop`,
         ),
       );
-      return;
+      return null;
     }
     if (future === (this as Future)) {
       this.#throwSoon(new Error(`Task cannot await on itself: ${this.toString()}`));
-      return;
+      return null;
     }
+    if (future.done()) return future;
     future.addWaiter(this);
     this.#waiter = future;
     if ((this.#flags & MUST_CANCEL) !== 0 && future.cancel(this.#cancelMessage()))
       this.#flags &= ~MUST_CANCEL;
+    return null;
   }
   // #endregion handleYield
 
@@ -529,6 +585,31 @@ export class Task<T = unknown> extends Future<T> {
 }
 
 /**
+ * What the Task constructor refuses at once, with what to do instead: a Future (it runs already),
+ * a generator function that declares parameters (the task would call it with none), anything
+ * that is not a generator, a promise or a function.
+ */
+function checkSource(source: unknown): void {
+  if (isFuture(source)) {
+    throw new TypeError(
+      `createTask() expected a generator, an async function or a promise, got ${String(source)}: a Future runs already, so await or yield it as it is (ensureFuture() accepts any awaitable)`,
+    );
+  }
+  if (isCoroutine(source) || isThenable(source)) return;
+  if (typeof source !== 'function') {
+    throw new TypeError(
+      `createTask() expected a generator, an async function or a promise, got ${formatValue(source)}`,
+    );
+  }
+  if (isGeneratorFunction(source) && source.length > 0) {
+    const name = coroutineName(source);
+    throw new TypeError(
+      `createTask() got the generator function ${name}, which takes parameters: call it with them, createTask(${name}(…))`,
+    );
+  }
+}
+
+/**
  * Wraps a coroutine in a Task and schedules its first step: asyncio's `create_task`.
  * @example
  * ```ts
@@ -542,11 +623,22 @@ export function createTask<T>(source: TaskSource<T>, options: TaskOptions = {}):
 
 /** The task running on `loop` (default: the running loop) right now, or null. */
 export function currentTask(loop: EventLoop | null = getRunningLoopOrNull()): Task | null {
+  const current = coroutineState.current;
   if (loop === null || current === null) return null;
+  // It may be a task of another copy of this package (ESM beside CJS): a Task all the same.
   return current.getLoop() === loop ? current : null;
 }
 
-/** The tasks of `loop` (default: the running loop, else the current one) that are not done. */
-export function allTasks(loop: EventLoop = getRunningLoopOrNull() ?? getEventLoop()): Set<Task> {
-  return Task.pendingOf(loop);
+/**
+ * The tasks of `loop` (default: the running loop) that are not done, whichever copy of this
+ * package made them (see state.ts).
+ */
+export function allTasks(loop: EventLoop = getRunningLoop('allTasks()')): Set<Task> {
+  const copies = coroutineState.copies;
+  if (copies.length === 1) return Task.pendingOf(loop);
+  const tasks = new Set<Task>();
+  for (const pendingOf of copies) for (const task of pendingOf(loop)) tasks.add(task);
+  return tasks;
 }
+
+coroutineState.copies.push((loop) => Task.pendingOf(loop));

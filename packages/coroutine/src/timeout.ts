@@ -10,7 +10,7 @@
  * move its deadline: `scope.reschedule(when)`.
  */
 import type { EventLoop, Handle } from '@aio/loop';
-import { getEventLoop } from '@aio/loop';
+import { getRunningLoop } from '@aio/loop';
 import { TimeoutError, isCancelledError } from '@aio/future';
 import { bodyAsGenerator, Scoped, type Body } from './body';
 import { currentTask, type Task } from './task';
@@ -103,13 +103,16 @@ class TimeoutScope<T> extends Scoped<T> {
   }
 
   protected run(): Generator<unknown, T, unknown> {
-    return new Timeout(this.whenAt(), getEventLoop()).run(this.body);
+    return new Timeout(this.whenAt(), getRunningLoop('timeout()')).run(this.body);
   }
 }
 
 /** Runs `body` with a deadline `ms` from when it starts (null: none). */
 export function timeout<T>(ms: number | null, body: Body<Timeout, T>): Scoped<T> {
-  return new TimeoutScope(() => (ms === null ? null : getEventLoop().time() + ms), body);
+  return new TimeoutScope(
+    () => (ms === null ? null : getRunningLoop('timeout()').time() + ms),
+    body,
+  );
 }
 
 /** Runs `body` with a deadline at loop time `when` (null: none). */

@@ -2,9 +2,8 @@
  * `wait(awaitables, { timeout, returnWhen })`: wait until some or all are done, without
  * cancelling anything — asyncio's `wait`. Settles with `[done, pending]` sets of futures.
  */
-import { getEventLoop } from '@aio/loop';
 import { Future } from '@aio/future';
-import { ensureFuture, type Awaitable } from './ensure-future';
+import { ensureFuture, loopOf, type Awaitable } from './ensure-future';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
@@ -27,8 +26,9 @@ export function wait<T>(
       `wait() expected returnWhen FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${JSON.stringify(returnWhen)}`,
     );
   }
-  const loop = getEventLoop();
-  const futures = new Set([...awaitables].map((aw) => ensureFuture(aw, loop)));
+  const list = [...awaitables];
+  const loop = loopOf(list, 'wait()');
+  const futures = new Set(list.map((aw) => ensureFuture(aw, loop)));
   if (futures.size === 0)
     throw new TypeError(
       'wait() needs at least one awaitable (asyncio: "Set of Tasks/Futures is empty.")',

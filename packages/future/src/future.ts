@@ -74,6 +74,31 @@ export interface FutureWaiter {
 /** Marks futures across copies of this package (ESM and CJS builds in one process). */
 const FUTURE_BRAND = Symbol.for('@aio/future.Future');
 
+/**
+ * The two calls of the handoff protocol (see handoff.ts), made by whoever consumes a future's
+ * result: TAKE once the result reached the code that waited for it, GIVE_BACK when it could not
+ * (the waiting task was cancelled at the moment it was woken). A plain future ignores both.
+ * Symbols shared across copies of this package.
+ */
+export const TAKE: unique symbol = Symbol.for('@aio/future.take');
+export const GIVE_BACK: unique symbol = Symbol.for('@aio/future.giveBack');
+
+/**
+ * Marks done-callbacks that pass a result on to another future (gather, waitFor, shield) and
+ * so can also give it back (see handoff.ts). Such a callback is inline-safe too.
+ */
+const GIVES_BACK = Symbol.for('@aio/future.givesBack');
+
+/**
+ * Marks `callback` as a relay: it runs no user code, only settles another future from this
+ * one's outcome (and takes or gives back what it passed on as that future's consumer does), or
+ * only watches the outcome. Either way it is not a consumer that takes a handed-over result (see
+ * handoff.ts). For layers above (gather, waitFor, shield); never for user callbacks.
+ */
+export function relay<F extends (...args: never[]) => void>(callback: F): F {
+  return Object.assign(callback, { [INLINE_SAFE]: true, [GIVES_BACK]: true });
+}
+
 // ─── Unretrieved exceptions ────────────────────────────────────────────────────────────────────
 // A future with an unretrieved exception is registered with a FinalizationRegistry (reporting on
 // garbage collection) and in its loop's pending set (reporting when the loop closes). The record
@@ -281,6 +306,39 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   }
   // #endregion transitions
 
+  // #region handoff
+  /**
+   * The consumer took the result: see handoff.ts. A plain future has nothing to do; a Handoff
+   * tells the primitive that handed the result over.
+   */
+  [TAKE](): void {}
+
+  /** The consumer could not take the result: see handoff.ts. A plain future has nothing to do. */
+  [GIVE_BACK](): void {}
+
+  /**
+   * True if someone waits on this pending future and every one of them can give a result back
+   * (a task, a relay): only then may a handoff stay provisional. For Handoff.
+   */
+  protected consumersCanGiveBack(): boolean {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return false;
+    if (!Array.isArray(callbacks)) return canGiveBack(callbacks);
+    for (const callback of callbacks) if (!canGiveBack(callback)) return false;
+    return true;
+  }
+
+  /**
+   * A result given back is no longer this future's: from now on it reads as cancelled, so that
+   * nobody takes a value that went back to its primitive. For Handoff only.
+   */
+  protected revokeResult(): void {
+    if (this.#state !== RESULT) return;
+    this.#state = CANCELLED;
+    this.#value = undefined;
+  }
+  // #endregion handoff
+
   /** The message `cancel()` was given, for subclasses that raise their own CancelledError. */
   protected get cancelMessage(): string | undefined {
     return this.#state === CANCELLED ? (this.#value as string | undefined) : undefined;
@@ -398,7 +456,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
 
 // #region FutureIterator
 /** What `yield* future` walks: see `Future[Symbol.iterator]`. */
-class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
+export class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   #yielded = false;
   constructor(readonly future: Future<T>) {}
 
@@ -445,8 +503,19 @@ class PromiseSettler {
       this.reject(error);
       return;
     }
+    // Settling the promise delivers the result: the awaiting function resumes with it, always.
+    future[TAKE]();
     this.resolve(value);
   }
+}
+
+/**
+ * Whether a waiter can give a handed-over result back: a task (a FutureWaiter) and a relay can;
+ * a done-callback or a promise takes what it is given.
+ */
+function canGiveBack(waiter: Waiter<never>): boolean {
+  if (typeof waiter === 'function') return GIVES_BACK in waiter;
+  return !(waiter instanceof PromiseSettler);
 }
 
 /** A done-callback, a promise waiting through `then()`, or a waiter object (a task). */

@@ -4,15 +4,7 @@
  *
  * @module @aio/future
  */
-export {
-  Future,
-  isFuture,
-  inlineSafe,
-  WAKE_UP,
-  type DoneCallback,
-  type FutureState,
-  type FutureWaiter,
-} from './future';
+export { Future, isFuture, type DoneCallback, type FutureState } from './future';
 export { CancelledError, InvalidStateError, TimeoutError, isCancelledError } from './errors';
 export { wrapPromise, toPromise, chainFuture } from './bridge';
 export {

@@ -6,14 +6,31 @@ import { NoRunningLoopError } from './errors';
 import { EventLoop, type EventLoopOptions } from './event-loop';
 import { loopState as state } from './state';
 
-/** The loop that is running now. @throws NoRunningLoopError when none is */
-export function getRunningLoop(): EventLoop {
-  if (state.running === null) {
-    throw new NoRunningLoopError(
-      'no running event loop: call this from a callback or coroutine running on a loop',
-    );
-  }
+/**
+ * The loop that is running now: asyncio's `get_running_loop`, and the loop that work made
+ * without an explicit loop binds to (`sleep()`, `createTask()`, a lock's `acquire()` …).
+ * @param what the call that needs it, for the error message (`'sleep()'`)
+ * @throws NoRunningLoopError when none is
+ * @example
+ * ```ts
+ * const loop = getRunningLoop('myHelper()');
+ * ```
+ */
+export function getRunningLoop(what?: string): EventLoop {
+  if (state.running === null) throw new NoRunningLoopError(noRunningLoopMessage(what));
   return state.running;
+}
+
+/**
+ * What NoRunningLoopError says: the rule (aio work runs only while its loop runs, as in asyncio)
+ * and the ways to follow it.
+ */
+export function noRunningLoopMessage(what?: string): string {
+  return (
+    `no running event loop${what === undefined ? '' : `: ${what} needs one`}. ` +
+    'aio work runs only while its loop runs: start it with run(main) from @aio/coroutine ' +
+    '(await run(async () => { … }) or run(function* () { … })), or loop.runUntilComplete(…)'
+  );
 }
 
 /** The running loop, or null: for code that works with or without one. */

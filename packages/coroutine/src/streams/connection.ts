@@ -27,7 +27,7 @@ import { statSync, unlinkSync, type Stats } from 'node:fs';
 import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { inspect } from 'node:util';
-import { getEventLoop, type EventLoop, type TimerHandle } from '@aio/loop';
+import { getRunningLoop, type EventLoop, type TimerHandle } from '@aio/loop';
 import { Future, getaddrinfo, isCancelledError, sockConnect } from '@aio/future';
 import {
   AF_INET,
@@ -46,7 +46,7 @@ import {
   type AddrInfo,
   type Address,
 } from '@aio/selector';
-import { createTask, type Coroutine, type Task } from '../task';
+import { createTask, isCoroutine, isThenable, type Coroutine, type Task } from '../task';
 import { formatValue } from '../format';
 import { StreamReader } from './reader';
 import { SocketTransport } from './transport';
@@ -101,7 +101,7 @@ export function openConnection(
   port: number,
   options: OpenConnectionOptions = {},
 ): Task<[StreamReader, StreamWriter]> {
-  const loop = options.loop ?? getEventLoop();
+  const loop = options.loop ?? getRunningLoop('openConnection()');
   const limit = options.limit;
   new StreamReader({ limit }); // validates the limit now, with a clear error
   return createTask(
@@ -157,7 +157,7 @@ export function startServer(
 ): Task<Server> {
   if (typeof handler !== 'function')
     throw new TypeError(`startServer() expected a handler function, got ${formatValue(handler)}`);
-  const loop = options.loop ?? getEventLoop();
+  const loop = options.loop ?? getRunningLoop('startServer()');
   const { backlog = 100, reuseport = false, limit } = options;
   checkBacklog('startServer', backlog);
   new StreamReader({ limit }); // validates the limit now, with a clear error
@@ -211,7 +211,7 @@ export function openUnixConnection(
   options: OpenConnectionOptions = {},
 ): Task<[StreamReader, StreamWriter]> {
   checkPath('openUnixConnection', path);
-  const loop = options.loop ?? getEventLoop();
+  const loop = options.loop ?? getRunningLoop('openUnixConnection()');
   const limit = options.limit;
   new StreamReader({ limit }); // validates the limit now, with a clear error
   return createTask(
@@ -252,7 +252,7 @@ export function startUnixServer(
       `startUnixServer() expected a handler function, got ${formatValue(handler)}`,
     );
   checkPath('startUnixServer', path);
-  const loop = options.loop ?? getEventLoop();
+  const loop = options.loop ?? getRunningLoop('startUnixServer()');
   const { backlog = 100, limit } = options;
   checkBacklog('startUnixServer', backlog);
   new StreamReader({ limit }); // validates the limit now, with a clear error
@@ -514,7 +514,14 @@ export class Server {
     const transport = writer.transport;
     this.#connections.add(transport);
     const handler = this.#handler;
-    const task = createTask(() => handler(reader, writer), { loop });
+    const task = createTask(
+      () => {
+        // A plain function is a handler too (asyncio's client_connected_cb may be one).
+        const outcome = handler(reader, writer);
+        return isCoroutine(outcome) || isThenable(outcome) ? outcome : Promise.resolve(outcome);
+      },
+      { loop },
+    );
     transportOf.set(task, transport);
     task.addDoneCallback(onHandlerDone);
   }

@@ -675,9 +675,10 @@ describe('flow control', () => {
       expect((yield* read).toString()).toBe('abcdefghij');
       return transport.calls;
     });
-    // The feed that completes the read pauses again (10 > 4) before the read takes it all and
-    // resumes: asyncio does the same.
-    expect(calls).toEqual(['pause', 'resume', 'pause', 'resume']);
+    // The feed that completes the read serves it at once: its bytes leave the buffer before the
+    // flow check, so the transport is not paused again. (asyncio's coroutine takes its bytes only
+    // when it resumes, so it pauses and resumes once more.)
+    expect(calls).toEqual(['pause', 'resume']);
   });
 
   it('read() to EOF never stalls a producer that honours pause, walked with yield*', async () => {
@@ -688,8 +689,8 @@ describe('flow control', () => {
       return { same: all.equals(pump.data), pauses: pump.pauses };
     });
     expect(got.same).toBe(true);
-    // Each chunk wakes the read, and the buffer is above 32 bytes before it retries.
-    expect(got.pauses).toBeGreaterThan(0);
+    // A read waiting for EOF keeps the transport reading (it would wait forever otherwise).
+    expect(got.pauses).toBe(0);
   });
 
   it('read() to EOF never stalls a producer that honours pause, awaited', async () => {

@@ -11,14 +11,12 @@
  *
  * **Waiting.** Each read returns a Future of its bytes, ready at once if the buffer can answer.
  * Otherwise the read waits in the reader's one slot (asyncio's `_waiter`; a second read that
- * must wait fails with ConcurrentReadError), and how it is served depends on how it is waited:
- * - `yield* reader.readline()` runs the rest of the read in the task's own frame, as asyncio's
- *   coroutine does: new data only wakes the task, and the read takes its bytes from the buffer
- *   when the task resumes. A task cancelled in between (even at the moment it was woken) takes
- *   nothing, so the bytes stay for the next read.
- * - Any other wait (`await`, a bare `yield`, `waitFor`, `gather`) is served by the feed itself:
- *   the bytes leave the buffer as the future is resolved, so they are never lost either, since a
- *   promise settles at that moment. Cancelling the future before that leaves the buffer as it is.
+ * must wait fails with ConcurrentReadError) and the feed that can answer it serves it: the bytes
+ * leave the buffer and are handed over (a Handoff, see @aio/future's handoff.ts). Whoever waits —
+ * a task however it waits, a `waitFor` or `gather` — takes them, or gives them back if its task
+ * was cancelled at the moment it was woken: then they go back to the front of the buffer for the
+ * next read, as asyncio's coroutine, which takes its bytes only when it resumes, leaves them.
+ * Cancelling a read that waits leaves the buffer as it is.
  *
  * **Flow control** (asyncio's): once the buffer holds more than `2 × limit` bytes the transport
  * is paused; a read that brings it down to `limit` or less resumes it, and so does a read that
@@ -26,8 +24,9 @@
  * after a feed keeps the transport reading, where asyncio pauses and resumes it at once.
  */
 import { inspect } from 'node:util';
-import { getEventLoop, type EventLoop } from '@aio/loop';
-import { Future, InvalidStateError, isCancelledError } from '@aio/future';
+import { getRunningLoop, type EventLoop } from '@aio/loop';
+import { Future, InvalidStateError } from '@aio/future';
+import { Handoff, type HandoffHooks } from '@aio/future/internal';
 import { formatValue } from '../format';
 
 // ─── Errors ────────────────────────────────────────────────────────────────────────────────────
@@ -91,7 +90,7 @@ export interface StreamReaderOptions {
    * (paused above twice this). Default 64 KiB.
    */
   limit?: number;
-  /** The loop of the read futures. Default: the running loop, else the current one, per read. */
+  /** The loop of the read futures. Default: the running loop, per read. */
   loop?: EventLoop;
 }
 
@@ -109,8 +108,6 @@ const METHODS = ['read', 'read', 'read', 'readexactly', 'readuntil', 'readline']
 
 /** How a PendingRead reaches its reader's private parts (set in StreamReader's static block). */
 let readerInternals: {
-  attempt(read: PendingRead): Buffer | null;
-  wait(read: PendingRead): void;
   leave(read: PendingRead): void;
 };
 
@@ -151,6 +148,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #pending: PendingRead | null = null;
   /** Where the last separator search that found nothing got to. */
   #searched = 0;
+  /** What a served read's bytes do if its consumer gives them back: return to the buffer. */
+  readonly #readHooks: HandoffHooks<Buffer> = { givenBack: (data) => this.#unread(data) };
 
   /** @throws RangeError unless `limit` is a positive whole number */
   constructor(options: StreamReaderOptions = {}) {
@@ -216,11 +215,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#chunks.push(Buffer.from(chunk));
     this.#size += chunk.byteLength;
     this.#serve();
-    const stillWaiting = this.#pending !== null && this.#pending.waker === null;
+    this.#maybePauseTransport();
+  }
+
+  /** asyncio's flow control in feed_data: pause above `2 × limit`, unless a read still waits. */
+  #maybePauseTransport(): void {
     if (
       this.#transport !== null &&
       !this.#paused &&
-      !stillWaiting &&
+      this.#pending === null &&
       this.#size > 2 * this.#limit
     ) {
       this.#paused = true;
@@ -300,7 +303,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /** Starts a read: done at once if the buffer can answer, else waiting in the slot. */
   #start(kind: ReadKind, n: number, separator: Buffer | null): Future<Buffer> {
-    const loop = this.#loop ?? getEventLoop();
+    const loop = this.#loop ?? getRunningLoop(`StreamReader.${METHODS[kind]}()`);
     let data: Buffer | null;
     try {
       data = this.#attempt(kind, n, separator, 0);
@@ -340,30 +343,38 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Something changed (data, EOF, an error): the waiting read is served. A `yield*` read is
-   * woken to retry when its task resumes; any other is retried here and settled if it can be.
+   * Something changed (data, EOF, an error): the waiting read is retried, and served if it can
+   * be: its bytes are handed over (see the module comment).
    */
   #serve(): void {
     const read = this.#pending;
     if (read === null) return;
-    if (read.waker !== null) {
-      // A cancelled waker: its task is being cancelled and will leave the slot itself.
-      if (read.waker.done()) return;
-      this.#pending = null;
-      read.waker.setResult(undefined);
-      return;
-    }
     let data: Buffer | null;
     try {
       data = this.#attemptRead(read);
     } catch (error) {
       this.#pending = null;
-      read.setException(error);
+      read.fail(error);
       return;
     }
     if (data === null) return;
     this.#pending = null;
-    read.setResult(data);
+    read.handOver(data, this.#readHooks);
+  }
+
+  /**
+   * Bytes a read was handed and its consumer gave back: they go back to the front of the buffer,
+   * before anything fed since, and a read waiting now is served from them.
+   */
+  #unread(data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    if (this.#head > 0) this.#chunks[--this.#head] = data;
+    else this.#chunks.unshift(data);
+    this.#size += data.length;
+    this.#searched = 0;
+    this.#serve();
+    this.#maybePauseTransport();
   }
 
   /** One more attempt at a waiting read, keeping its separator search offset. */
@@ -441,8 +452,6 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   static {
     readerInternals = {
-      attempt: (read) => read.reader.#attemptRead(read),
-      wait: (read) => read.reader.#wait(read),
       leave: (read) => read.reader.#leave(read),
     };
   }
@@ -583,23 +592,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
 // ─── Internals ─────────────────────────────────────────────────────────────────────────────────
 
-// A PendingRead's `yield*` progress.
-const UNSTARTED = 0;
-const WAITING = 1;
-const FINISHED = 2;
-
 /**
- * A read waiting for data, as `read()` & co. hand it out. The reader settles it when it can; a
- * `yield*` of it runs the rest of the read in the caller's frame instead (see the module comment):
- * the read is then its own iterator, a small state machine in place of a generator, so a waiting
- * read costs one object and one wake-up future (ten thousand idle connections each hold one).
+ * A read waiting for data, as `read()` & co. hand it out. The reader serves it when it can,
+ * handing its bytes over (see the module comment); cancelling it gives up its slot.
  */
-class PendingRead extends Future<Buffer> implements Iterator<Future, Buffer, unknown> {
-  /** What the `yield*` waits on now: the reader resolves it to wake the task. */
-  waker: Future<void> | null = null;
+class PendingRead extends Handoff<Buffer> {
   /** readuntil()/readline(): no separator starts before this byte. */
   offset = 0;
-  #progress = UNSTARTED;
 
   constructor(
     loop: EventLoop,
@@ -619,63 +618,24 @@ class PendingRead extends Future<Buffer> implements Iterator<Future, Buffer, unk
   override cancel(message?: string): boolean {
     if (!super.cancel(message)) return false;
     readerInternals.leave(this);
-    this.waker?.cancel(message);
     return true;
   }
 
-  /**
-   * `yield*` of a read that is still waiting runs the rest of it in the caller's frame. What it
-   * yields are wake-up futures, not this one: a task only waits on them, whatever their type.
-   */
-  override [Symbol.iterator](): Iterator<Future<Buffer>, Buffer, unknown> {
-    if (this.done() || this.#progress !== UNSTARTED) return super[Symbol.iterator]();
-    this.#progress = WAITING;
-    this.waker = new Future<void>(this.getLoop());
-    return this as unknown as Iterator<Future<Buffer>, Buffer, unknown>;
+  override setResult(): never {
+    throw new InvalidStateError(
+      'a waiting read is settled by its StreamReader, not by setResult()',
+    );
   }
 
-  /** First call: wait to be woken. Then, each time the task resumes: retry, or wait again. */
-  next(): IteratorResult<Future, Buffer> {
-    if (this.#progress !== WAITING) return { done: true, value: this.result() };
-    if (this.waker !== null && !this.waker.done()) return { done: false, value: this.waker };
-    this.waker = null;
-    try {
-      if (this.cancelled()) this.result(); // cancelled after it was woken: CancelledError
-      const data = readerInternals.attempt(this);
-      if (data !== null) {
-        this.#progress = FINISHED;
-        this.setResult(data);
-        return { done: true, value: data };
-      }
-      // The waker first: a transport resumed by wait() may feed (and wake it) at once.
-      this.waker = new Future<void>(this.getLoop());
-      readerInternals.wait(this);
-      return { done: false, value: this.waker };
-    } catch (error) {
-      return this.throw(error);
-    }
+  override setException(): never {
+    throw new InvalidStateError(
+      'a waiting read is settled by its StreamReader, not by setException()',
+    );
   }
 
-  /** The task threw into the `yield*` (cancelled, most often): the read ends with it. */
-  throw(error: unknown): never {
-    this.#progress = FINISHED;
-    readerInternals.leave(this);
-    this.waker = null;
-    if (!this.done()) {
-      if (isCancelledError(error)) this.cancel();
-      else {
-        this.setException(error);
-        this.exception(); // it is thrown to the task: retrieved
-      }
-    }
-    throw error;
-  }
-
-  /** The coroutine was closed (`return()`) while it waited: the read is cancelled. */
-  return(value?: unknown): IteratorResult<Future, Buffer> {
-    this.#progress = FINISHED;
-    if (!this.done()) this.cancel();
-    return { done: true, value: value as Buffer };
+  /** @internal Fails the read (the stream ended short, or the reader has an error). */
+  fail(error: unknown): void {
+    super.setException(error);
   }
 
   protected override describe(): string[] {

@@ -17,7 +17,8 @@
  * (handed to a worker), or neither (settled or cancelled); its promise settles exactly once.
  */
 import { deserialize, serialize } from 'node:v8';
-import { CancelledError, Future, inlineSafe, wrapPromise } from '@aio/future';
+import { CancelledError, Future, wrapPromise } from '@aio/future';
+import { inlineSafe } from '@aio/future/internal';
 import { InvalidArgumentError } from '@aio/loop';
 import { ExecutorShutdownError, outcomeError, type JobOutcome } from './errors';
 import {

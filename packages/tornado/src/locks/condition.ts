@@ -10,7 +10,8 @@
  * (tornado keeps them in its deque and skips them).
  */
 import { inspect } from 'node:util';
-import { Future, inlineSafe } from '@aio/future';
+import { Future } from '@aio/future';
+import { relay } from '@aio/future/internal';
 import { Semaphore as CoroutineSemaphore } from '@aio/coroutine';
 import type { Timeout } from '../internal/timeout';
 import { deadlineOrNull } from './deadline';
@@ -41,7 +42,8 @@ export class Condition {
     const deadline = deadlineOrNull(timeout, 'Condition.wait');
     const inner = this.#permits.acquire();
     this.#waiting++;
-    inner.addDoneCallback(inlineSafe(() => void this.#waiting--));
+    // Marked a relay: it only counts, and must not count as a consumer that takes the permit.
+    inner.addDoneCallback(relay(() => void this.#waiting--));
     return new TimedWait<true, boolean>({
       inner,
       deadline,
