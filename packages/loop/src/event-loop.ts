@@ -650,17 +650,12 @@ export class EventLoop implements HandleOwner {
     return this.#park(this.#prepare(this.time()));
   };
 
-  async #spinThenPark(timeout: number): Promise<Events> {
-    const events = await this.#spin(timeout);
-    if (events.length > 0 || this.#ready.length > 0 || this.#stopping) return events;
-    return await this.#park(this.#prepare(this.time()));
-  }
-
   /**
    * Polls for up to SPIN_MS (never past `timeout`), letting promise continuations run between
-   * polls; returns as soon as there are events, or callbacks became ready meanwhile.
+   * polls, and parks if that found nothing; returns as soon as there are events, or callbacks
+   * became ready meanwhile.
    */
-  async #spin(timeout: number): Promise<Events> {
+  async #spinThenPark(timeout: number): Promise<Events> {
     let now = this.time();
     const deadline = now + (timeout < 0 ? SPIN_MS : Math.min(SPIN_MS, timeout));
     do {
@@ -674,7 +669,7 @@ export class EventLoop implements HandleOwner {
       const events = this.#poll(now);
       if (events.length > 0) return events;
     } while (now < deadline);
-    return NO_EVENTS;
+    return await this.#park(this.#prepare(this.time()));
   }
   // #endregion runHosted
 
