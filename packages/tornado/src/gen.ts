@@ -30,6 +30,7 @@ import {
   moment,
   type Moment,
   type QuietExceptions,
+  type YieldResult,
 } from './gen/convert';
 import { IOLoop } from './ioloop';
 import { Timedelta, type Timeout } from './internal/timeout';
@@ -44,7 +45,9 @@ export {
   multiFuture,
   type Moment,
   type QuietExceptions,
+  type Yieldable,
   type Yieldables,
+  type YieldResult,
 } from './gen/convert';
 export { Timedelta, timedelta, type Timeout, type TimedeltaParts } from './internal/timeout';
 export { TimeoutError };
@@ -350,9 +353,19 @@ export function sleep(duration: number | Timedelta): Future<void> {
  * `quietExceptions` class).
  * @example
  * ```ts
- * const page = yield gen.withTimeout(timedelta({ seconds: 5 }), fetch(url));
+ * const page = yield* gen.withTimeout(timedelta({ seconds: 5 }), fetch(url)); // typed as fetch's result
  * ```
  */
+export function withTimeout<T>(
+  timeout: Timeout,
+  future: Future<T> | PromiseLike<T>,
+  options?: QuietExceptions,
+): Future<Awaited<T>>;
+export function withTimeout<const Y>(
+  timeout: Timeout,
+  future: Y,
+  options?: QuietExceptions,
+): Future<YieldResult<Y>>;
 export function withTimeout<T>(
   timeout: Timeout,
   future: unknown,

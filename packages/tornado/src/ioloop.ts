@@ -19,6 +19,7 @@ import {
   EventLoop,
   getEventLoop,
   getRunningLoopOrNull,
+  LoopClosedError,
   type Handle,
   type LoopMode,
   type TimerHandle,
@@ -28,7 +29,13 @@ import { chainFuture } from './concurrent/futures';
 import type { Executor } from './concurrent/executor';
 import type { AnyFunction, WorkerFunction } from './concurrent/executor';
 import { ThreadPoolExecutor } from './concurrent/thread-pool';
-import { BadYieldError, convertYielded, isThenable, moment } from './gen/convert';
+import {
+  BadYieldError,
+  convertYielded,
+  isThenable,
+  moment,
+  type YieldResult,
+} from './gen/convert';
 import { deadlineOf, Timedelta, type Timeout } from './internal/timeout';
 import { appLog } from './log';
 
@@ -51,6 +58,20 @@ export interface IOLoopOptions {
   /** The mode of the new loop: `'hosted'` (default) or `'blocking'` (see @aio/loop). */
   mode?: LoopMode;
 }
+
+/**
+ * What `runSync(fn)` gives for `fn` returning an `R`: the result of a Future, promise or
+ * coroutine (a generator object, run as a Task), each one's result for an array or object of
+ * them (as `gen.multi`), and any other value as it is.
+ */
+export type RunSyncResult<R> = unknown extends R
+  ? unknown
+  : R extends YieldedFuture | readonly YieldedFuture[]
+    ? YieldResult<R>
+    : R;
+
+/** One thing `runSync` waits for: a Future, a promise, or a generator object (a coroutine). */
+type YieldedFuture = Future | PromiseLike<unknown> | Generator<unknown, unknown>;
 
 /** Options of `runSync`. */
 export interface RunSyncOptions {
@@ -113,8 +134,12 @@ export class IOLoop {
 
   // ─── Running ───────────────────────────────────────────────────────────────────────────────
 
-  /** Runs until `stop()`; the Promise settles when the loop has stopped. */
-  start(): Promise<void> {
+  /**
+   * Runs until `stop()`; the Promise settles when the loop has stopped.
+   * @throws LoopClosedError (the Promise rejects) after `close()`
+   */
+  async start(): Promise<void> {
+    this.#checkOpen('start');
     return this.asyncioLoop.runForever();
   }
 
@@ -126,13 +151,21 @@ export class IOLoop {
   // #region run-sync
   /**
    * Runs `fn` on the loop until what it returns (a Future, a coroutine, a promise, or a plain
-   * value) is done, and gives its result.
+   * value) is done, and gives its result. `fn` may be a generator function: its generator runs
+   * as a Task, and its return value is the result.
    * @throws TimeoutError if `timeout` ms pass first (the work is cancelled if it can be)
+   * @throws LoopClosedError after `close()`
+   * @example
+   * ```ts
+   * const n = await IOLoop.current().runSync(function* () {
+   *   yield gen.sleep(10);
+   *   return 42;
+   * }); // n: number
+   * ```
    */
-  async runSync<T>(
-    fn: () => T | Future<T> | PromiseLike<T>,
-    options: RunSyncOptions = {},
-  ): Promise<T> {
+  async runSync<R>(fn: () => R, options: RunSyncOptions = {}): Promise<RunSyncResult<R>> {
+    type T = RunSyncResult<R>;
+    this.#checkOpen('runSync');
     const { timeout } = options;
     if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout)))
       throw new TypeError(`runSync() expected timeout in milliseconds, got ${String(timeout)}`);
@@ -190,6 +223,7 @@ export class IOLoop {
   // #region add-callback
   /** Runs `callback(...args)` on the next iteration. */
   addCallback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
+    this.#checkOpen('addCallback');
     this.asyncioLoop.callSoon(this.#runCallback, callback, args);
   }
   // #endregion add-callback
@@ -332,6 +366,12 @@ export class IOLoop {
   }
 
   // ─── Internals ─────────────────────────────────────────────────────────────────────────────
+
+  /** Names the IOLoop and the call, where the loop underneath would name its own `callSoon()`. */
+  #checkOpen(method: string): void {
+    if (this.asyncioLoop.isClosed())
+      throw new LoopClosedError(`IOLoop is closed: ${method}() on ${String(this)}`);
+  }
 
   // #region run-callback
   /**

@@ -36,6 +36,47 @@ export const moment: Moment = Object.freeze({
 /** What `multi` takes: an array of yieldables, or an object whose values are yieldables. */
 export type Yieldables = readonly unknown[] | Readonly<Record<string, unknown>>;
 
+/**
+ * What `convertYielded` makes a Future of: a Future (a Task is one), a promise or other thenable,
+ * a generator object (run as a Task), `moment`, `null` or `undefined`, or an array or plain
+ * object of these.
+ */
+export type Yieldable =
+  | Future
+  | PromiseLike<unknown>
+  | Generator<unknown, unknown>
+  | Moment
+  | null
+  | undefined
+  | readonly Yieldable[]
+  | { readonly [key: string]: Yieldable };
+
+/**
+ * What a coroutine gets back for yielding a `Y` (`convertYielded`'s Future's result, as a type):
+ * a Future's or a promise's result, a generator's return value, `undefined` for `moment`, and
+ * for an array or object of yieldables the same shape with each one's result in its place
+ * (what `multi` gives). `unknown` stays `unknown`.
+ * @example
+ * ```ts
+ * type R = YieldResult<[Future<number>, Promise<string>]>; // [number, string]
+ * ```
+ */
+export type YieldResult<Y> = unknown extends Y
+  ? unknown
+  : Y extends Future<infer T>
+    ? T
+    : Y extends PromiseLike<infer T>
+      ? Awaited<T>
+      : Y extends Generator<unknown, infer T>
+        ? T
+        : Y extends Moment | null | undefined
+          ? undefined
+          : Y extends readonly unknown[]
+            ? { -readonly [K in keyof Y]: YieldResult<Y[K]> }
+            : Y extends object
+              ? { -readonly [K in keyof Y]: YieldResult<Y[K]> }
+              : never;
+
 /** Options of `multi`, `multiFuture` and `withTimeout`. */
 export interface QuietExceptions {
   /**
@@ -71,19 +112,22 @@ export function convertYielded(yielded: unknown): Future | Moment {
  * `quietExceptions` class).
  * @example
  * ```ts
- * const [a, b] = yield gen.multi([fetch('a'), fetch('b')]);
- * const { user, posts } = yield gen.multi({ user: getUser(id), posts: getPosts(id) });
+ * const [a, b] = yield* gen.multi([fetch('a'), fetch('b')]); // typed: each one's result
+ * const { user, posts } = yield* gen.multi({ user: getUser(id), posts: getPosts(id) });
  * ```
  */
-export function multi<T extends Yieldables>(children: T, options: QuietExceptions = {}): Future<T> {
+export function multi<const T extends Yieldables>(
+  children: T,
+  options: QuietExceptions = {},
+): Future<YieldResult<T>> {
   return multiFuture(children, options);
 }
 
 /** `multi`, always with Futures underneath (tornado's `multi_future`; `multi` is the same here). */
-export function multiFuture<T extends Yieldables>(
+export function multiFuture<const T extends Yieldables>(
   children: T,
   options: QuietExceptions = {},
-): Future<T> {
+): Future<YieldResult<T>> {
   const quiet = options.quietExceptions ?? [];
   const keys = Array.isArray(children) ? null : Object.keys(children);
   const values: unknown[] =
@@ -92,7 +136,7 @@ export function multiFuture<T extends Yieldables>(
     const future = convertYielded(child);
     return future === moment ? momentFuture() : (future as Future);
   });
-  const future = new Future<T>(futures[0]?.getLoop() ?? getEventLoop());
+  const future = new Future<YieldResult<T>>(futures[0]?.getLoop() ?? getEventLoop());
   let unfinished = new Set(futures).size;
   const finish = (): void => {
     const results: unknown[] = [];
@@ -111,7 +155,7 @@ export function multiFuture<T extends Yieldables>(
     if (future.done()) return;
     const result =
       keys === null ? results : Object.fromEntries(keys.map((key, i) => [key, results[i]]));
-    futureSetResultUnlessCancelled(future, result as unknown as T);
+    futureSetResultUnlessCancelled(future, result as YieldResult<T>);
   };
   if (unfinished === 0) finish();
   const listening = new Set<Future>();
