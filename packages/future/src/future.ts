@@ -23,6 +23,7 @@ import { inspect } from 'node:util';
 import { getEventLoop, type EventLoop } from '@aio/loop';
 import { CancelledError, InvalidStateError } from './errors';
 import { formatValue } from './format';
+import { forgetUnattended, noteUnattended } from './unattended';
 
 // #region states
 export type FutureState = 'PENDING' | 'CANCELLED' | 'FINISHED';
@@ -411,8 +412,16 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterable<Future<T>, 
   ): Promise<R1 | R2> {
     return new Promise<T>((resolve, reject) => {
       const settler = new PromiseSettler(resolve as (value: unknown) => void, reject);
-      if (this.#state !== PENDING) settler.settle(this);
-      else this.#addCallback(settler);
+      if (this.#state !== PENDING) {
+        settler.settle(this);
+        return;
+      }
+      this.#addCallback(settler);
+      if (!this.#loop.isRunning()) {
+        // Nothing runs the loop now: if nothing ever does, say so when Node exits.
+        settler.unattended = true;
+        noteUnattended(this);
+      }
     }).then(onFulfilled, onRejected);
   }
   // #endregion then
@@ -495,7 +504,11 @@ class PromiseSettler {
     return 'Future.then';
   }
 
+  /** Awaited while its loop was not running (see unattended.ts). */
+  unattended = false;
+
   settle(future: Future): void {
+    if (this.unattended) forgetUnattended(future);
     let value: unknown;
     try {
       value = future.result();
