@@ -29,13 +29,7 @@ import { chainFuture } from './concurrent/futures';
 import type { Executor } from './concurrent/executor';
 import type { AnyFunction, WorkerFunction } from './concurrent/executor';
 import { ThreadPoolExecutor } from './concurrent/thread-pool';
-import {
-  BadYieldError,
-  convertYielded,
-  isThenable,
-  moment,
-  type YieldResult,
-} from './gen/convert';
+import { BadYieldError, convertYielded, isThenable, moment, type YieldResult } from './gen/convert';
 import { deadlineOf, Timedelta, type Timeout } from './internal/timeout';
 import { appLog } from './log';
 
