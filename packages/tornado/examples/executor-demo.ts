@@ -8,6 +8,10 @@
  *
  *     node --import tsx --conditions=@aio/source examples/executor-demo.ts [hosted|blocking]
  *
+ * or, where @aio/tornado is installed (the examples come with the package; tsx runs them):
+ *
+ *     node --import tsx node_modules/@aio/tornado/examples/executor-demo.ts [hosted|blocking]
+ *
  * The worker imports this same module to find `crunch`, so the program itself only starts on the
  * main thread (`isMainThread`): Python's `if __name__ == '__main__'`.
  */

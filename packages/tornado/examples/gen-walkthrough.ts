@@ -14,6 +14,10 @@
  *   return       the generator returned: the wrapper's Future is resolved
  *
  *     node --import tsx --conditions=@aio/source examples/gen-walkthrough.ts
+ *
+ * or, where @aio/tornado is installed (the examples come with the package; tsx runs them):
+ *
+ *     node --import tsx node_modules/@aio/tornado/examples/gen-walkthrough.ts
  */
 import { startServer, type StreamReader, type StreamWriter, openConnection } from '@aio/coroutine';
 import * as gen from '@aio/tornado/gen';

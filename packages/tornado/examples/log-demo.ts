@@ -6,6 +6,10 @@
  *   node --conditions=@aio/source --import tsx examples/log-demo.ts
  *   node --conditions=@aio/source --import tsx examples/log-demo.ts --logging=info \
  *     --log_file_prefix=/tmp/demo.log --log_to_stderr --log_caller
+ *
+ * or, where @aio/tornado is installed (the examples come with the package; tsx runs them):
+ *
+ *   node --import tsx node_modules/@aio/tornado/examples/log-demo.ts
  */
 import { parseArgs } from 'node:util';
 import {
