@@ -22,6 +22,9 @@ export function* bodyAsGenerator<S, T>(body: Body<S, T>, scope: S): Generator<un
  * (runs it in a task of its own).
  */
 export abstract class Scoped<T> implements Iterable<unknown, T>, PromiseLike<T> {
+  /** @param what the call that made it, for errors: `'withLock()'` */
+  constructor(private readonly what: string) {}
+
   protected abstract run(): Generator<unknown, T, unknown>;
 
   [Symbol.iterator](): Generator<unknown, T, unknown> {
@@ -30,7 +33,8 @@ export abstract class Scoped<T> implements Iterable<unknown, T>, PromiseLike<T> 
 
   /** As a Task of its own (what `await` uses). */
   asTask(): Future<T> {
-    return new Task<T>(this.run(), { loop: getRunningLoop(`awaiting ${this.constructor.name}`) });
+    const loop = getRunningLoop(this.what);
+    return new Task<T>(this.run(), { loop });
   }
 
   then<R1 = T, R2 = never>(

@@ -90,4 +90,21 @@ export {
   TimeoutError,
   isCancelledError,
 } from './errors';
-export { Future, wrapPromise } from '@aio/future';
+// What coroutine code needs beside the toolkit, so that @aio/coroutine can be its one dependency:
+// the loop, futures and their promise bridges, and the socket operations with their sockets.
+export { EventLoop, getRunningLoop, NoRunningLoopError, type LoopMode } from '@aio/loop';
+export {
+  Future,
+  isFuture,
+  wrapPromise,
+  toPromise,
+  sockConnect,
+  sockAccept,
+  sockRecv,
+  sockRecvInto,
+  sockSendall,
+  getaddrinfo,
+  readable,
+  writable,
+} from '@aio/future';
+export { Socket, socketpair, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from '@aio/selector';

@@ -167,8 +167,11 @@ function resolved<T>(value: T, what: string): Future<T> {
 
 /** A Scoped made from a generator function (run once per `yield*` or `await`). */
 class GeneratorScope<T> extends Scoped<T> {
-  constructor(private readonly generator: () => Generator<unknown, T, unknown>) {
-    super();
+  constructor(
+    what: string,
+    private readonly generator: () => Generator<unknown, T, unknown>,
+  ) {
+    super(what);
   }
 
   protected run(): Generator<unknown, T, unknown> {
@@ -341,7 +344,7 @@ export class Condition extends Primitive {
    */
   wait(): Scoped<true> {
     this.#mustHold('wait');
-    return new GeneratorScope(() => this.#wait());
+    return new GeneratorScope('Condition.wait()', () => this.#wait());
   }
 
   /**
@@ -352,7 +355,7 @@ export class Condition extends Primitive {
     if (typeof predicate !== 'function')
       throw new TypeError(`Condition.waitFor() expected a function, got ${formatValue(predicate)}`);
     this.#mustHold('waitFor');
-    return new GeneratorScope(() => this.#waitFor(predicate));
+    return new GeneratorScope('Condition.waitFor()', () => this.#waitFor(predicate));
   }
 
   /** Wakes up to `n` waiters, first come first. @throws LockNotHeldError unless the lock is held */
@@ -641,7 +644,7 @@ export function withLock<T>(primitive: Acquirable, body: Body<AbortSignal, T>): 
   }
   if (typeof body !== 'function')
     throw new TypeError('withLock() expected a body function: function* () { … } or async () => …');
-  return new GeneratorScope(() => holding(primitive, body));
+  return new GeneratorScope('withLock()', () => holding(primitive, body));
 }
 
 function* holding<T>(

@@ -177,12 +177,13 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T): Future<void> {
-    if (this.#isShutDown) return failed(new QueueShutDown('put() on a queue that is shut down'));
+    if (this.#isShutDown)
+      return failed(new QueueShutDown('put() on a queue that is shut down'), this.#what('put'));
     if (!this.full()) {
       this.#putNow(item);
-      return resolved(undefined);
+      return resolved(undefined, this.#what('put'));
     }
-    const putter = new QueuePutter(this.#boundLoop('put()'), item);
+    const putter = new QueuePutter(this.#boundLoop('put'), item);
     putter.line = this.#putters;
     this.#putters.push(putter);
     return putter;
@@ -208,9 +209,10 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(): Future<T> {
-    if (!this.empty()) return resolved(this.#take());
-    if (this.#isShutDown) return failed(new QueueShutDown('get() on a queue that is shut down'));
-    const getter = new QueueGetter<T>(this.#boundLoop('get()'));
+    if (!this.empty()) return resolved(this.#take(), this.#what('get'));
+    if (this.#isShutDown)
+      return failed(new QueueShutDown('get() on a queue that is shut down'), this.#what('get'));
+    const getter = new QueueGetter<T>(this.#boundLoop('get'));
     getter.line = this.#getters;
     this.#getters.push(getter);
     return getter;
@@ -246,8 +248,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * unfinished).
    */
   join(): Future<void> {
-    if (this.#unfinished === 0) return resolved(undefined);
-    const joiner = new Future<void>(this.#boundLoop('join()'));
+    if (this.#unfinished === 0) return resolved(undefined, this.#what('join'));
+    const joiner = new Future<void>(this.#boundLoop('join'));
     // Drop the joins given up on (cancelled), so a loop of timed-out joins does not pile up.
     for (let i = this.#joiners.length - 1; i >= 0; i--)
       if (this.#joiners[i]!.done()) this.#joiners.splice(i, 1);
@@ -383,9 +385,14 @@ export class Queue<T> implements AsyncIterable<T> {
     for (const joiner of this.#joiners.splice(0)) if (!joiner.done()) joiner.setResult(undefined);
   }
 
+  /** How errors name a method of this queue: `Queue.get()`. */
+  #what(method: string): string {
+    return `${this.constructor.name}.${method}()`;
+  }
+
   /** asyncio's `_get_loop()`: the running loop, which must be the one of earlier waits. */
   #boundLoop(method: string): EventLoop {
-    const loop = getRunningLoop(`${this.constructor.name}.${method}`);
+    const loop = getRunningLoop(this.#what(method));
     this.#loop ??= loop;
     if (this.#loop !== loop)
       throw new Error(`${this.toString()} is bound to a different event loop`);
@@ -540,14 +547,16 @@ class QueuePutter<T> extends Waiting<void> {
   }
 }
 
-function resolved<R>(value: R): Future<R> {
-  const future = new Future<R>(getRunningLoop('a queue'));
+/** A future done with `value`, for `what` when it need not wait. */
+function resolved<R>(value: R, what: string): Future<R> {
+  const future = new Future<R>(getRunningLoop(what));
   future.setResult(value);
   return future;
 }
 
-function failed<R>(error: Error): Future<R> {
-  const future = new Future<R>(getRunningLoop('a queue'));
+/** A future failed with `error`, for `what`. */
+function failed<R>(error: Error, what: string): Future<R> {
+  const future = new Future<R>(getRunningLoop(what));
   future.setException(error);
   return future;
 }

@@ -126,11 +126,11 @@ export class TaskGroup {
 
 class TaskGroupScope<T> extends Scoped<T> {
   constructor(private readonly body: Body<TaskGroup, T>) {
-    super();
+    super('taskGroup()');
   }
 
   protected run(): Generator<unknown, T, unknown> {
-    return new TaskGroup().run(this.body);
+    return new TaskGroup(getRunningLoop('taskGroup()')).run(this.body);
   }
 }
 

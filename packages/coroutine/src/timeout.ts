@@ -99,7 +99,7 @@ class TimeoutScope<T> extends Scoped<T> {
     private readonly whenAt: () => number | null,
     private readonly body: Body<Timeout, T>,
   ) {
-    super();
+    super('timeout()');
   }
 
   protected run(): Generator<unknown, T, unknown> {

@@ -19,11 +19,11 @@ export class InvalidStateError extends Error {
   readonly code = 'ERR_AIO_INVALID_STATE';
 }
 
-/** An operation did not finish in time (`waitFor`, `timeout`). */
-export class TimeoutError extends Error {
-  override name = 'TimeoutError';
-  readonly code = 'ERR_AIO_TIMEOUT';
-}
+/**
+ * An operation did not finish in time (`waitFor`, `timeout`): @aio/selector's `TimeoutError`,
+ * the one class for every timeout in aio (a socket's too), as Python 3.11 has one.
+ */
+export { TimeoutError } from '@aio/selector';
 
 /** True for a `CancelledError`, including one from another copy of this package. */
 export function isCancelledError(error: unknown): error is CancelledError {

@@ -100,14 +100,44 @@ export class ConnectionResetError extends ConnectionError {
   override name = 'ConnectionResetError';
 }
 /**
- * An operation ran out of time: Python's `TimeoutError` (which `socket.timeout` aliases). A socket
- * in timeout mode (`settimeout(ms)`) throws it with code 'ETIMEDOUT' and the text "timed out";
- * `osError` builds it for the kernel's own ETIMEDOUT (a handshake or keepalive nobody answered).
+ * An operation ran out of time: Python's `TimeoutError`, the one class for every timeout, as in
+ * Python 3.11 (where `socket.timeout` and `asyncio.TimeoutError` are aliases of it). A socket in
+ * timeout mode (`settimeout(ms)`) throws it with code 'ETIMEDOUT' and the text "timed out";
+ * `osError` builds it for the kernel's own ETIMEDOUT (a handshake or keepalive nobody answered);
+ * the layers above throw it when a deadline passes (`waitFor`, `timeout`, tornado's timeouts),
+ * made from a message alone: code 'ETIMEDOUT', and `syscall` empty (no system call failed).
+ * @example
+ * ```ts
+ * try { … } catch (error) {
+ *   if (error instanceof TimeoutError) … // a socket's, waitFor's or tornado's, alike
+ * }
+ * ```
  */
 export class TimeoutError extends OSError {
   override name = 'TimeoutError';
   /** For `sendall()` in timeout mode: how many bytes went out before the time ran out. */
   bytesSent?: number;
+
+  /** A deadline passed: `new TimeoutError('waitFor() timed out after 30 ms')`. */
+  constructor(message: string, options?: ErrorOptions);
+  /** A system call timed out, as any OSError. */
+  constructor(errno: number, syscall: string, detail?: string, code?: string, text?: string);
+  constructor(
+    first: string | number,
+    second?: string | ErrorOptions,
+    detail?: string,
+    code?: string,
+    text?: string,
+  ) {
+    if (typeof first === 'number') {
+      super(first, second as string, detail, code, text);
+      return;
+    }
+    super(E.ETIMEDOUT, '', undefined, 'ETIMEDOUT', undefined);
+    this.message = first;
+    const cause = (second as ErrorOptions | undefined)?.cause;
+    if (cause !== undefined) this.cause = cause;
+  }
 }
 /** A system call was interrupted by a signal. The package retries these itself (PEP 475). */
 export class InterruptedError extends OSError {
