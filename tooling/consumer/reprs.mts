@@ -8,9 +8,11 @@
  * - the reprs the READMEs show: Future, Task, EventLoop, TimerHandle, Socket, selector, Server,
  *   StreamReader/StreamWriter, IOLoop, tornado's Lock and Queue;
  * - messages that name a class or a call (`IOLoop is closed: runSync() …`);
- * - that every exported class and function is called by its exported name.
+ * - that every exported class and function, of every entry point, is called by its exported name.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 type Selector = typeof import('@aio/selector');
 type Loop = typeof import('@aio/loop');
@@ -26,20 +28,18 @@ interface Build {
   readonly tornado: Tornado;
 }
 
-/** Every entry point a user can import (the `exports` of each package, but `./package.json`). */
-const SPECIFIERS = [
-  '@aio/selector',
-  '@aio/loop',
-  '@aio/future',
-  '@aio/coroutine',
-  '@aio/tornado',
-  '@aio/tornado/ioloop',
-  '@aio/tornado/gen',
-  '@aio/tornado/concurrent',
-  '@aio/tornado/log',
-  '@aio/tornado/locks',
-  '@aio/tornado/queues',
-];
+/** Every entry point a user can import: each `exports` key of each installed @aio package. */
+const SPECIFIERS = readdirSync(join('node_modules', '@aio')).flatMap((dir) => {
+  const json = JSON.parse(
+    readFileSync(join('node_modules', '@aio', dir, 'package.json'), 'utf8'),
+  ) as {
+    name: string;
+    exports: Record<string, unknown>;
+  };
+  return Object.keys(json.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? json.name : `${json.name}/${key.slice(2)}`));
+});
 
 /**
  * Exports whose `name` is not their exported name on purpose, in the sources too:

@@ -308,6 +308,7 @@ async function main(): Promise<void> {
   if (!installed) return;
 
   for (const pkg of packages) await step(`tarball of ${pkg.name}`, () => checkTarball(pkg));
+  writeSubpathImports();
   const blocks = await readmeBlocks();
 
   // The compilations are independent, and the slowest part: run them side by side. The README's
@@ -339,6 +340,32 @@ async function main(): Promise<void> {
   });
 
   await runReadmeBlocks(blocks.filter((p) => p.plan === 'run'));
+}
+
+/**
+ * `subpaths.mts` and `subpaths.cts` in the scratch project: an import of every entry point of
+ * every package (each `exports` key), so a subpath added later is type-checked from ESM and CJS
+ * without anyone remembering to add it to the fixture.
+ */
+function writeSubpathImports(): void {
+  const specifiers = packages.flatMap((pkg) =>
+    Object.keys(pkg.json.exports)
+      .filter((key) => key !== './package.json')
+      .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`)),
+  );
+  const header = '// Written by pnpm test:packed: every entry point of every package.\n';
+  writeFileSync(
+    join(project, 'subpaths.mts'),
+    header +
+      specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n') +
+      `\nexport { ${specifiers.map((_, i) => `m${i}`).join(', ')} };\n`,
+  );
+  writeFileSync(
+    join(project, 'subpaths.cts'),
+    header +
+      specifiers.map((s, i) => `import m${i} = require('${s}');`).join('\n') +
+      `\nexport { ${specifiers.map((_, i) => `m${i}`).join(', ')} };\n`,
+  );
 }
 
 /** What a stranger gets in the tarball, read from the installed copy. */
