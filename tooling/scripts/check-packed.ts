@@ -229,10 +229,15 @@ const project = join(scratch, 'project');
 mkdirSync(tarballs);
 mkdirSync(project);
 let site: Server | null = null;
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 
 function cleanup(): void {
   site?.close();
