@@ -107,4 +107,47 @@ describe('checkLayers', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     expect(checkLayers(root)).toEqual([]);
   });
+
+  it('rejects a runtime import cycle inside a library package, naming the files round it', () => {
+    const root = workspace({
+      ...selector,
+      'packages/selector/src/a.ts': "import { b } from './b';\nexport const a = () => b;\n",
+      'packages/selector/src/b.ts': "import { c } from './c';\nexport const b = 1;\n",
+      'packages/selector/src/c.ts': "export { a } from './a';\nexport const c = 2;\n",
+    });
+    const violations = checkLayers(root);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toBe(
+      '@aio/selector has a runtime import cycle: src/a.ts → src/b.ts → src/c.ts → src/a.ts (break it, or make the imports that close it `import type`)',
+    );
+  });
+
+  it('lets `import type` close a circle (erased at run time), but not `import { type X }`', () => {
+    const typeOnly = workspace({
+      ...selector,
+      'packages/selector/src/a.ts': "import { b } from './b';\nexport class A {}\n",
+      'packages/selector/src/b.ts':
+        "import type { A } from './a';\nexport const b = (x: A) => x;\n",
+    });
+    expect(checkLayers(typeOnly)).toEqual([]);
+    const inlineType = workspace({
+      ...selector,
+      'packages/selector/src/a.ts': "import { b } from './b';\nexport class A {}\n",
+      'packages/selector/src/b.ts':
+        "import { type A } from './a';\nexport const b = (x: A) => x;\n",
+    });
+    expect(checkLayers(inlineType)).toHaveLength(1);
+  });
+
+  it('does not count tests and test support, which are not shipped', () => {
+    const root = workspace({
+      ...selector,
+      'packages/selector/src/a.ts':
+        "import { helper } from './test-support';\nexport const a = 1;\n",
+      'packages/selector/src/test-support.ts':
+        "import { a } from './a';\nexport const helper = a;\n",
+      'packages/selector/src/a.test.ts': "import { a } from './a';\n",
+    });
+    expect(checkLayers(root)).toEqual([]);
+  });
 });

@@ -9,6 +9,13 @@
  *   `import()`, `require()`), found with TypeScript's own pre-processor rather than a regex.
  * Each must name a package of a strictly lower layer, and every package imported must be declared.
  * `@aio/tooling` (configuration, never shipped) may be a dev dependency of anything.
+ *
+ * The same order holds inside a library package (`packages/`): its modules may not import each
+ * other in a circle at run time. A cycle makes the load order decide which module sees the other
+ * half-initialised (an `undefined` class at import time, depending on which file a user imports
+ * first). Only `import type` and `export type … from` are erased at run time (the packages build
+ * with `verbatimModuleSyntax`, so `import { type X }` still loads its module); tests and test
+ * support files are not shipped and not checked.
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -98,6 +105,123 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
+/** A module's static imports of other modules of its package that are kept at run time. */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
+  const specifiers: string[] = [];
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      if (statement.importClause?.isTypeOnly === true) continue;
+      specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined) {
+      if (statement.isTypeOnly) continue;
+      specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    }
+  }
+  return specifiers.filter((specifier) => specifier.startsWith('.'));
+}
+
+/** The file a relative specifier names: `./task` → `task.ts`, `./streams` → `streams/index.ts`. */
+function resolveModule(from: string, specifier: string): string | undefined {
+  const base = join(from, '..', specifier.replace(/\.[cm]?js$/, ''));
+  for (const candidate of [
+    `${base}.ts`,
+    `${base}.tsx`,
+    `${base}.mts`,
+    `${base}.cts`,
+    join(base, 'index.ts'),
+  ]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Shipped source files only: tests and test support never load in a user's program. */
+function isShipped(file: string): boolean {
+  const name = file.split(/[\\/]/).pop() ?? '';
+  return (
+    !/\.test\.[cm]?tsx?$/.test(name) && !name.startsWith('test-') && !file.includes('test-fixtures')
+  );
+}
+
+/**
+ * The import cycles among a package's shipped modules, each as the list of files round it
+ * (Tarjan's strongly connected components; one cycle reported per component).
+ */
+export function runtimeCycles(dir: string): string[][] {
+  const files = [...sourceFiles(dir)].filter(isShipped);
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const targets: string[] = [];
+    for (const specifier of runtimeImports(file)) {
+      const target = resolveModule(file, specifier);
+      if (target !== undefined && isShipped(target)) targets.push(target);
+    }
+    edges.set(file, targets);
+  }
+  // Tarjan's algorithm.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  let next = 0;
+  const visit = (file: string): void => {
+    index.set(file, next);
+    low.set(file, next);
+    next++;
+    stack.push(file);
+    onStack.add(file);
+    for (const target of edges.get(file) ?? []) {
+      if (!index.has(target)) {
+        visit(target);
+        low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      } else if (onStack.has(target)) {
+        low.set(file, Math.min(low.get(file)!, index.get(target)!));
+      }
+    }
+    if (low.get(file) === index.get(file)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== file);
+      const selfLoop = (edges.get(file) ?? []).includes(file);
+      if (component.length > 1 || selfLoop) components.push(component);
+    }
+  };
+  for (const file of files) if (!index.has(file)) visit(file);
+  return components.map((component) => cycleThrough(component, edges));
+}
+
+/** One cycle through a strongly connected component, starting and ending at its first file. */
+function cycleThrough(component: string[], edges: Map<string, string[]>): string[] {
+  const members = new Set(component);
+  const start = [...component].sort()[0]!;
+  const path: string[] = [start];
+  const seen = new Set<string>([start]);
+  const walk = (file: string): boolean => {
+    for (const target of edges.get(file) ?? []) {
+      if (!members.has(target)) continue;
+      if (target === start) {
+        path.push(start);
+        return true;
+      }
+      if (seen.has(target)) continue;
+      seen.add(target);
+      path.push(target);
+      if (walk(target)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  walk(start);
+  return path;
+}
+
 /** Checks the workspace at `root` and returns every violation of the layer rule (empty: all good). */
 export function checkLayers(root: string): Violation[] {
   const packages = readPackages(root);
@@ -131,6 +255,17 @@ export function checkLayers(root: string): Violation[] {
   };
 
   for (const pkg of packages) {
+    if (pkg.layer !== 'apps') {
+      for (const cycle of runtimeCycles(pkg.dir)) {
+        const names = cycle.map((file) => relative(pkg.dir, file));
+        violations.push({
+          from: pkg.name,
+          to: pkg.name,
+          where: relative(root, cycle[0]!),
+          message: `${pkg.name} has a runtime import cycle: ${names.join(' → ')} (break it, or make the imports that close it \`import type\`)`,
+        });
+      }
+    }
     for (const dep of pkg.declared) judge(pkg, dep, relative(root, join(pkg.dir, 'package.json')));
     for (const file of sourceFiles(pkg.dir)) {
       const text = readFileSync(file, 'utf8');

@@ -32,7 +32,7 @@ import { WAKE_UP, GIVE_BACK, TAKE } from '@aio/future/internal';
 import { coroutineName } from './describe';
 import { formatValue } from './format';
 import type { Awaitable } from './ensure-future';
-import { gather } from './gather';
+import { gatherFutures } from './gathering';
 import { Relinquish, isRelinquish } from './sleep';
 import { coroutineState } from './state';
 
@@ -510,7 +510,8 @@ export class Task<T = unknown> extends Future<T> {
     else if (isRelinquish(yielded)) {
       this.#scheduleStep(false, yielded.value);
       return null;
-    } else if (Array.isArray(yielded)) future = gather(...(yielded as Awaitable<unknown>[]));
+    } else if (Array.isArray(yielded))
+      future = gatherFutures(toFutures(yielded as Awaitable<unknown>[], loop), false, loop);
     else if (isThenable(yielded)) future = wrapPromise(yielded, loop);
     else {
       const hint = isCoroutine(yielded)
@@ -583,6 +584,56 @@ export class Task<T = unknown> extends Future<T> {
     );
   }
 }
+
+// #region toFuture
+/**
+ * `ensureFuture(awaitable)` on a known loop (ensure-future.ts has the public one; it lives here
+ * because a Task turns the elements of a yielded array into futures too). A Future stays itself;
+ * a generator or a task function becomes a Task; a promise or thenable is wrapped; `sleep(0)`
+ * becomes a future that resolves on the next iteration.
+ */
+export function toFuture<T>(awaitable: Awaitable<T>, loop: EventLoop): Future<T> {
+  if (isFuture(awaitable)) return awaitable;
+  if (isRelinquish(awaitable)) {
+    const future = new Future<T>(loop);
+    loop.callSoon(() => {
+      if (!future.done()) future.setResult(awaitable.value as T);
+    });
+    return future;
+  }
+  if (isCoroutine(awaitable) || typeof awaitable === 'function')
+    return new Task<T>(awaitable, { loop });
+  if (isThenable(awaitable)) return wrapPromise(awaitable, loop);
+  throw new TypeError(
+    `an awaitable (Future, Task, generator, async function or promise) is required, got ${formatValue(awaitable)}`,
+  );
+}
+
+/**
+ * The futures for `awaitables`, in order. The same generator or promise twice is run once
+ * (asyncio dedups coroutines too); futures are themselves already, so only other awaitables
+ * need the Map that finds repeats.
+ */
+export function toFutures(awaitables: readonly Awaitable<unknown>[], loop: EventLoop): Future[] {
+  const futures = new Array<Future>(awaitables.length);
+  let seen: Map<unknown, Future> | null = null;
+  for (let i = 0; i < awaitables.length; i++) {
+    const aw = awaitables[i]!;
+    if (isFuture(aw)) {
+      futures[i] = aw;
+      continue;
+    }
+    seen ??= new Map();
+    let future = seen.get(aw);
+    if (future === undefined) {
+      future = toFuture(aw, loop);
+      seen.set(aw, future);
+    }
+    futures[i] = future;
+  }
+  return futures;
+}
+// #endregion toFuture
 
 /**
  * What the Task constructor refuses at once, with what to do instead: a Future (it runs already),
