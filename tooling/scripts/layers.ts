@@ -112,7 +112,7 @@ function runtimeImports(file: string): string[] {
   const specifiers: string[] = [];
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement)) {
-      if (statement.importClause?.isTypeOnly === true) continue;
+      if (statement.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword) continue;
       specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined) {
       if (statement.isTypeOnly) continue;
