@@ -282,6 +282,7 @@ export class Task<T = unknown> extends Future<T> {
     return this.#rareState?.cancelledError ?? super.makeCancelledError();
   }
 
+  // #region wakeup
   /**
    * The step a wake-up scheduled: the future the task waited on is done. Its result goes into the
    * coroutine, and the task takes it (see @aio/future's handoff.ts); if the task was cancelled at
@@ -304,6 +305,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#step(false, undefined, value);
   }
+  // #endregion wakeup
 
   /**
    * The cancellation goes into the coroutine in place of `future`'s outcome: an exception counts

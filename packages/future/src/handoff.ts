@@ -63,6 +63,7 @@ export class Handoff<T> extends Future<T> {
   /** The handover's hooks while it is provisional; null before it and once taken or given back. */
   #hooks: HandoffHooks<T> | null = null;
 
+  // #region handOver
   /**
    * Completes the future with `value`, provisionally: `hooks.taken` runs once its consumer takes
    * it, `hooks.givenBack` if the consumer gives it back. With no consumer able to give it back
@@ -96,6 +97,7 @@ export class Handoff<T> extends Future<T> {
     this.revokeResult();
     hooks.givenBack?.(value, this);
   }
+  // #endregion handOver
 
   /** `yield*` walks a HandoffIterator: see there. */
   override [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
