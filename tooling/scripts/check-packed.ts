@@ -12,7 +12,9 @@
  *    package and every subpath, type assertions) strict, `nodenext`, without `skipLibCheck`, once
  *    as is and once with `"types": []`;
  * 3. runs `tooling/consumer/reprs.mts`: reprs, error messages and exported names of the built ESM
- *    and CJS code (a bundler that renames `Future` to `_Future` fails it);
+ *    and CJS code (a bundler that renames `Future` to `_Future` fails it), and
+ *    `tooling/consumer/dual.mts`: both builds loaded in one process agree on the running loop,
+ *    the current task and the tasks (a CJS `timeout()` inside an ESM `run()`);
  * 4. type-checks and runs every block of every package README and the root README (see
  *    readme-blocks.ts for the kinds of block and the `<!-- not runnable: … -->` marker), each
  *    with a timeout. Blocks that fetch from a web server read its port from `PORT`: this script
@@ -335,6 +337,17 @@ async function main(): Promise<void> {
   ]);
   await step('reprs, messages and names of the built ESM and CJS code', async () => {
     const ran = await exec(process.execPath, ['--import', 'tsx', 'reprs.mts'], {
+      cwd: project,
+      env: cleanEnv(),
+      timeoutMs: 60_000,
+    });
+    if (!ranOk(ran))
+      throw new Error(`${whyFailed(ran, 60_000)}\n${tail(ran.stdout + ran.stderr, 40)}`);
+    return ran.stdout.trim().split('\n').at(-1);
+  });
+
+  await step('the ESM and CJS builds in one process share the running loop and task', async () => {
+    const ran = await exec(process.execPath, ['--import', 'tsx', 'dual.mts'], {
       cwd: project,
       env: cleanEnv(),
       timeoutMs: 60_000,

@@ -129,14 +129,20 @@ export class TimeoutError extends OSError {
     code?: string,
     text?: string,
   ) {
-    if (typeof first === 'number') {
-      super(first, second as string, detail, code, text);
-      return;
+    // One super() call: a bundler that lowers class fields puts their initialisers after it.
+    const fromMessage = typeof first === 'string';
+    super(
+      fromMessage ? E.ETIMEDOUT : first,
+      fromMessage ? '' : (second as string),
+      fromMessage ? undefined : detail,
+      fromMessage ? 'ETIMEDOUT' : code,
+      fromMessage ? undefined : text,
+    );
+    if (fromMessage) {
+      this.message = first;
+      const cause = (second as ErrorOptions | undefined)?.cause;
+      if (cause !== undefined) this.cause = cause;
     }
-    super(E.ETIMEDOUT, '', undefined, 'ETIMEDOUT', undefined);
-    this.message = first;
-    const cause = (second as ErrorOptions | undefined)?.cause;
-    if (cause !== undefined) this.cause = cause;
   }
 }
 /** A system call was interrupted by a signal. The package retries these itself (PEP 475). */
