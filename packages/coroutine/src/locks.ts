@@ -31,9 +31,9 @@ import {
   isCancelledError,
   wrapPromise,
 } from '@aio/future';
-import { Handoff } from '@aio/future/internal';
+import { Handoff, failedFuture, resolvedFuture } from '@aio/future/internal';
 import { Scoped, type Body } from './body';
-import { formatValue } from './format';
+import { formatValue } from '@aio/selector/internal';
 import { shield } from './shield';
 import { isCoroutine } from './task';
 
@@ -158,13 +158,6 @@ class WaitQueue<T> {
   }
 }
 
-/** A future done with `value`, for `what` when it need not wait. */
-function resolved<T>(value: T, what: string): Future<T> {
-  const future = new Future<T>(getRunningLoop(what));
-  future.setResult(value);
-  return future;
-}
-
 /** A Scoped made from a generator function (run once per `yield*` or `await`). */
 class GeneratorScope<T> extends Scoped<T> {
   constructor(
@@ -228,7 +221,7 @@ export class Lock extends Primitive {
   acquire(): Future<true> {
     if (!this.#locked) {
       this.#locked = true;
-      return resolved(true, 'Lock.acquire()');
+      return resolvedFuture(getRunningLoop('Lock.acquire()'), true);
     }
     return this.#waiters.push('Lock.acquire()');
   }
@@ -272,7 +265,9 @@ export class Event extends Primitive {
 
   /** A Future that resolves to true once the flag is set (at once if it is). */
   wait(): Future<true> {
-    return this.#set ? resolved(true, 'Event.wait()') : this.#waiters.push('Event.wait()');
+    return this.#set
+      ? resolvedFuture(getRunningLoop('Event.wait()'), true)
+      : this.#waiters.push('Event.wait()');
   }
 
   /** Sets the flag and wakes every waiter. */
@@ -459,7 +454,7 @@ export class Semaphore extends Primitive {
   acquire(): Future<true> {
     if (this.#value > 0) {
       this.#value--;
-      return resolved(true, `${this.constructor.name}.acquire()`);
+      return resolvedFuture(getRunningLoop(`${this.constructor.name}.acquire()`), true);
     }
     return this.#waiters.push(`${this.constructor.name}.acquire()`);
   }
@@ -559,17 +554,16 @@ export class Barrier extends Primitive {
    */
   wait(): Future<number> {
     if (this.#broken) {
-      const future = new Future<number>(getRunningLoop('Barrier.wait()'));
-      future.setException(
+      return failedFuture(
+        getRunningLoop('Barrier.wait()'),
         new BrokenBarrierError('Barrier.wait(): the barrier is broken; reset() it to use it again'),
       );
-      return future;
     }
     const index = this.#waiters.size;
     if (index + 1 < this.#parties) return this.#waiters.push('Barrier.wait()');
     // The last party: release everyone, in arrival order; the next round starts empty.
     this.#waiters.wakeAll((i) => i);
-    return resolved(index, 'Barrier.wait()');
+    return resolvedFuture(getRunningLoop('Barrier.wait()'), index);
   }
 
   /** Back to empty and not broken; tasks waiting now fail with BrokenBarrierError. */

@@ -24,8 +24,14 @@
 import { inspect } from 'node:util';
 import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { Future, InvalidStateError } from '@aio/future';
-import { Handoff, inlineSafe, type HandoffHooks } from '@aio/future/internal';
-import { formatValue } from './format';
+import {
+  Handoff,
+  failedFuture,
+  inlineSafe,
+  resolvedFuture,
+  type HandoffHooks,
+} from '@aio/future/internal';
+import { formatValue } from '@aio/selector/internal';
 
 /** `getNowait()` found the queue empty. */
 export class QueueEmpty extends Error {
@@ -178,10 +184,13 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   put(item: T): Future<void> {
     if (this.#isShutDown)
-      return failed(new QueueShutDown('put() on a queue that is shut down'), this.#what('put'));
+      return failedFuture(
+        getRunningLoop(this.#what('put')),
+        new QueueShutDown('put() on a queue that is shut down'),
+      );
     if (!this.full()) {
       this.#putNow(item);
-      return resolved(undefined, this.#what('put'));
+      return resolvedFuture(getRunningLoop(this.#what('put')), undefined);
     }
     const putter = new QueuePutter(this.#boundLoop('put'), item);
     putter.line = this.#putters;
@@ -209,9 +218,12 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(): Future<T> {
-    if (!this.empty()) return resolved(this.#take(), this.#what('get'));
+    if (!this.empty()) return resolvedFuture(getRunningLoop(this.#what('get')), this.#take());
     if (this.#isShutDown)
-      return failed(new QueueShutDown('get() on a queue that is shut down'), this.#what('get'));
+      return failedFuture(
+        getRunningLoop(this.#what('get')),
+        new QueueShutDown('get() on a queue that is shut down'),
+      );
     const getter = new QueueGetter<T>(this.#boundLoop('get'));
     getter.line = this.#getters;
     this.#getters.push(getter);
@@ -248,7 +260,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * unfinished).
    */
   join(): Future<void> {
-    if (this.#unfinished === 0) return resolved(undefined, this.#what('join'));
+    if (this.#unfinished === 0)
+      return resolvedFuture(getRunningLoop(this.#what('join')), undefined);
     const joiner = new Future<void>(this.#boundLoop('join'));
     // Drop the joins given up on (cancelled), so a loop of timed-out joins does not pile up.
     for (let i = this.#joiners.length - 1; i >= 0; i--)
@@ -545,20 +558,6 @@ class QueuePutter<T> extends Waiting<void> {
   ) {
     super(loop);
   }
-}
-
-/** A future done with `value`, for `what` when it need not wait. */
-function resolved<R>(value: R, what: string): Future<R> {
-  const future = new Future<R>(getRunningLoop(what));
-  future.setResult(value);
-  return future;
-}
-
-/** A future failed with `error`, for `what`. */
-function failed<R>(error: Error, what: string): Future<R> {
-  const future = new Future<R>(getRunningLoop(what));
-  future.setException(error);
-  return future;
 }
 
 /**

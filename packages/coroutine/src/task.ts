@@ -30,7 +30,7 @@ import {
 } from '@aio/future';
 import { WAKE_UP, GIVE_BACK, TAKE } from '@aio/future/internal';
 import { coroutineName } from './describe';
-import { formatValue } from './format';
+import { formatValue, isThenable } from '@aio/selector/internal';
 import type { Awaitable } from './ensure-future';
 import { gatherFutures } from './gathering';
 import { Relinquish, isRelinquish } from './sleep';
@@ -114,14 +114,6 @@ export function isCoroutine(value: unknown): value is Coroutine {
     typeof gen.throw === 'function' &&
     typeof gen.return === 'function' &&
     typeof gen[Symbol.iterator] === 'function'
-  );
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
   );
 }
 

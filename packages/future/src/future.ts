@@ -22,7 +22,7 @@
 import { inspect } from 'node:util';
 import { getEventLoop, type EventLoop } from '@aio/loop';
 import { CancelledError, InvalidStateError } from './errors';
-import { formatValue } from './format';
+import { formatValue } from '@aio/selector/internal';
 import { forgetUnattended, noteUnattended } from './unattended';
 
 // #region states

@@ -9,6 +9,7 @@
  * @module @aio/future/internal
  */
 export { inlineSafe, relay, WAKE_UP, TAKE, GIVE_BACK, type FutureWaiter } from './future';
+export { resolvedFuture, failedFuture, resolvedVoid } from './resolved';
 export {
   Handoff,
   Holding,

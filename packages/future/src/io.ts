@@ -24,8 +24,10 @@ import {
   type FileObj,
   type Socket,
 } from '@aio/selector';
+import { recvScratch } from '@aio/selector/internal';
 import { wrapPromise } from './bridge';
 import { Future } from './future';
+import { failedFuture, resolvedFuture, resolvedVoid } from './resolved';
 
 const { EINPROGRESS, EAGAIN, EINTR } = constants.errno;
 
@@ -156,36 +158,6 @@ class ClosureOperation<T> extends Operation<T> {
   }
 }
 
-/** Per loop, one future already done with nothing: what a send that did not wait returns. */
-const doneVoid = new WeakMap<EventLoop, Future<void>>();
-/** The last one handed out: a server has one loop, so this skips the WeakMap nearly always. */
-let lastDoneVoid: Future<void> | null = null;
-
-function resolvedVoid(loop: EventLoop): Future<void> {
-  if (lastDoneVoid !== null && lastDoneVoid.getLoop() === loop) return lastDoneVoid;
-  let future = doneVoid.get(loop);
-  if (future === undefined) {
-    future = new Future<void>(loop);
-    future.setResult();
-    doneVoid.set(loop, future);
-  }
-  lastDoneVoid = future;
-  return future;
-}
-
-/** A future settled at once: the fast path when the operation did not have to wait. */
-function resolved<T>(loop: EventLoop, value: T): Future<T> {
-  const future = new Future<T>(loop);
-  future.setResult(value);
-  return future;
-}
-
-function failed<T>(loop: EventLoop, error: unknown): Future<T> {
-  const future = new Future<T>(loop);
-  future.setException(error);
-  return future;
-}
-
 /** Tries `attempt` at once; only if it would block does it wait for readiness. */
 function operation<T>(
   loop: EventLoop,
@@ -225,10 +197,11 @@ function beginRead<T>(op: Operation<T>, hint: ReadHint): Future<T> {
 }
 
 /**
- * Reads land in one shared buffer first (a read is synchronous, so sharing is safe) and are
- * copied out at their real size: a `sockRecv(65536)` that gets 1 KiB allocates 1 KiB, not 64.
+ * Reads land in the one scratch buffer every package shares (@aio/selector's; a read is
+ * synchronous, so sharing is safe) and are copied out at their real size: a `sockRecv(65536)`
+ * that gets 1 KiB allocates 1 KiB, not 64.
  */
-const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+const SCRATCH = recvScratch();
 
 /**
  * Small reads are copied out of SCRATCH into slices of a 16 KiB slab of our own, as Node's
@@ -271,7 +244,7 @@ export function sockRecv(loop: EventLoop, sock: Socket, n: number): Future<Buffe
   if (!Number.isInteger(n) || n < 0) {
     throw new InvalidArgumentError(`sockRecv() expected a size >= 0, got ${String(n)}`);
   }
-  if (n === 0) return resolved(loop, Buffer.alloc(0));
+  if (n === 0) return resolvedFuture(loop, Buffer.alloc(0));
   const hint = readHintOf(sock);
   return beginRead(new RecvOperation(loop, sock, n, hint), hint);
 }
@@ -331,7 +304,7 @@ export function sockSendall(loop: EventLoop, sock: Socket, data: Uint8Array): Fu
   try {
     sent = sock.trySend(data);
   } catch (error) {
-    return failed(loop, error);
+    return failedFuture(loop, error);
   }
   if (sent === data.byteLength) return resolvedVoid(loop);
   let rest = sent === WOULD_BLOCK ? data : data.subarray(sent);
@@ -402,7 +375,7 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
   const err = sock.connectEx(address);
   if (err === 0) return resolvedVoid(loop);
   if (err !== EINPROGRESS && err !== EAGAIN && err !== EINTR) {
-    return failed(loop, osError(err, 'connect', describeAddress(address)));
+    return failedFuture(loop, osError(err, 'connect', describeAddress(address)));
   }
   return new ClosureOperation<void>(loop, sock, 'write', () => {
     const soError = sock.getsockopt(SOL_SOCKET, SO_ERROR);

@@ -63,7 +63,7 @@ import {
   LoopStoppedError,
 } from './errors';
 import { formatExceptionContext, type ExceptionContext, type LogSink } from './exceptions';
-import { formatValue } from './format';
+import { formatValue, isThenable } from '@aio/selector/internal';
 import { Handle, TimerHandle, type Callback, type HandleOwner } from './handles';
 import { Registrations, type FdHandlers } from './registrations';
 import { loopState } from './state';
@@ -388,7 +388,7 @@ export class EventLoop implements HandleOwner {
       if (!future.done()) throw new LoopStoppedError('Event loop stopped before Future completed.');
       return future.result();
     }
-    if (!isPromiseLike<T>(future)) {
+    if (!isThenable(future)) {
       throw new InvalidArgumentError(
         `runUntilComplete() expected a Future (done, result, addDoneCallback) or a Promise, got ${formatValue(future)}`,
       );
@@ -783,8 +783,4 @@ function isFutureLike<T>(x: unknown): x is FutureLike<T> {
     typeof f.result === 'function' &&
     typeof f.addDoneCallback === 'function'
   );
-}
-
-function isPromiseLike<T>(x: unknown): x is PromiseLike<T> {
-  return typeof (x as PromiseLike<T> | null)?.then === 'function';
 }

@@ -3,7 +3,7 @@
  * `call_exception_handler` / `default_exception_handler`: errors raised in callbacks never crash
  * the loop; they are reported here, and the loop goes on.
  */
-import { formatValue } from './format';
+import { formatValue } from '@aio/selector/internal';
 
 /**
  * What went wrong, with whatever is known: asyncio's context dict. `message` is always there;

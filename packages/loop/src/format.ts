@@ -2,18 +2,10 @@
  * How callbacks and values look in `toString()` and in log messages: `tick(1, "a")`, with long
  * arguments shortened, as asyncio's `format_helpers` does with reprlib.
  */
-import { inspect } from 'node:util';
+import { formatValue } from '@aio/selector/internal';
 
+/** A callback's arguments are shortened past this many characters each. */
 const MAX_ARG = 40;
-
-/** A value on one line, at most `max` characters: `"text"`, `42`, `{ a: 1 }`, `[Function: f]`. */
-export function formatValue(value: unknown, max = MAX_ARG): string {
-  const text =
-    typeof value === 'string'
-      ? JSON.stringify(value)
-      : inspect(value, { depth: 0, breakLength: Infinity }).replace(/\s*\n\s*/g, ' ');
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 /** `name(arg, …)` for a callback and its arguments. */
 export function formatCallback(callback: unknown, args: readonly unknown[]): string {
@@ -21,7 +13,7 @@ export function formatCallback(callback: unknown, args: readonly unknown[]): str
     typeof callback === 'function' && callback.name
       ? callback.name.replace(/^bound /, '')
       : '<anonymous>';
-  return `${name}(${args.map((arg) => formatValue(arg)).join(', ')})`;
+  return `${name}(${args.map((arg) => formatValue(arg, MAX_ARG)).join(', ')})`;
 }
 
 /**

@@ -9,7 +9,8 @@
  * A host that is not a numeric address is resolved with a blocking `getaddrinfo`, as Python's
  * `socket.connect(('example.com', 80))` does.
  */
-import { InvalidAddressError, OSError, describe } from './errors';
+import { InvalidAddressError, OSError } from './errors';
+import { formatValue } from './format';
 import { libc } from './libc';
 import { platform } from './platform/index';
 import { resolveHostBytes } from './addrinfo';
@@ -53,7 +54,7 @@ export function readFamily(buf: Uint8Array): number {
 function checkPort(port: unknown, syscall: string): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidAddressError(
-      `${syscall}() expected a port from 0 to 65535, got ${describe(port)}`,
+      `${syscall}() expected a port from 0 to 65535, got ${formatValue(port)}`,
     );
   }
   return port;
@@ -69,7 +70,7 @@ function hostBytes(family: number, host: string, out: Buffer, syscall: string): 
   if (libc.inet_pton(family, host, out) === 1) return;
   if (host.includes('\0')) {
     throw new InvalidAddressError(
-      `${syscall}() expected a host name without NUL bytes, got ${describe(host)}`,
+      `${syscall}() expected a host name without NUL bytes, got ${formatValue(host)}`,
     );
   }
   resolveHostBytes(host, family, out);
@@ -83,7 +84,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
   if (family === AF_UNIX) {
     if (typeof address !== 'string' && !(address instanceof Uint8Array)) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_UNIX socket expected a path string, got ${describe(address)}`,
+        `${syscall}() on an AF_UNIX socket expected a path string, got ${formatValue(address)}`,
       );
     }
     const path = typeof address === 'string' ? Buffer.from(address, 'utf8') : Buffer.from(address);
@@ -103,7 +104,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
 
   if (!Array.isArray(address) || typeof address[0] !== 'string') {
     throw new InvalidAddressError(
-      `${syscall}() on an ${familyName(family)} socket expected [host, port], got ${describe(address)}`,
+      `${syscall}() on an ${familyName(family)} socket expected [host, port], got ${formatValue(address)}`,
     );
   }
   const [host, rawPort] = address as [string, unknown, unknown?, unknown?];
@@ -112,7 +113,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
   if (family === AF_INET) {
     if (address.length !== 2) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_INET socket expected [host, port], got ${describe(address)}`,
+        `${syscall}() on an AF_INET socket expected [host, port], got ${formatValue(address)}`,
       );
     }
     const buf = Buffer.alloc(SIN_SIZE);
@@ -127,7 +128,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
   if (family === AF_INET6) {
     if (address.length !== 2 && address.length !== 4) {
       throw new InvalidAddressError(
-        `${syscall}() on an AF_INET6 socket expected [host, port] or [host, port, flowinfo, scopeId], got ${describe(address)}`,
+        `${syscall}() on an AF_INET6 socket expected [host, port] or [host, port, flowinfo, scopeId], got ${formatValue(address)}`,
       );
     }
     const flowinfo = (address[2] ?? 0) as unknown;
@@ -139,7 +140,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
       flowinfo > 0xfffff
     ) {
       throw new InvalidAddressError(
-        `${syscall}() expected flowinfo from 0 to 1048575, got ${describe(flowinfo)}`,
+        `${syscall}() expected flowinfo from 0 to 1048575, got ${formatValue(flowinfo)}`,
       );
     }
     if (
@@ -149,7 +150,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
       scopeId > 0xffffffff
     ) {
       throw new InvalidAddressError(
-        `${syscall}() expected a scope id from 0 to 4294967295, got ${describe(scopeId)}`,
+        `${syscall}() expected a scope id from 0 to 4294967295, got ${formatValue(scopeId)}`,
       );
     }
     let bare = host;
@@ -160,7 +161,7 @@ export function encodeAddress(family: number, address: unknown, syscall: string)
       scopeId = /^\d+$/.test(name) ? Number(name) : libc.if_nametoindex(name);
       if (scopeId === 0)
         throw new InvalidAddressError(
-          `${syscall}() found no network interface named ${describe(name)}`,
+          `${syscall}() found no network interface named ${formatValue(name)}`,
         );
     }
     const buf = Buffer.alloc(SIN6_SIZE);
@@ -213,5 +214,5 @@ export function formatAddress(address: unknown): string {
     const [host, port] = address as [string, unknown];
     return host.includes(':') ? `[${host}]:${String(port)}` : `${host}:${String(port)}`;
   }
-  return describe(address);
+  return formatValue(address);
 }

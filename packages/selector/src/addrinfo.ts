@@ -6,7 +6,8 @@
  * `struct addrinfo` is four ints, a socklen_t, then three pointers whose order differs: Linux has
  * `ai_addr, ai_canonname, ai_next`, the BSDs `ai_canonname, ai_addr, ai_next`.
  */
-import { GaiError, osError, InvalidAddressError, describe } from './errors';
+import { GaiError, osError, InvalidAddressError } from './errors';
+import { formatValue } from './format';
 import {
   POINTER_SIZE,
   copyFromPointer,
@@ -42,7 +43,7 @@ function service(port: unknown): string | null {
     return String(port);
   if (typeof port === 'string') return port;
   throw new InvalidAddressError(
-    `getaddrinfo() expected a port number, a service name or null, got ${describe(port)}`,
+    `getaddrinfo() expected a port number, a service name or null, got ${formatValue(port)}`,
   );
 }
 
@@ -63,7 +64,7 @@ function prepare(
 ): Call {
   if (host !== null && typeof host !== 'string') {
     throw new InvalidAddressError(
-      `getaddrinfo() expected a host string or null, got ${describe(host)}`,
+      `getaddrinfo() expected a host string or null, got ${formatValue(host)}`,
     );
   }
   const hints = Buffer.alloc(ADDRINFO_SIZE);
@@ -132,13 +133,13 @@ export function lookupAsync(
     const call = prepare(host, port, family, type, proto, flags);
     libc.getaddrinfo.async(call.host, call.service, call.hints, call.out, (err, rc) => {
       if (err) {
-        reject(err instanceof Error ? err : new Error(describe(err)));
+        reject(err instanceof Error ? err : new Error(formatValue(err)));
         return;
       }
       try {
         resolve(finish(call, rc, rc === 0 ? 0 : errno()));
       } catch (failure) {
-        reject(failure instanceof Error ? failure : new Error(describe(failure)));
+        reject(failure instanceof Error ? failure : new Error(formatValue(failure)));
       }
     });
   });

@@ -11,7 +11,6 @@
  *   where, and what was got, and carry a stable `ERR_AIO_*` code.
  */
 import { constants } from 'node:os';
-import { inspect } from 'node:util';
 
 const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(constants.errno)) {
@@ -23,12 +22,6 @@ const E = constants.errno;
 /** The symbolic name of an errno value on this OS (`111` → `'ECONNREFUSED'` on Linux). */
 export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `E${errno}`;
-}
-
-/** Shows a value the way an error message should: strings quoted, objects inspected briefly. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  return inspect(value, { depth: 0, breakLength: Infinity });
 }
 
 let strerrorImpl: ((errno: number) => string) | undefined;

@@ -33,14 +33,9 @@ import {
   SOCKADDR_STORAGE_SIZE,
   type Address,
 } from './address';
-import {
-  BlockingIOError,
-  InvalidArgumentError,
-  OSError,
-  TimeoutError,
-  describe,
-  osError,
-} from './errors';
+import { BlockingIOError, InvalidArgumentError, OSError, TimeoutError, osError } from './errors';
+import { formatValue } from './format';
+import { SCRATCH_SIZE, recvScratch } from './scratch';
 import { errno, libc } from './libc';
 import { platform as P } from './platform/index';
 import { timeoutToMs } from './selectors/base';
@@ -117,7 +112,7 @@ const unclosed = new FinalizationRegistry<number>((fd) => {
 function checkInt(value: unknown, what: string, method: string, min = 0): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidArgumentError(
-      `${method}() expected ${what} to be an integer >= ${min}, got ${describe(value)}`,
+      `${method}() expected ${what} to be an integer >= ${min}, got ${formatValue(value)}`,
     );
   }
   return value;
@@ -126,7 +121,7 @@ function checkInt(value: unknown, what: string, method: string, min = 0): number
 function checkBytes(data: unknown, method: string): Uint8Array {
   if (!(data instanceof Uint8Array)) {
     throw new InvalidArgumentError(
-      `${method}() expected a Buffer or Uint8Array, got ${describe(data)}`,
+      `${method}() expected a Buffer or Uint8Array, got ${formatValue(data)}`,
     );
   }
   return data;
@@ -196,13 +191,6 @@ function setFdFlag(
   const next = on ? flags | flag : flags & ~flag;
   if (next !== flags && libc.fcntl(fd, setCmd, next) < 0) throw osError(errno(), 'fcntl', what);
 }
-
-/**
- * Where `recv(bufsize)` reads before it copies out what came, for every socket of this thread
- * (the copy is taken before anything else can run). Larger reads get a buffer of their own.
- */
-const RECV_SCRATCH_SIZE = 64 * 1024;
-let recvScratch: Buffer | undefined;
 
 /**
  * A BSD socket on a raw fd, with Python's methods.
@@ -315,7 +303,7 @@ export class Socket {
       !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs < Infinity)
     ) {
       throw new InvalidArgumentError(
-        `settimeout() expected a finite number of milliseconds >= 0, or null, got ${describe(timeoutMs)}`,
+        `settimeout() expected a finite number of milliseconds >= 0, or null, got ${formatValue(timeoutMs)}`,
       );
     }
     const fd = this.#open('fcntl');
@@ -511,10 +499,11 @@ export class Socket {
   /** Receives up to `bufsize` bytes; an empty Buffer means the peer closed (EOF). */
   recv(bufsize: number, flags = 0): Buffer {
     checkInt(bufsize, 'bufsize', 'recv');
-    if (bufsize <= RECV_SCRATCH_SIZE) {
+    // Reads land in the shared scratch buffer (scratch.ts), then what came is copied out.
+    if (bufsize <= SCRATCH_SIZE) {
       // Read into the one scratch buffer, then copy out only what came: a short read or EOF
       // then costs no bufsize-sized allocation, and small results come from Node's pool.
-      const scratch = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_SCRATCH_SIZE));
+      const scratch = recvScratch();
       const n = this.recvInto(scratch, bufsize, flags);
       return n === 0 ? Buffer.alloc(0) : Buffer.from(scratch.subarray(0, n));
     }
@@ -618,7 +607,7 @@ export class Socket {
       buf = intScratch;
     } else {
       throw new InvalidArgumentError(
-        `setsockopt() expected a number, boolean or Buffer, got ${describe(value)}`,
+        `setsockopt() expected a number, boolean or Buffer, got ${formatValue(value)}`,
       );
     }
     if (libc.setsockopt(fd, level, option, buf, buf.byteLength) !== 0)

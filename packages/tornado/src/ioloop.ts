@@ -25,11 +25,13 @@ import {
   type TimerHandle,
 } from '@aio/loop';
 import { Future, TimeoutError, isCancelledError, isFuture, wrapPromise } from '@aio/future';
+import { resolvedFuture } from '@aio/future/internal';
 import { chainFuture } from './concurrent/futures';
 import type { Executor } from './concurrent/executor';
 import type { AnyFunction, WorkerFunction } from './concurrent/executor';
 import { ThreadPoolExecutor } from './concurrent/thread-pool';
-import { BadYieldError, convertYielded, isThenable, moment, type YieldResult } from './gen/convert';
+import { isThenable } from '@aio/selector/internal';
+import { BadYieldError, convertYielded, moment, type YieldResult } from './gen/convert';
 import { deadlineOf, Timedelta, type Timeout } from './internal/timeout';
 import { appLog } from './log';
 
@@ -540,9 +542,7 @@ function futureOf<T>(value: unknown, loop: EventLoop): Future<T> {
       if (!(error instanceof BadYieldError)) throw error;
     }
   }
-  const future = new Future<T>(loop);
-  future.setResult(value as T);
-  return future;
+  return resolvedFuture(loop, value as T);
 }
 
 function filenoOf(fd: FdLike, method: string): number {

@@ -46,8 +46,8 @@ import {
   type AddrInfo,
   type Address,
 } from '@aio/selector';
-import { createTask, isCoroutine, isThenable, type Coroutine, type Task } from '../task';
-import { formatValue } from '../format';
+import { createTask, isCoroutine, type Coroutine, type Task } from '../task';
+import { formatValue, isThenable } from '@aio/selector/internal';
 import { StreamReader } from './reader';
 import { SocketTransport } from './transport';
 import { StreamWriter } from './writer';

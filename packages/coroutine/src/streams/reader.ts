@@ -27,7 +27,7 @@ import { inspect } from 'node:util';
 import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { Future, InvalidStateError } from '@aio/future';
 import { Handoff, type HandoffHooks } from '@aio/future/internal';
-import { formatValue } from '../format';
+import { formatValue } from '@aio/selector/internal';
 
 // ─── Errors ────────────────────────────────────────────────────────────────────────────────────
 

@@ -34,7 +34,8 @@ import {
   type Address,
   type Socket,
 } from '@aio/selector';
-import { formatValue } from '../format';
+import { formatValue, recvScratch } from '@aio/selector/internal';
+import { resolvedVoid } from '@aio/future/internal';
 import type { ReadTransport, StreamReader } from './reader';
 
 /** A write, drain or EOF on a transport that is closing or closed. `cause`: the connection's error. */
@@ -60,20 +61,11 @@ export interface SocketTransportOptions {
 type TransportState = 'open' | 'closing' | 'closed';
 
 const DEFAULT_HIGH_WATER = 64 * 1024;
-/** Reads land here first; the reader copies what it keeps (reads are synchronous: sharing is safe). */
-const SCRATCH = Buffer.allocUnsafe(64 * 1024);
-
-/** Each loop's one resolved `Future<void>`: what `drain()` returns when nothing is to wait for. */
-const drained = new WeakMap<EventLoop, Future<void>>();
-function drainedOn(loop: EventLoop): Future<void> {
-  let done = drained.get(loop);
-  if (done === undefined) {
-    done = new Future<void>(loop);
-    done.setResult();
-    drained.set(loop, done);
-  }
-  return done;
-}
+/**
+ * Reads land in the scratch buffer every package shares (@aio/selector's); the reader copies what
+ * it keeps (reads are synchronous: sharing is safe).
+ */
+const SCRATCH = recvScratch();
 
 /**
  * A connected stream socket as asyncio's transport: reads feed `reader`, writes are buffered
@@ -287,7 +279,7 @@ export class SocketTransport implements ReadTransport {
   drain(): Future<void> {
     // Nothing to wait for (the usual case, after a write that went out whole): the loop's one
     // resolved future, rather than a new one per write. A done future keeps no callbacks.
-    if (this.#state !== 'closed' && !this.#writePaused) return drainedOn(this.#loop);
+    if (this.#state !== 'closed' && !this.#writePaused) return resolvedVoid(this.#loop);
     const waiter = new Future<void>(this.#loop);
     if (this.#state === 'closed') waiter.setException(this.#lostError('drain'));
     else (this.#drainWaiters ??= []).push(waiter);

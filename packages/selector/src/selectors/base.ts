@@ -27,9 +27,9 @@ import {
   NotRegisteredError,
   SelectorBusyError,
   SelectorClosedError,
-  describe,
   osError,
 } from '../errors';
+import { formatValue } from '../format';
 import { errno } from '../libc';
 
 const { EINTR } = constants.errno;
@@ -64,7 +64,7 @@ export class SelectorKey<T = unknown> {
     const names = [this.events & EVENT_READ ? 'READ' : '', this.events & EVENT_WRITE ? 'WRITE' : '']
       .filter(Boolean)
       .join('|');
-    return `SelectorKey(fd=${this.fd}, events=${names}, data=${describe(this.data)})`;
+    return `SelectorKey(fd=${this.fd}, events=${names}, data=${formatValue(this.data)})`;
   }
 }
 // #endregion SelectorKey
@@ -82,7 +82,7 @@ export function fileobjToFd(fileobj: unknown, method: string): number {
     const fileno = (fileobj as { fileno?: unknown } | null | undefined)?.fileno;
     if (typeof fileno !== 'function') {
       throw new InvalidFileObjectError(
-        `${method}() expected a file descriptor or an object with fileno(), got ${describe(fileobj)}`,
+        `${method}() expected a file descriptor or an object with fileno(), got ${formatValue(fileobj)}`,
       );
     }
     fd = (fileno as () => unknown).call(fileobj);
@@ -90,7 +90,7 @@ export function fileobjToFd(fileobj: unknown, method: string): number {
   if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
     const from = typeof fileobj === 'number' ? '' : ` (from fileno() of ${String(fileobj)})`;
     throw new InvalidFileObjectError(
-      `${method}() expected a non-negative integer file descriptor, got ${describe(fd)}${from}`,
+      `${method}() expected a non-negative integer file descriptor, got ${formatValue(fd)}${from}`,
     );
   }
   return fd;
@@ -104,7 +104,7 @@ function checkEvents(events: unknown, method: string): number {
     (events & ~ALL_EVENTS) !== 0
   ) {
     throw new InvalidEventsError(
-      `${method}() expected events EVENT_READ (1), EVENT_WRITE (2) or both (3), got ${describe(events)}`,
+      `${method}() expected events EVENT_READ (1), EVENT_WRITE (2) or both (3), got ${formatValue(events)}`,
     );
   }
   return events;
@@ -126,7 +126,7 @@ function normalizeTimeout(timeoutMs: unknown, method: string): number {
   if (timeoutMs === null || timeoutMs === undefined) return -1;
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) {
     throw new InvalidArgumentError(
-      `${method}() expected a timeout in milliseconds, null or undefined, got ${describe(timeoutMs)}`,
+      `${method}() expected a timeout in milliseconds, null or undefined, got ${formatValue(timeoutMs)}`,
     );
   }
   if (timeoutMs === Infinity) return -1;
@@ -190,7 +190,7 @@ export abstract class BaseSelector<T = unknown> {
     const existing = this.#keys.get(fd);
     if (existing) {
       throw new AlreadyRegisteredError(
-        `register(): fd ${fd} is already registered (by ${describe(existing.fileobj)}); use modify() to change its events`,
+        `register(): fd ${fd} is already registered (by ${formatValue(existing.fileobj)}); use modify() to change its events`,
       );
     }
     const key = new SelectorKey<T>(fileobj, fd, events, data as T);
@@ -267,7 +267,7 @@ export abstract class BaseSelector<T = unknown> {
           if (failure !== undefined) {
             this.#waiting = false;
             if (this.#closed) this.closeBackend();
-            reject(failure instanceof Error ? failure : new Error(describe(failure)));
+            reject(failure instanceof Error ? failure : new Error(formatValue(failure)));
             return;
           }
           if (count < 0 && -count === EINTR && !this.#closed) {
@@ -362,7 +362,7 @@ export abstract class BaseSelector<T = unknown> {
     const key = this.#keys.get(fd);
     if (!key)
       throw new NotRegisteredError(
-        `${method}(): ${describe(fileobj)} (fd ${fd}) is not registered`,
+        `${method}(): ${formatValue(fileobj)} (fd ${fd}) is not registered`,
       );
     return key;
   }

@@ -4,6 +4,7 @@
  * `Executor` that sometimes has no reason to leave the thread.
  */
 import { Future, wrapPromise } from '@aio/future';
+import { isThenable } from '@aio/selector/internal';
 import { InvalidWorkerFunctionError } from './errors';
 import {
   toWorkerFunction,
@@ -80,14 +81,6 @@ function settle<R>(call: () => unknown): Future<R> {
   return future;
 }
 // #endregion settle
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /** tornado's module-level `dummy_executor`. */
 export const dummyExecutor = new DummyExecutor();

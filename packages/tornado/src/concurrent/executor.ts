@@ -8,9 +8,9 @@
  * the arguments and types the result.
  */
 import { isAbsolute } from 'node:path';
-import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Future } from '@aio/future';
+import { formatValue } from '@aio/selector/internal';
 import { InvalidWorkerFunctionError } from './errors';
 
 /** Any function, as a type bound (`never[]` parameters admit every function). */
@@ -99,7 +99,7 @@ function moduleUrl(module: string | URL): string | null {
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return `the function ${value.name || '<anonymous>'}`;
-  return inspect(value, { depth: 1, breakLength: Infinity });
+  return formatValue(value, 200);
 }
 
 /** `shutdown()`'s options, as Python's `Executor.shutdown(wait, cancel_futures)`. */

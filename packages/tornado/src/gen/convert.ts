@@ -8,6 +8,8 @@
 import { inspect } from 'node:util';
 import { getEventLoop } from '@aio/loop';
 import { Future, isFuture } from '@aio/future';
+import { resolvedFuture } from '@aio/future/internal';
+import { formatValue, isThenable } from '@aio/selector/internal';
 import { ensureFuture, isCoroutine } from '@aio/coroutine';
 import { futureAddDoneCallback, futureSetResultUnlessCancelled } from '../concurrent/futures';
 import { appLog } from '../log';
@@ -101,7 +103,7 @@ export function convertYielded(yielded: unknown): Future | Moment {
   if (Array.isArray(yielded) || isPlainObject(yielded)) return multiFuture(yielded as Yieldables);
   if (isCoroutine(yielded) || isThenable(yielded))
     return ensureFuture(yielded as PromiseLike<unknown>);
-  throw new BadYieldError(`yielded unknown object ${describe(yielded)}`);
+  throw new BadYieldError(`yielded unknown object ${formatValue(yielded, 200)}`);
 }
 // #endregion convert-yielded
 
@@ -175,9 +177,7 @@ export function multiFuture<const T extends Yieldables>(
  */
 export function maybeFuture<T>(x: T | Future<T>): Future<T> {
   if (isFuture(x)) return x;
-  const future = new Future<T>(getEventLoop());
-  future.setResult(x);
-  return future;
+  return resolvedFuture(getEventLoop(), x);
 }
 
 /** A Future done on the next loop iteration: `moment` inside `multi`. */
@@ -192,17 +192,4 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
-}
-
-/** True for a promise or any other object with a `then` method. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function describe(value: unknown): string {
-  return inspect(value, { depth: 1, breakLength: Infinity }).slice(0, 200);
 }

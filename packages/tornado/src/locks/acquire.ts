@@ -1,6 +1,6 @@
 /** The `acquire(timeout)` that tornado's Lock, Semaphore and BoundedSemaphore share. */
-import { getEventLoop } from '@aio/loop';
-import { Future } from '@aio/future';
+import type { Future } from '@aio/future';
+import { resolvedFuture } from '@aio/future/internal';
 import type { Timeout } from '../internal/timeout';
 import { deadlineOrNull } from './deadline';
 import { Releaser, type Releasable } from './releaser';
@@ -21,9 +21,7 @@ export function acquireWithin(
   const releaser = new Releaser(holder);
   if (waiter.done()) {
     // Free: taken at once, whatever the deadline (as tornado).
-    const future = new Future<Releaser>(getEventLoop());
-    future.setResult(releaser);
-    return future;
+    return resolvedFuture(waiter.getLoop(), releaser);
   }
   return new TimedWait<true, Releaser>({
     inner: waiter,

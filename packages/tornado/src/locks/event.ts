@@ -3,8 +3,8 @@
  * tornado's `timeout` on `wait()`.
  */
 import { inspect } from 'node:util';
-import { getEventLoop } from '@aio/loop';
-import { Future } from '@aio/future';
+import type { Future } from '@aio/future';
+import { resolvedVoid } from '@aio/future/internal';
 import { Event as CoroutineEvent } from '@aio/coroutine';
 import type { Timeout } from '../internal/timeout';
 import { deadlineOrNull } from './deadline';
@@ -49,11 +49,7 @@ export class Event {
   wait(timeout?: Timeout | null): Future<void> {
     const deadline = deadlineOrNull(timeout, 'Event.wait');
     const inner = this.#flag.wait();
-    if (inner.done()) {
-      const future = new Future<void>(getEventLoop());
-      future.setResult(undefined);
-      return future;
-    }
+    if (inner.done()) return resolvedVoid(inner.getLoop());
     return new TimedWait<true, void>({
       inner,
       deadline,

@@ -5,12 +5,7 @@
  * value it got; each error carries Node's `code` so a caller can tell them apart without
  * parsing the message.
  */
-import { inspect } from 'node:util';
-
-/** The value as a message shows it: strings quoted, everything else as `inspect` prints it. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : inspect(value, { depth: 1 });
-}
+import { formatValue } from '@aio/selector/internal';
 
 /** `where(): option must be <expected>, got <value>` as a TypeError (`ERR_INVALID_ARG_TYPE`). */
 export function optionTypeError(
@@ -20,7 +15,7 @@ export function optionTypeError(
   value: unknown,
 ): TypeError {
   return Object.assign(
-    new TypeError(`${where}: ${option} must be ${expected}, got ${shown(value)}`),
+    new TypeError(`${where}: ${option} must be ${expected}, got ${formatValue(value)}`),
     { code: 'ERR_INVALID_ARG_TYPE' },
   );
 }
@@ -33,7 +28,7 @@ export function optionValueError(
   value: unknown,
 ): RangeError {
   return Object.assign(
-    new RangeError(`${where}: ${option} must be ${expected}, got ${shown(value)}`),
+    new RangeError(`${where}: ${option} must be ${expected}, got ${formatValue(value)}`),
     { code: 'ERR_INVALID_ARG_VALUE' },
   );
 }

@@ -10,6 +10,7 @@
  * served passes the item (the room) to the next in line. See TimedWait for how the two fit.
  */
 import { Future } from '@aio/future';
+import { formatValue } from '@aio/selector/internal';
 import { PriorityQueue as CoroutinePriorityQueue, Queue as CoroutineQueue } from '@aio/coroutine';
 import type { Timeout } from '../internal/timeout';
 import { deadlineOrNull } from '../locks/deadline';
@@ -41,7 +42,7 @@ export class Queue<T> extends CoroutineQueue<T> {
   constructor(maxsize = 0) {
     if (typeof maxsize !== 'number')
       throw new TypeError(
-        `${new.target.name}(maxsize) expected a number (0: no limit), got ${describe(maxsize)}`,
+        `${new.target.name}(maxsize) expected a number (0: no limit), got ${formatValue(maxsize)}`,
       );
     super({ maxsize });
   }
@@ -164,8 +165,4 @@ export class PriorityQueue<T> extends Queue<T> {
   protected override itemCount(): number {
     return this.#heap.qsize();
   }
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

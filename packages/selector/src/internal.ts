@@ -1,0 +1,12 @@
+/**
+ * @aio/selector/internal: helpers every aio package shares, so that none writes its own copy —
+ * how values print in messages (`formatValue`), what `await` waits on (`isThenable`), and the
+ * one scratch buffer socket reads land in (`recvScratch`).
+ *
+ * Not for application code: nothing here is needed to use sockets and selectors, and it may
+ * change with the packages that use it.
+ *
+ * @module @aio/selector/internal
+ */
+export { formatValue, isThenable } from './format';
+export { recvScratch, SCRATCH_SIZE } from './scratch';
