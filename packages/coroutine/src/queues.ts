@@ -32,6 +32,7 @@ import {
   type HandoffHooks,
 } from '@aio/future/internal';
 import { formatValue } from '@aio/selector/internal';
+import { Deque } from './deque';
 
 /** `getNowait()` found the queue empty. */
 export class QueueEmpty extends Error {
@@ -557,51 +558,6 @@ class QueuePutter<T> extends Waiting<void> {
     readonly item: T,
   ) {
     super(loop);
-  }
-}
-
-/**
- * A first-in, first-out list: an array with a moving head, so taking from the front costs O(1).
- * The head part is dropped once it is most of the array.
- */
-class Deque<T> {
-  #array: (T | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#array.length - this.#head;
-  }
-
-  push(value: T): void {
-    this.#array.push(value);
-  }
-
-  unshift(value: T): void {
-    if (this.#head > 0) this.#array[--this.#head] = value;
-    else this.#array.unshift(value);
-  }
-
-  /** The first value, or undefined if there is none. */
-  shift(): T | undefined {
-    const array = this.#array;
-    if (this.#head === array.length) return undefined;
-    const value = array[this.#head];
-    array[this.#head++] = undefined;
-    if (this.#head === array.length) {
-      array.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= array.length) {
-      array.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return value;
-  }
-
-  remove(value: T): boolean {
-    const index = this.#array.indexOf(value, this.#head);
-    if (index < 0) return false;
-    this.#array.splice(index, 1);
-    return true;
   }
 }
 

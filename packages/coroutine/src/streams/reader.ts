@@ -28,6 +28,7 @@ import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { Future, InvalidStateError } from '@aio/future';
 import { Handoff, type HandoffHooks } from '@aio/future/internal';
 import { formatValue } from '@aio/selector/internal';
+import { Deque } from '../deque';
 
 // ─── Errors ────────────────────────────────────────────────────────────────────────────────────
 
@@ -135,10 +136,9 @@ let readerInternals: {
 export class StreamReader implements AsyncIterable<Buffer> {
   readonly #limit: number;
   readonly #loop: EventLoop | null;
-  // The buffer: #chunks[#head …] in order, #size bytes in all; no chunk is empty. An empty
-  // buffer is the shared NO_CHUNKS: an idle connection keeps no array.
-  #chunks: Buffer[] = NO_CHUNKS;
-  #head = 0;
+  // The buffer: #chunks in order, #size bytes in all; no chunk is empty. An empty deque keeps
+  // no array: an idle connection holds none.
+  readonly #chunks = new Deque<Buffer>();
   #size = 0;
   #eof = false;
   #exception: unknown = null;
@@ -211,7 +211,6 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (!(chunk instanceof Uint8Array))
       throw new TypeError(`feedData() expected a Uint8Array or Buffer, got ${formatValue(chunk)}`);
     if (chunk.byteLength === 0) return;
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(Buffer.from(chunk));
     this.#size += chunk.byteLength;
     this.#serve();
@@ -368,9 +367,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   #unread(data: Buffer): void {
     if (data.length === 0) return;
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
-    if (this.#head > 0) this.#chunks[--this.#head] = data;
-    else this.#chunks.unshift(data);
+    this.#chunks.unshift(data);
     this.#size += data.length;
     this.#searched = 0;
     this.#serve();
@@ -480,47 +477,35 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
     const chunks = this.#chunks;
-    const first = chunks[this.#head]!;
+    const first = chunks.peek()!;
     // A whole chunk is handed over as it is: it is the reader's own copy (feedData copies), so
     // nothing else refers to it. Its memory is its own or a slice of Node's 8 KiB buffer pool;
     // only a small rest of a large copy, which it would keep alive, is copied out below.
     const memory = first.buffer.byteLength;
     if (n === first.length && (memory <= Buffer.poolSize || 2 * n >= memory)) {
-      this.#dropFirst();
+      chunks.shift();
       this.#size -= n;
       return first;
     }
     const out = Buffer.allocUnsafe(n);
     for (let filled = 0; filled < n;) {
-      const chunk = chunks[this.#head]!;
+      const chunk = chunks.peek()!;
       const count = Math.min(chunk.length, n - filled);
       chunk.copy(out, filled, 0, count);
-      if (count === chunk.length) this.#dropFirst();
-      else chunks[this.#head] = chunk.subarray(count);
+      if (count === chunk.length) chunks.shift();
+      else chunks.replaceFirst(chunk.subarray(count));
       filled += count;
     }
     this.#size -= n;
     return out;
   }
 
-  #dropFirst(): void {
-    const chunks = this.#chunks;
-    chunks[this.#head++] = EMPTY;
-    if (this.#head === chunks.length) {
-      this.#chunks = NO_CHUNKS;
-      this.#head = 0;
-    } else if (this.#head >= 64 && this.#head * 2 >= chunks.length) {
-      chunks.splice(0, this.#head);
-      this.#head = 0;
-    }
-  }
-
   /** Where `separator` first starts at or after byte `from`, or -1. */
   #indexOf(separator: Buffer, from: number): number {
     const chunks = this.#chunks;
-    let base = 0; // where chunks[i] starts in the buffer
-    for (let i = this.#head; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
+    let base = 0; // where chunk i starts in the buffer
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks.at(i)!;
       if (base + chunk.length > from) {
         const start = Math.max(0, from - base);
         const at = chunk.indexOf(separator, start);
@@ -538,8 +523,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
   /** True if `separator` is at byte `offset` of the buffer. */
   #matchesAt(offset: number, separator: Buffer): boolean {
     const chunks = this.#chunks;
-    for (let i = this.#head; i < chunks.length; i++) {
-      const length = chunks[i]!.length;
+    for (let i = 0; i < chunks.length; i++) {
+      const length = chunks.at(i)!.length;
       if (offset < length) return this.#matchesFrom(i, offset, separator);
       offset -= length;
     }
@@ -549,11 +534,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
   /** True if `separator` is at `position` of chunk `index`, maybe running into later chunks. */
   #matchesFrom(index: number, position: number, separator: Buffer): boolean {
     const chunks = this.#chunks;
-    let chunk = chunks[index]!;
+    let chunk = chunks.at(index)!;
     for (let k = 0; k < separator.length; k++, position++) {
       if (position === chunk.length) {
         if (++index === chunks.length) return false;
-        chunk = chunks[index]!;
+        chunk = chunks.at(index)!;
         position = 0;
       }
       if (chunk[position] !== separator[k]) return false;
@@ -645,9 +630,6 @@ class PendingRead extends Handoff<Buffer> {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-/** The buffer when it is empty (never written to: replaced by a new array to feed). */
-const NO_CHUNKS: Buffer[] = [];
 const NEWLINE = Buffer.from('\n');
 
 function toSeparator(separator: Uint8Array | string): Buffer {

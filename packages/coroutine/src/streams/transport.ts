@@ -36,6 +36,7 @@ import {
 } from '@aio/selector';
 import { formatValue, recvScratch } from '@aio/selector/internal';
 import { resolvedVoid } from '@aio/future/internal';
+import { Deque } from '../deque';
 import type { ReadTransport, StreamReader } from './reader';
 
 /** A write, drain or EOF on a transport that is closing or closed. `cause`: the connection's error. */
@@ -89,10 +90,9 @@ export class SocketTransport implements ReadTransport {
   #state: TransportState = 'open';
   #high = DEFAULT_HIGH_WATER;
   #low = DEFAULT_HIGH_WATER / 4;
-  // The write buffer: #chunks[#head …], #size bytes in all, the first maybe partly sent. An
-  // empty buffer is the shared NO_CHUNKS: an idle connection keeps no array.
-  #chunks: Buffer[] = NO_CHUNKS;
-  #head = 0;
+  // The write buffer: #size bytes in all, the first chunk maybe partly sent. An empty deque
+  // keeps no array: an idle connection holds none.
+  readonly #chunks = new Deque<Buffer>();
   #size = 0;
   #reading = false;
   #readEof = false;
@@ -216,7 +216,6 @@ export class SocketTransport implements ReadTransport {
       if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
       this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
     }
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(Buffer.from(rest));
     this.#size += rest.byteLength;
     this.#maybePauseWriting();
@@ -289,8 +288,7 @@ export class SocketTransport implements ReadTransport {
   static #onWritable(this: void, self: SocketTransport): void {
     if (self.#state === 'closed') return;
     const chunks = self.#chunks;
-    while (self.#head < chunks.length) {
-      const chunk = chunks[self.#head]!;
+    for (let chunk = chunks.peek(); chunk !== undefined; chunk = chunks.peek()) {
       let sent: number;
       try {
         sent = self.#sock.trySend(chunk);
@@ -301,17 +299,10 @@ export class SocketTransport implements ReadTransport {
       if (sent === WOULD_BLOCK) break;
       self.#size -= sent;
       if (sent < chunk.length) {
-        chunks[self.#head] = chunk.subarray(sent);
+        chunks.replaceFirst(chunk.subarray(sent));
         break;
       }
-      chunks[self.#head++] = EMPTY;
-    }
-    if (self.#head === chunks.length) {
-      self.#chunks = NO_CHUNKS;
-      self.#head = 0;
-    } else if (self.#head >= 64 && self.#head * 2 >= chunks.length) {
-      chunks.splice(0, self.#head);
-      self.#head = 0;
+      chunks.shift();
     }
     self.#maybeResumeWriting();
     if (self.#size > 0) return;
@@ -404,8 +395,7 @@ export class SocketTransport implements ReadTransport {
     this.#state = 'closed';
     this.#error = error;
     this.#reading = false;
-    this.#chunks = NO_CHUNKS;
-    this.#head = 0;
+    this.#chunks.clear();
     this.#size = 0;
     this.#loop.removeReader(this.#sock);
     this.#loop.removeWriter(this.#sock);
@@ -496,10 +486,6 @@ export class SocketTransport implements ReadTransport {
     return this.toString();
   }
 }
-
-const EMPTY = Buffer.alloc(0);
-/** The write buffer when it is empty (never written to: replaced by a new array to buffer). */
-const NO_CHUNKS: Buffer[] = [];
 
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
