@@ -13,8 +13,8 @@
  * registration really goes when an event finds nobody to call:
  *
  * - a writer's at its first such event: a connected socket is writable nearly all the time, so a
- *   kept EPOLLOUT would come back from every poll (some twenty of them, on a busy loop, in a
- *   reader's grace period; ~60 events per crawled page instead of 5);
+ *   kept EPOLLOUT would come back from every poll of a reader's grace period (in a crawl, ~60
+ *   events per page instead of 5);
  * - a reader's once IDLE_GRACE_MS has passed since the removal: a coroutine or an async
  *   function's continuation (a loop iteration and a few microtask turns away) is usually on its
  *   way back for the next read, and an event in between is only one more poll.
@@ -25,25 +25,26 @@
  * ## States of one direction (reading or writing) of one fd
  *
  * ```
- *                 add: register or modify (1 epoll_ctl)
- *   ┌────────────┐ ─────────────────────────────────────▶ ┌────────┐ ◀─┐ add again: the new Handle
- *   │ not watched│                                        │  live  │ ──┘ replaces (cancels) the old
- *   └────────────┘ ◀───────────────────────────────────── └────────┘
- *      ▲  ▲   ▲     remove, a raw fd number (1 epoll_ctl)   │    ▲
- *      │  │   │                                             │    │ add, the same object
- *      │  │   │        remove, or cancel() of its Handle    │    │ (no syscall: the point)
- *      │  │   │        (no syscall)                         ▼    │
- *      │  │   │                                           ┌────────┐
- *      │  │   └────────────────────────────────────────── │  kept  │
- *      │  │     an event finds nobody to call (1 epoll_ctl):└────────┘
- *      │  │     a writer or an fd number at once, a reader      │
- *      │  │     once IDLE_GRACE_MS has passed                   │
- *      │  └──────────────────────────────────────────────────────┘
- *      │        add of the other direction (dropped in that same epoll_ctl), or
- *      │        add by another object with the same fd number (registered afresh)
- *      │
- *      └─ from live or kept: the fd was closed behind the loop's back (an epoll_ctl of the next
- *         add fails, or the audit finds it); reported through the exception handler if live
+ *                  add: register or modify (1 epoll_ctl)
+ *  ┌─────────────┐ ─────────────────────────────────────────▶ ┌──────┐ ◀─┐ add again: the new
+ *  │ not watched │                                            │ live │ ──┘ Handle cancels the old
+ *  └─────────────┘ ◀───────────────────────────────────────── └──────┘
+ *    ▲   ▲   ▲      remove of a raw fd number (1 epoll_ctl)      │   ▲
+ *    │   │   │                                                   │   │
+ *    │   │   │       remove of a socket object, or cancel()      │   │ add, the same object
+ *    │   │   │       of its Handle (no syscall)                  ▼   │ (no syscall: the point)
+ *    │   │   │                                                ┌──────┐
+ *    │   │   └─────────────────────────────────────────────── │ kept │
+ *    │   │     an event finds nobody to call (1 epoll_ctl):   └──────┘
+ *    │   │     a writer, or a raw fd number, at once;             │
+ *    │   │     a reader once IDLE_GRACE_MS has passed             │
+ *    │   └────────────────────────────────────────────────────────┘
+ *    │         add of the other direction (dropped in that same epoll_ctl),
+ *    │         or by another object with the same fd number (registered afresh)
+ *    │
+ *    └─ live or kept, and the fd was closed behind the loop's back: found when the next
+ *       add's epoll_ctl fails, or by the audit; reported through the exception handler
+ *       if it was live
  * ```
  *
  * The selector key goes when neither direction is watched. Invariants:
