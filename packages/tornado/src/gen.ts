@@ -18,6 +18,7 @@
 import { inspect } from 'node:util';
 import { getEventLoop } from '@aio/loop';
 import { Future, TimeoutError, isFuture } from '@aio/future';
+import { GIVE_BACK, Handoff, relay, relayResult } from '@aio/future/internal';
 import { isCoroutine } from '@aio/coroutine';
 import {
   chainFuture,
@@ -350,7 +351,9 @@ export function sleep(duration: number | Timedelta): Future<void> {
  * A Future that follows `future` (anything `convertYielded` takes) but fails with TimeoutError
  * at `timeout` (a `loop.time()` deadline, or a Timedelta from now). As in tornado, `future` is
  * not cancelled: it runs on, and if it fails later its error is logged (unless it is of a
- * `quietExceptions` class).
+ * `quietExceptions` class). What it is handed after the timeout (a queue's item, a lock) goes
+ * back to its primitive instead of being lost, and before it, reaches whoever waits on the
+ * result (a relay: see @aio/future's handoff.ts).
  * @example
  * ```ts
  * const page = yield* gen.withTimeout(timedelta({ seconds: 5 }), fetch(url)); // typed as fetch's result
@@ -375,19 +378,32 @@ export function withTimeout<T>(
   const converted = convertYielded(future);
   const inner = (converted === moment ? sleep(0) : converted) as Future<T>;
   const ioloop = IOLoop.current();
-  const result = new Future<T>(ioloop.asyncioLoop);
-  chainFuture(inner, result);
-  const logLate = (done: Future<T>): void => {
-    if (done.cancelled()) return;
-    const error = done.exception();
-    if (error === undefined || quiet.some((type) => error instanceof type)) return;
-    appLog.error(error, `Exception in Future ${String(done)} after timeout`);
-  };
+  const result = new Handoff<T>(ioloop.asyncioLoop);
+  let timedOut = false;
   const handle = ioloop.addTimeout(timeout, () => {
-    if (!result.done()) result.setException(new TimeoutError('Timeout'));
-    futureAddDoneCallback(inner, logLate);
+    if (result.done()) return;
+    timedOut = true;
+    result.setException(new TimeoutError('Timeout'));
   });
-  futureAddDoneCallback(inner, () => ioloop.removeTimeout(handle));
+  // tornado's chain_future, one way (cancelling `result` leaves `inner` running), as a relay:
+  // what `inner` was handed goes on to whoever waits on `result`, to be taken or given back; once
+  // `result` is done (timed out, or cancelled) it goes back at once, and a late error is logged.
+  const follow = relay((done: Future<T>) => {
+    ioloop.removeTimeout(handle);
+    if (result.done()) {
+      if (done.cancelled()) return;
+      const error = done.exception();
+      if (timedOut && error !== undefined && !quiet.some((type) => error instanceof type))
+        appLog.error(error, `Exception in Future ${String(done)} after timeout`);
+      done[GIVE_BACK]();
+      return;
+    }
+    if (done.cancelled()) result.cancel();
+    else if (done.exception() !== undefined) result.setException(done.exception());
+    else relayResult(result, done.result(), [done]);
+  });
+  if (inner.done()) follow(inner);
+  else inner.addDoneCallback(follow);
   return result;
 }
 

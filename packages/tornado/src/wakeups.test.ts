@@ -6,7 +6,7 @@
  * As in the coroutine layer's wakeups.test.ts: the main task lines a waiter up, then in one step
  * serves it and cancels its task; what was handed over must reach the next waiter.
  */
-import { CancelledError, Future } from '@aio/future';
+import { CancelledError, Future, TimeoutError } from '@aio/future';
 import {
   createTask,
   gather,
@@ -17,6 +17,7 @@ import {
   type Task,
 } from '@aio/coroutine';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as gen from './gen';
 import { timedelta } from './internal/timeout';
 import { BoundedSemaphore, Condition, Lock, Semaphore } from './locks';
 import { MODES, closeLoops, main, until } from './locks/test-support';
@@ -162,4 +163,48 @@ describe.each(MODES)('no lost wake-up in tornado locks and queues (%s mode)', (m
       }
     }
   }
+});
+
+describe.each(MODES)('gen.withTimeout (%s mode)', (mode) => {
+  it('a queue get that timed out under withTimeout gives a later item back to the queue', async () => {
+    const outcome = await main(function* () {
+      const queue = new Queue<string>();
+      let timedOut: unknown;
+      try {
+        yield gen.withTimeout(timedelta({ milliseconds: 5 }), queue.get());
+      } catch (error) {
+        timedOut = error;
+      }
+      // The get runs on (tornado does not cancel it), and is served by the next put: what it is
+      // handed goes back, so the next getter has it.
+      queue.putNowait('late');
+      const next = yield* timeout(5_000, function* () {
+        return yield* queue.get();
+      });
+      return { timedOut, next, left: queue.qsize() };
+    }, mode);
+    expect(outcome.timedOut).toBeInstanceOf(TimeoutError);
+    expect(outcome.next).toBe('late');
+    expect(outcome.left).toBe(0);
+  });
+
+  it('a lock taken under withTimeout by a task cancelled as it got it passes to the next waiter', async () => {
+    const outcome = await main(function* () {
+      const lock = new Lock();
+      yield* lock.acquire();
+      const waiter = createTask(function* () {
+        return yield gen.withTimeout(LONG, lock.acquire());
+      });
+      yield* until(() => lock.toString().includes('waiters=1'));
+      lock.release();
+      waiter.cancel();
+      const [ended] = yield* gather([waiter], { returnExceptions: true });
+      const next = yield* timeout(5_000, function* () {
+        return yield* lock.acquire();
+      });
+      return { ended, got: next !== undefined };
+    }, mode);
+    expect(outcome.ended).toBeInstanceOf(CancelledError);
+    expect(outcome.got).toBe(true);
+  });
 });
