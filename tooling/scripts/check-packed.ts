@@ -14,7 +14,10 @@
  * 3. runs `tooling/consumer/reprs.mts`: reprs, error messages and exported names of the built ESM
  *    and CJS code (a bundler that renames `Future` to `_Future` fails it), and
  *    `tooling/consumer/dual.mts`: both builds loaded in one process agree on the running loop,
- *    the current task and the tasks (a CJS `timeout()` inside an ESM `run()`);
+ *    the current task and the tasks (a CJS `timeout()` inside an ESM `run()`); and
+ *    `tooling/consumer/no-loop.mts`: aio work at top level with no loop running, and an await
+ *    of a loop nothing runs, each fail with NoRunningLoopError and exit code 1, never Node's
+ *    silent exit 13;
  * 4. type-checks and runs every block of every package README and the root README (see
  *    readme-blocks.ts for the kinds of block and the `<!-- not runnable: … -->` marker), each
  *    with a timeout. Blocks that fetch from a web server read its port from `PORT`: this script
@@ -356,6 +359,30 @@ async function main(): Promise<void> {
       throw new Error(`${whyFailed(ran, 60_000)}\n${tail(ran.stdout + ran.stderr, 40)}`);
     return ran.stdout.trim().split('\n').at(-1);
   });
+
+  await step(
+    'aio work with no loop running fails with a named error, never a silent exit 13',
+    async () => {
+      const expected = {
+        sleep:
+          /NoRunningLoopError: no running event loop: sleep\(\) needs one\. aio work runs only while its loop runs/,
+        future:
+          /NoRunningLoopError: the process is exiting, but an await still waits on a future of a loop that nothing runs/,
+      };
+      for (const [mode, message] of Object.entries(expected)) {
+        const ran = await exec(process.execPath, ['--import', 'tsx', 'no-loop.mts', mode], {
+          cwd: project,
+          env: cleanEnv(),
+          timeoutMs: 60_000,
+        });
+        if (ran.code !== 1 || !message.test(ran.stderr) || ran.stdout !== '')
+          throw new Error(
+            `no-loop.mts ${mode}: expected exit code 1 and ${message} on stderr, got exit ${String(ran.code)}:\n${tail(ran.stdout + ran.stderr, 20)}`,
+          );
+      }
+      return 'sleep() at top level: NoRunningLoopError, exit 1; an unattended await: reported, exit 1';
+    },
+  );
 
   await runReadmeBlocks(blocks.filter((p) => p.plan === 'run'));
 }
