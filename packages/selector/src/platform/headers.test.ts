@@ -9,8 +9,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { linuxFor } from './linux';
+
+// This file starts a C compiler: seconds alone, and ten times that on a loaded 2-core machine (the
+// suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const compilers = [
   { arch: process.arch, cc: 'cc' },

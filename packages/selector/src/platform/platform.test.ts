@@ -1,8 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UnsupportedPlatformError } from '../errors';
 import { platform, platformFor } from './index';
+
+// This file starts child processes (Node with tsx, Python): seconds alone, and ten times that on a
+// loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 
