@@ -1,7 +1,14 @@
 /**
  * taskGroup and timeout scopes, with generator and async bodies, and run().
+ *
+ * The scopes run on loops on virtual time (the loop package's test-support.ts): a real selector,
+ * but a clock that moves only when the loop waits. These tests are about order — a child failing
+ * before its sibling's long sleep ends, a block done before its deadline or not — which a real
+ * clock on a loaded machine can blur, letting timers meant for different moments fall due in one
+ * iteration. run() makes its own loop, on real time; its tests do not race the clock.
  */
 import { EventLoop, getRunningLoop } from '@aio/loop';
+import { virtualTime } from '../../loop/src/test-support';
 import { CancelledError, Future, TimeoutError } from '@aio/future';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskGroupError } from './errors';
@@ -17,8 +24,14 @@ afterEach(() => {
   loop = undefined;
 });
 
+/** A hosted loop on virtual time. */
+function newLoop(): EventLoop {
+  const time = virtualTime();
+  return new EventLoop({ clock: time.clock, selector: time.selector });
+}
+
 async function main<T>(body: () => Generator<unknown, T, unknown>): Promise<T> {
-  loop = new EventLoop();
+  loop = newLoop();
   return loop.runUntilComplete(new Task<T>(body(), { loop }));
 }
 
@@ -67,8 +80,8 @@ describe('taskGroup', () => {
       try {
         yield* taskGroup(function* (tg) {
           tg.createTask(delayed(1000, 'slow', log));
-          // One timer for both failures: two 5 ms timers can fall in two iterations on a busy
-          // machine, and then the first failure cancels the second child before it fails.
+          // One timer for both failures: two 5 ms timers can fall in two iterations (on a busy
+          // machine, on a real clock), and then the first failure cancels the second child.
           const moment = new Future<void>();
           getRunningLoop().callLater(5, () => moment.setResult());
           tg.createTask(failingAt(moment, 'child failed'));
@@ -117,7 +130,7 @@ describe('taskGroup', () => {
 
   it('cancelled from outside, it cancels its children and ends with CancelledError', async () => {
     const log: string[] = [];
-    loop = new EventLoop();
+    loop = newLoop();
     const outer = new Task(
       (function* () {
         yield* taskGroup(function* (tg) {
@@ -134,7 +147,7 @@ describe('taskGroup', () => {
   });
 
   it('works awaited, with an async body that sees its signal abort', async () => {
-    loop = new EventLoop();
+    loop = newLoop();
     let sawAbort = false;
     const task = createTask(
       async () => {
@@ -193,7 +206,7 @@ describe('timeout', () => {
   });
 
   it('passes a cancellation from outside through unchanged', async () => {
-    loop = new EventLoop();
+    loop = newLoop();
     const task = new Task(
       (function* () {
         yield* timeout(1000, function* () {
@@ -219,7 +232,7 @@ describe('timeout', () => {
   });
 
   it('awaited, with an async body that stops when its signal aborts', async () => {
-    loop = new EventLoop();
+    loop = newLoop();
     const task = createTask(
       async () => {
         try {

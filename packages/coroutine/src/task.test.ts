@@ -1,7 +1,13 @@
 /**
  * Task: how a generator coroutine (and an async function) is driven, on a real loop.
+ *
+ * The loops run on virtual time (the loop package's test-support.ts): a real selector, but a
+ * clock that moves only when the loop waits. Several tests line things up with timers (a cancel
+ * at 5 ms while the task sleeps for a second), which a loaded machine on a real clock could let
+ * fall due in one iteration.
  */
 import { EventLoop, type LoopMode } from '@aio/loop';
+import { virtualTime, type VirtualTime } from '../../loop/src/test-support';
 import { CancelledError, Future } from '@aio/future';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from './sleep';
@@ -12,8 +18,15 @@ afterEach(() => {
   for (const loop of loops.splice(0)) if (!loop.isRunning()) loop.close();
 });
 
+/** A loop's clock and selector on virtual time. */
+function onVirtualTime(): { clock: () => number; selector: VirtualTime['selector'] } {
+  const time = virtualTime();
+  return { clock: time.clock, selector: time.selector };
+}
+
+/** A loop on virtual time, logging into `logged`, closed after the test. */
 function makeLoop(mode: LoopMode = 'hosted', logged: string[] = []): EventLoop {
-  const loop = new EventLoop({ mode, log: (text) => logged.push(text) });
+  const loop = new EventLoop({ mode, ...onVirtualTime(), log: (text) => logged.push(text) });
   loops.push(loop);
   return loop;
 }
@@ -337,7 +350,7 @@ describe.each(['hosted', 'blocking'] as const)('Task driving a generator (%s mod
 
   it('reports an exception nobody retrieved when its loop closes', async () => {
     const logged: string[] = [];
-    const loop = new EventLoop({ mode, log: (text) => logged.push(text) });
+    const loop = new EventLoop({ mode, ...onVirtualTime(), log: (text) => logged.push(text) });
     createTask(
       (function* failing() {
         yield* sleep(1);

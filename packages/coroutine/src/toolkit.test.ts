@@ -1,8 +1,15 @@
 /**
  * The coroutine toolkit on a real loop: sleep, gather, wait, waitFor, asCompleted, shield,
  * ensureFuture.
+ *
+ * The loops run on virtual time (the loop package's test-support.ts): a real selector, but a
+ * clock that moves only when the loop waits, straight to its next timer. What these tests check
+ * is the order of things — a 1 ms task done before a 20 ms timeout, results in completion order —
+ * and on a real clock a loaded machine can let both timers fall due in one iteration, where the
+ * one with fewer steps to go wins (asCompleted's timeout beat its 1 ms task that way under CI load).
  */
 import { EventLoop } from '@aio/loop';
+import { virtualTime } from '../../loop/src/test-support';
 import { CancelledError, Future, TimeoutError, sockRecv } from '@aio/future';
 import { socketpair } from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,10 +29,17 @@ afterEach(() => {
   for (const c of closeables.splice(0)) c.close();
 });
 
-/** Runs `body` as the main task of a fresh hosted loop. */
-async function main<T>(body: () => Generator<unknown, T, unknown>): Promise<T> {
+/** A fresh hosted loop, on virtual time unless `realTime`. */
+function newLoop(realTime = false): EventLoop {
   if (loop && !loop.isClosed()) loop.close();
-  loop = new EventLoop();
+  if (realTime) return new EventLoop();
+  const time = virtualTime();
+  return new EventLoop({ clock: time.clock, selector: time.selector });
+}
+
+/** Runs `body` as the main task of a fresh hosted loop, on virtual time unless `realTime`. */
+async function main<T>(body: () => Generator<unknown, T, unknown>, realTime = false): Promise<T> {
+  loop = newLoop(realTime);
   return loop.runUntilComplete(new Task<T>(body(), { loop }));
 }
 
@@ -107,7 +121,7 @@ describe('sleep', () => {
   });
 
   it('awaited in an async task, sleep(0) resolves on the next iteration', async () => {
-    loop = new EventLoop();
+    loop = newLoop();
     const order: string[] = [];
     const task = createTask(
       async () => {
@@ -277,6 +291,8 @@ describe('waitFor', () => {
     const [a, b] = socketpair();
     closeables.push(a, b);
     b.setBlocking(false);
+    // On real time: the end waits for a Node timer, and meanwhile the loop audits the socket's
+    // kept kernel registration every second, which virtual time would rush through.
     const removed = await main(function* () {
       const w = waitFor(sockRecv(loop, b, 100), 60_000);
       yield* sleep(5);
@@ -284,7 +300,7 @@ describe('waitFor', () => {
       yield* sleep(5);
       // The reader sockRecv registered is gone, and the loop has no timer left to wait for.
       return loop.removeReader(b);
-    });
+    }, true);
     expect(removed).toBe(false);
     // With no timers and no readers left, a hosted loop parks until something happens: stop()
     // from a Node timer proves it is not kept busy by a leftover 60 s timer.
@@ -315,7 +331,7 @@ describe('asCompleted', () => {
   });
 
   it('async iteration gives results in completion order', async () => {
-    loop = new EventLoop();
+    loop = newLoop();
     const task = createTask(
       async () => {
         const out: string[] = [];
