@@ -1,17 +1,31 @@
 /**
  * IOLoop and PeriodicCallback — behaviours from tornado's ioloop_test.py, rewritten for aio, on
  * real loops, real sockets and a real thread pool.
+ *
+ * The IOLoops run on virtual time (the loop package's test-support.ts): a real selector, but a
+ * clock that moves only when the loop waits. Timers here say what runs in which order, and a
+ * PeriodicCallback skips the grid points it missed: on a real clock, a loaded machine shifts
+ * both. The test of a job on another thread keeps real time, and waits for the loop's ticks
+ * rather than for a time.
  */
-import { getRunningLoop, type LoopMode } from '@aio/loop';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventLoop, getRunningLoop, type LoopMode } from '@aio/loop';
 import { Future, TimeoutError } from '@aio/future';
 import { run } from '@aio/coroutine';
 import { isFdOpen, socketpair, type Socket } from '@aio/selector';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DummyExecutor, ThreadPoolExecutor } from './concurrent';
 import { job } from './concurrent/test-pool-contract';
 import * as gen from './gen';
 import { IOLoop, PeriodicCallback, timedelta } from './ioloop';
 import { captureAppLog } from './test-log-capture';
+import { virtualTime } from '../../loop/src/test-support';
+
+// This file starts a thread pool (tsx loads each worker): seconds alone, and ten times that on a
+// loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let log: ReturnType<typeof captureAppLog>;
 const ioloops: IOLoop[] = [];
@@ -27,8 +41,14 @@ afterEach(() => {
   for (const sock of sockets.splice(0)) sock.close();
 });
 
-function makeIOLoop(mode: LoopMode = 'hosted'): IOLoop {
-  const io = new IOLoop({ mode });
+/** An IOLoop on virtual time, unless `time` is `'real'`; closed after the test. */
+function makeIOLoop(mode: LoopMode = 'hosted', time: 'virtual' | 'real' = 'virtual'): IOLoop {
+  const virtual = time === 'virtual' ? virtualTime() : undefined;
+  const io = new IOLoop(
+    virtual
+      ? { loop: new EventLoop({ mode, clock: virtual.clock, selector: virtual.selector }) }
+      : { mode },
+  );
   ioloops.push(io);
   return io;
 }
@@ -70,7 +90,7 @@ describe.each(['hosted', 'blocking'] as const)('IOLoop (%s loop)', (mode) => {
   it('runSync with a timeout: TimeoutError, and the work is cancelled', async () => {
     const io = makeIOLoop(mode);
     let work: Future<void> | null = null;
-    const start = performance.now();
+    const start = io.time();
     const error = await io
       .runSync(
         () => {
@@ -83,7 +103,8 @@ describe.each(['hosted', 'blocking'] as const)('IOLoop (%s loop)', (mode) => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect(String(error)).toContain('timed out after 30 ms');
     expect(work!.cancelled()).toBe(true);
-    expect(performance.now() - start).toBeLessThan(1_000);
+    // Loop time: a runSync that waited for the work would have moved the clock by its 5 s.
+    expect(io.time() - start).toBeLessThan(1_000);
   });
 
   it('a callback that throws is logged, and the loop goes on', async () => {
@@ -201,24 +222,34 @@ describe.each(['hosted', 'blocking'] as const)('IOLoop (%s loop)', (mode) => {
   });
 
   it('runInExecutor with setDefaultExecutor; the loop keeps ticking during a blocking job', async () => {
-    const io = makeIOLoop(mode);
+    // Real time: a job on another thread. It blocks its worker for 300 ms at least, and until
+    // the loop has ticked 5 times since it began, however long a loaded machine takes for that:
+    // a loop the job blocked could not tick, and the job would end unreleased.
+    const io = makeIOLoop(mode, 'real');
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'aio-ticks-'));
+    const started = join(dir, 'started');
+    const release = join(dir, 'release');
     try {
       io.setDefaultExecutor(pool);
       let ticks = 0;
       const result = await io.runSync(() => {
-        const tick = new PeriodicCallback(() => void ticks++, 20);
+        const tick = new PeriodicCallback(() => {
+          if (existsSync(started) && ++ticks === 5) writeFileSync(release, '');
+        }, 20);
         tick.start();
-        const f = io.runInExecutor(null, job.busyWait, 300);
+        const f = io.runInExecutor(null, job.busyWaitUntil, started, release, 300, 60_000);
         f.addDoneCallback(() => tick.stop());
         return f;
       });
-      expect(result).toBeGreaterThanOrEqual(300);
+      expect(result.released).toBe(true);
+      expect(result.took).toBeGreaterThanOrEqual(300);
       expect(ticks).toBeGreaterThanOrEqual(5);
     } finally {
       await pool.shutdown();
+      rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe('PeriodicCallback', () => {
@@ -286,9 +317,9 @@ describe('PeriodicCallback', () => {
     await run(function* () {
       const pc = new PeriodicCallback(() => void calls++, 5);
       pc.start();
-      // Until it has run three times (a loaded machine may skip grid points, so no fixed sleep).
-      const deadline = performance.now() + 5_000;
-      while (calls < 3 && performance.now() < deadline) yield gen.sleep(5);
+      // Until it has run three times (a loaded machine may skip grid points, so no fixed sleep),
+      // for 1000 sleeps at most: counted, not timed.
+      for (let i = 0; calls < 3 && i < 1000; i++) yield gen.sleep(5);
       pc.stop();
     });
     expect(calls).toBeGreaterThanOrEqual(3);

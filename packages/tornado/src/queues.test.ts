@@ -2,7 +2,9 @@
  * tornado's queues on real loops: tornado's own tests (queues_test.py) in our words, then the
  * timeout rules this layer adds — a get or put that timed out never takes or puts later, and a
  * get or put served in the same step as it times out or is cancelled loses nothing — in both run
- * modes. Every `main()` also checks that no timer is left armed when it returns.
+ * modes. Every `main()` also checks that no timer is left armed when it returns. The loops run on
+ * virtual time (see locks/test-support.ts), so timers meant for different moments never fall due
+ * together because the machine was busy.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { getEventLoop, type LoopMode } from '@aio/loop';

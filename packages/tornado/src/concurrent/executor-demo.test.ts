@@ -1,7 +1,11 @@
 /** Runs examples/executor-demo.ts as a child process, in both loop modes, and reads its output. */
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { runTs } from '../test-run-ts';
+
+// This file starts the example in a child process (Node with tsx): seconds alone, and ten times
+// that on a loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const demo = fileURLToPath(new URL('../../examples/executor-demo.ts', import.meta.url));
 

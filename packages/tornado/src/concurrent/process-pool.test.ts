@@ -1,7 +1,11 @@
 import { run } from '@aio/coroutine';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { ProcessPoolExecutor, WorkerCrashedError } from '../concurrent';
 import { failure, job, poolContract } from './test-pool-contract';
+
+// This file starts pools of child processes (Node with tsx): seconds alone, and ten times that on a
+// loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 poolContract('ProcessPoolExecutor', (options) => new ProcessPoolExecutor(options));
 

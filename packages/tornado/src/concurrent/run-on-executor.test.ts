@@ -1,7 +1,7 @@
 import { run } from '@aio/coroutine';
 import { Future } from '@aio/future';
 import { InvalidArgumentError } from '@aio/loop';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import {
   DummyExecutor,
   InvalidWorkerFunctionError,
@@ -11,6 +11,10 @@ import {
   type Executor,
 } from '../concurrent';
 import type * as jobs from './test-jobs';
+
+// This file starts worker threads (tsx loads each): seconds alone, and ten times that on a loaded
+// 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const jobsUrl = new URL('./test-jobs.ts', import.meta.url);
 

@@ -2,7 +2,7 @@
  * Worker functions for the executor tests. Loaded by worker threads and child processes (through
  * tsx, from source), so: no top-level side effects, nothing but Node built-ins.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 
@@ -26,6 +26,27 @@ export function busyWait(ms: number): number {
     // spin
   }
   return performance.now() - start;
+}
+
+/**
+ * Blocks its thread as busyWait does, but for as long as the test needs rather than for a time it
+ * guesses: creates the file `started`, then spins for at least `minMs` and until the file
+ * `release` exists, or until `maxMs` passed (then `released` is false). A test releases it once
+ * its loop has shown it kept going meanwhile, however slowly a loaded machine let it.
+ */
+export function busyWaitUntil(
+  started: string,
+  release: string,
+  minMs: number,
+  maxMs: number,
+): { took: number; released: boolean } {
+  writeFileSync(started, '');
+  const start = performance.now();
+  for (;;) {
+    const took = performance.now() - start;
+    if (took >= minMs && existsSync(release)) return { took, released: true };
+    if (took >= maxMs) return { took, released: false };
+  }
 }
 
 export function roundTrip<T>(value: T): T {

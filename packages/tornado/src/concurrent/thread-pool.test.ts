@@ -1,8 +1,12 @@
 import { run } from '@aio/coroutine';
 import type { Worker } from 'node:worker_threads';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { ThreadPoolExecutor } from '../concurrent';
 import { job, poolContract } from './test-pool-contract';
+
+// This file starts pools of worker threads (tsx loads each): seconds alone, and ten times that on a
+// loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 poolContract('ThreadPoolExecutor', (options) => new ThreadPoolExecutor(options));
 

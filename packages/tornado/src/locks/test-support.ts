@@ -2,10 +2,18 @@
  * For the locks and queues tests: a real EventLoop that remembers the timers it was given, so a
  * test can check that a finished wait left none armed, and `main()`, which runs a generator or
  * async function as the main task of a fresh one and checks exactly that when it returns.
+ *
+ * `main()`'s loop runs on virtual time (the loop package's test-support.ts): a real selector, but
+ * a clock that moves only when the loop waits, straight to its next timer. These tests are about
+ * order — a 10 ms timeout before a notify at 20 ms, a wake-up and a deadline in one step — and on
+ * a real clock a loaded machine can let timers meant for different moments fall due in one
+ * iteration. A test that waits for something outside the loop (a Node timer, another thread)
+ * while the loop has a timer asks for real time: virtual time would rush to the timer.
  */
 import { EventLoop, type Callback, type LoopMode, type TimerHandle } from '@aio/loop';
 import { Future, TimeoutError } from '@aio/future';
 import { Task, sleep, type TaskSource } from '@aio/coroutine';
+import { virtualTime } from '../../../loop/src/test-support';
 
 export class TimerAuditLoop extends EventLoop {
   readonly #armed = new Set<TimerHandle>();
@@ -49,11 +57,19 @@ export function closeLoops(): void {
 }
 
 /**
- * Runs `source` as the main task of a fresh loop in `mode`, then checks that no timer is left
- * armed on it (every timeout of a finished wait was cancelled or ran).
+ * Runs `source` as the main task of a fresh loop in `mode`, on virtual time unless `time` says
+ * `'real'`, then checks that no timer is left armed on it (every timeout of a finished wait was
+ * cancelled or ran).
  */
-export async function main<T>(source: TaskSource<T>, mode: LoopMode = 'hosted'): Promise<T> {
-  const loop = new TimerAuditLoop({ mode });
+export async function main<T>(
+  source: TaskSource<T>,
+  mode: LoopMode = 'hosted',
+  time: 'virtual' | 'real' = 'virtual',
+): Promise<T> {
+  const virtual = time === 'virtual' ? virtualTime() : undefined;
+  const loop = new TimerAuditLoop(
+    virtual ? { mode, clock: virtual.clock, selector: virtual.selector } : { mode },
+  );
   loops.push(loop);
   const result = await loop.runUntilComplete(new Task<T>(source, { loop }));
   const armed = loop.armedTimers();
@@ -69,15 +85,15 @@ export function* settle(iterations = 5): Generator<unknown, void, unknown> {
   for (let i = 0; i < iterations; i++) yield* sleep(0);
 }
 
-/** Waits until `condition` holds, giving up iterations (and a little time: timers are involved). */
-export function* until(
-  condition: () => boolean,
-  limitMs = 2000,
-): Generator<unknown, void, unknown> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > limitMs)
-      throw new Error(`not reached in ${limitMs} ms: ${String(condition)}`);
+/**
+ * Waits until `condition` holds, giving up iterations and a little loop time (timers are
+ * involved): at most `limit` sleeps of 1 ms, so at least that many ms of loop time. Counted, not
+ * timed, so a loaded machine gets as many tries.
+ */
+export function* until(condition: () => boolean, limit = 2000): Generator<unknown, void, unknown> {
+  for (let i = 0; !condition(); i++) {
+    if (i === limit)
+      throw new Error(`not reached in ${limit} sleeps of 1 ms: ${String(condition)}`);
     yield* sleep(1);
   }
 }
