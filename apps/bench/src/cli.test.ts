@@ -7,9 +7,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+// Quick benchmark runs, each in a child process with its own children (servers, Python peers):
+// a minute or two alone, several beside two CPU hogs on two cores. The limits only end a hang:
+// a child is killed after 9 minutes, a test fails after 10.
+const CHILD_TIMEOUT_MS = 540_000;
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
 beforeAll(() => {
   // What `pnpm bench` does first: bundle the CLI and the servers into dist/.
@@ -24,7 +30,7 @@ function bench(
     execFile(
       process.execPath,
       ['--enable-source-maps', 'dist/cli.mjs', ...args],
-      { cwd, encoding: 'utf8', timeout: 120_000, env },
+      { cwd, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, env },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -208,7 +214,7 @@ describe('pnpm bench', () => {
     expect(pingPong.roundTripsPerSec.aio).toBeGreaterThan(0);
     expect(pingPong.roundTripsPerSec.node).toBeGreaterThan(0);
     expect(pingPong.ratios.aioOverNode).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it('loop --quick --json measures every contender it can and says why any is missing', async () => {
     const { code, stdout, stderr } = await bench(['loop', '--quick', '--json']);
@@ -223,7 +229,7 @@ describe('pnpm bench', () => {
       if (rate === null) expect(loop.echo.skipped[server] ?? 'no C compiler').toBeTruthy();
       else expect(rate).toBeGreaterThan(0);
     }
-  }, 180_000);
+  });
 
   it('coroutine --quick --json measures every contender it can and says why any is missing', async () => {
     const { code, stdout, stderr } = await bench(['coroutine', '--quick', '--json']);
@@ -267,7 +273,7 @@ describe('pnpm bench', () => {
       'generatorEchoAtLeast3xUvloopSockRecv',
       'tasksAtLeast10xAsyncio',
     ]);
-  }, 180_000);
+  });
 
   it('streams --quick --json measures every contender it can and says why any is missing', async () => {
     const { code, stdout, stderr } = await bench(['streams', '--quick', '--json']);
@@ -301,7 +307,7 @@ describe('pnpm bench', () => {
       'c10kAtMost2KiBPerConnection',
       'streamsEchoAtLeastUvloopStreams',
     ]);
-  }, 180_000);
+  });
 
   it('tornado-core --quick measures aio in both modes against tornado, or says why tornado is missing', async () => {
     const { result, text } = await tornadoCore();
@@ -326,7 +332,7 @@ describe('pnpm bench', () => {
       expect(typeof met).toBe('boolean');
     }
     expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): (met|NOT met) \(\d/);
-  }, 180_000);
+  });
 
   it('tornado-core --quick without Python reports tornado as skipped and still measures aio', async () => {
     const { result, text } = await tornadoCore({
@@ -343,7 +349,7 @@ describe('pnpm bench', () => {
     expect(result.peers).toEqual({ python: null, tornado: null });
     expect(text).toMatch(/tornado \(python3 not found\)/);
     expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): not measured/);
-  }, 180_000);
+  });
 
   it("crawl --quick reports the crawler's stages and the Python peers, which fetch every page byte for byte or are skipped with a reason", async () => {
     const { result, text } = await crawl(fakeCrawler());
@@ -368,7 +374,7 @@ describe('pnpm bench', () => {
     for (const stage of CRAWL_STAGES) {
       expect(text).toMatch(new RegExp(`^  ${stage} +wall ≤ 1\\.1× floor: (met|NOT met) `, 'm'));
     }
-  }, 180_000);
+  });
 
   it('crawl --quick without Python skips the peers and leaves the CPU goal unjudged', async () => {
     const { result, text } = await crawl(fakeCrawler({ AIO_BENCH_PYTHON: '/nonexistent/python3' }));
@@ -384,7 +390,7 @@ describe('pnpm bench', () => {
     expect(text).toMatch(
       /CPU ≤ the asyncio peer's: not measured \(asyncio raw sockets: python3 not found\)/,
     );
-  }, 60_000);
+  });
 
   it('crawl fails with a clear message when the crawler refuses its arguments', async () => {
     const { code, stderr } = await bench(
@@ -394,7 +400,7 @@ describe('pnpm bench', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/CrawlerOutputError: the crawler refused its arguments \(exit code 2\)/);
     expect(stderr).toMatch(/--concurrency expects an integer/);
-  }, 60_000);
+  });
 
   it('an unknown benchmark exits 2 and lists the ones there are', async () => {
     const { code, stderr } = await bench(['nope']);

@@ -4,9 +4,13 @@
  * servers written with Node `net`, so the test sees what the client did from the server side.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hasCompiler } from './native';
 import { runEchoLoad } from './servers';
+
+// This file starts the C load client: seconds alone, and ten times that on a loaded 2-core machine
+// (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const load = { connections: 3, messageSize: 1024, durationMs: 200, warmupMs: 0 };
 

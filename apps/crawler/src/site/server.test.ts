@@ -4,10 +4,14 @@
 import { DefaultSelector, EVENT_READ, Socket } from '@aio/selector';
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { get } from '../test-support';
 import { request } from '../strategies/types';
 import { startSite, type Site } from './index';
+
+// This file starts the site in a child process (Node with tsx): seconds alone, and ten times that
+// on a loaded 2-core machine (the suite beside two CPU hogs), so the limits are 120 s, not 20.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 const fdsBefore = openFds();
@@ -139,20 +143,25 @@ describe('a site with every fault', () => {
 
 describe('a slow page', () => {
   it('answers, whole, once --slow-ms has passed', async () => {
+    // 2 s against a first look of 300 ms: the margin is the time this process may lose between
+    // sending and looking, which a loaded machine stretches. The answer may take a while after
+    // the 2 s, too: 20 s to come.
+    const slowMs = 2_000;
     const quick = await startSite({
       pages: 2,
       latencyMs: 0,
       sizeBytes: 500,
       faults: 'slow',
-      slowMs: 700,
+      slowMs,
     });
+    const start = performance.now();
     const sock = send(quick, '/1');
     try {
-      const start = performance.now();
       expect(readableWithin(sock, 300)).toBe(false);
-      expect(readableWithin(sock, 5_000)).toBe(true);
+      expect(readableWithin(sock, 20_000)).toBe(true);
       const { bytes, code } = drain(sock);
-      expect(performance.now() - start).toBeGreaterThanOrEqual(650);
+      // Never early: the site starts its wait once it has the request, after this start.
+      expect(performance.now() - start).toBeGreaterThanOrEqual(slowMs - 50);
       expect(code).toBeUndefined();
       expect(isWholePage(quick, '/1', bytes)).toBe(true);
     } finally {
@@ -169,8 +178,10 @@ describe('a slow page', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const start = performance.now();
       await other.stop();
-      // stop() kills the process after 2 s; well under that, the process ended by itself.
-      expect(performance.now() - start).toBeLessThan(1_500);
+      // stop() kills the process 2 s after it asks it to end (its timer never fires early): any
+      // time under that, the process ended by itself. A loaded machine may need a good part of
+      // the 2 s for that, so the bound is the kill's moment itself, not a margin below it.
+      expect(performance.now() - start).toBeLessThan(1_990);
       expect(readableWithin(sock, 1_000)).toBe(true);
       const { bytes } = drain(sock);
       expect(bytes.length).toBe(0);
@@ -201,7 +212,10 @@ describe('under load', () => {
         expect(responses.filter((r, i) => isWholePage(big, big.paths[i]!, r)).length).toBe(1000);
       }
       console.info(`1,000 concurrent requests at 100 ms latency: ${walls.join(' ms, then ')} ms`);
-      for (const wall of walls) expect(wall).toBeLessThan(3_000);
+      // At once, not one after another: served in turn, 1,000 requests of 100 ms take 100 s; at
+      // once, a fraction of a second alone. A quarter of the 100 s (so, at least four at a time)
+      // leaves a loaded machine room for the CPU 2,000 connections cost.
+      for (const wall of walls) expect(wall).toBeLessThan(25_000);
     } finally {
       await big.stop();
     }
@@ -210,8 +224,9 @@ describe('under load', () => {
 
 // Last: every site above is stopped by now.
 it('leaves no file descriptor open in this process', async () => {
-  // Node closes its own sockets (and the pipes to a site) asynchronously.
-  const deadline = Date.now() + 2_000;
+  // Node closes its own sockets (and the pipes to a site) asynchronously: later on a loaded
+  // machine, so up to 10 s.
+  const deadline = Date.now() + 10_000;
   while (openFds() > fdsBefore && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
