@@ -46,7 +46,9 @@ beforeAll(() => {
     { index: 'src/index.ts', ioloop: 'src/ioloop.ts', gen: 'src/gen.ts' },
     { cwd: dir },
   );
-});
+  // The TypeScript compiler at work: a second or two alone, 30 s on a loaded 2-core machine (the
+  // suite beside two CPU hogs).
+}, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const read = (file: string): string => readFileSync(join(dir, 'dist', file), 'utf8');

@@ -14,7 +14,8 @@ function runFixture(name: string): Promise<{ code: number; output: string }> {
       [vitestBin, 'run', '--config', config, name],
       {
         encoding: 'utf8',
-        timeout: 60_000,
+        // vitest in a child process: seconds alone, over 30 s beside two CPU hogs.
+        timeout: 150_000,
         env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       },
       (err, stdout, stderr) =>
@@ -29,10 +30,10 @@ it('fails a test file that leaves a socket open, naming the fd', async () => {
   expect(output).toMatch(
     /fd guard: this test file left 1 file descriptor\(s\) open:\s+fd \d+ -> socket:\[\d+\]/,
   );
-}, 60_000);
+}, 180_000);
 
 it('passes a test file that closes what it opened', async () => {
   const { code, output } = await runFixture('closes-its-socket');
   expect(output).not.toMatch(/fd guard/);
   expect(code).toBe(0);
-}, 60_000);
+}, 180_000);
