@@ -154,13 +154,11 @@ export class EventLoop implements HandleOwner {
   #stopping = false;
   #parked = false;
   #parkUntil = Infinity;
-  /** The loop time of the last turn's steps 4 and 5. */
-  #now = -Infinity;
   #lastPoll = -Infinity;
   /** When the selector last reported a ready fd (other than the waker). */
   #lastIo = -Infinity;
-  /** When a hosted loop last gave Node the thread (see #run). */
-  #sliceStart = -Infinity;
+  /** When a hosted loop next hands Node the thread (see #run); a blocking loop: never. */
+  #sliceEnd = Infinity;
   #exceptionHandler: ExceptionHandler | null = null;
   readonly #closeCallbacks: ((loop: EventLoop) => void)[] = [];
   /** Foreign promises the loop's work waits on (see keepAwakeUntil). */
@@ -353,21 +351,26 @@ export class EventLoop implements HandleOwner {
    * own timers and I/O are never starved. A blocking loop gives Node nothing while busy.
    */
   async #run(): Promise<void> {
-    const hosted = this.#mode === 'hosted';
-    const wait = hosted ? this.#waitHosted : this.#waitBlocking;
-    const slice = hosted ? HOST_SLICE_MS : Infinity;
-    this.#sliceStart = this.time();
+    const wait = this.#mode === 'hosted' ? this.#waitHosted : this.#waitBlocking;
+    this.#newSlice(this.time());
     for (;;) {
       const waiting = this.#turn(wait);
       if (waiting !== undefined) await waiting;
       if (this.#stopping) return;
-      if (this.#now - this.#sliceStart >= slice) {
+      // The time of the last poll, not a clock read: a turn polls at least every
+      // POLL_INTERVAL_MS, or waits, which polls.
+      if (this.#lastPoll >= this.#sliceEnd) {
         await yieldToNode();
-        this.#sliceStart = this.time();
+        this.#newSlice(this.time());
       } else {
         await MICROTASK_TURN;
       }
     }
+  }
+
+  /** Node has just had the thread: a hosted loop's next slice begins at `now`. */
+  #newSlice(now: number): void {
+    this.#sliceEnd = this.#mode === 'hosted' ? now + HOST_SLICE_MS : Infinity;
   }
   // #endregion run
 
@@ -511,7 +514,8 @@ export class EventLoop implements HandleOwner {
    * 5. Run exactly the callbacks that are ready now; those they schedule wait for the next turn.
    *
    * The clock is read once per turn (about 40 ns a read here, a fifth of a whole turn of a
-   * callSoon chain), and again only after a wait.
+   * callSoon chain). A wait reads it again only if it really waited: from then on, the time of
+   * its last poll is the turn's time.
    */
   #turn(wait: Wait): Promise<void> | undefined {
     const now = this.time();
@@ -522,12 +526,12 @@ export class EventLoop implements HandleOwner {
     }
     const events = wait(now, timeout); // 3
     if (!Array.isArray(events)) return events.then(this.#dispatchAfterWait);
-    this.#dispatch(events, this.time()); // 3, 4, 5
+    this.#dispatch(events, this.#lastPoll); // 3, 4, 5
     return undefined;
   }
 
   /** The rest of a turn whose wait returned a promise. */
-  readonly #dispatchAfterWait = (events: Events): void => this.#dispatch(events, this.time());
+  readonly #dispatchAfterWait = (events: Events): void => this.#dispatch(events, this.#lastPoll);
   // #endregion turn
 
   // #region prepare
@@ -551,7 +555,6 @@ export class EventLoop implements HandleOwner {
    *    kept registrations that an event found idle, and drains the waker).
    */
   #dispatch(events: Events, now: number): void {
-    this.#now = now;
     if (events.length > 0 && this.#fds.collect(events, this.#ready, this.#lastPoll))
       this.#lastIo = this.#lastPoll;
     // #endregion dispatchIo
@@ -682,8 +685,8 @@ export class EventLoop implements HandleOwner {
       return await this.#selector.selectAsync(timeout < 0 ? null : timeout);
     } finally {
       this.#parked = false;
-      // Node had the thread meanwhile: a new slice begins.
-      this.#lastPoll = this.#sliceStart = this.time();
+      this.#lastPoll = this.time();
+      this.#newSlice(this.#lastPoll); // Node had the thread meanwhile
     }
   }
   // #endregion park
