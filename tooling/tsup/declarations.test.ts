@@ -2,8 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emitDeclarations } from './declarations.js';
+
+// Each compile is the TypeScript compiler at work: a second or two alone, 30 s on a loaded 2-core
+// machine (the suite beside two CPU hogs), so the limits are 180 s, not 20.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 /**
  * A package shaped like @aio/tornado: namespaces of the root (`export * as ioloop from
@@ -46,9 +50,7 @@ beforeAll(() => {
     { index: 'src/index.ts', ioloop: 'src/ioloop.ts', gen: 'src/gen.ts' },
     { cwd: dir },
   );
-  // The TypeScript compiler at work: a second or two alone, 30 s on a loaded 2-core machine (the
-  // suite beside two CPU hogs).
-}, 180_000);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const read = (file: string): string => readFileSync(join(dir, 'dist', file), 'utf8');
