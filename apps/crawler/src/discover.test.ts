@@ -78,8 +78,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * A fetch timeout where none should fire: only a guard, as Python's http.server may take seconds
+ * to answer on a loaded machine.
+ */
+const GUARD_MS = 30_000;
+
 /** What discoverSite rejects with, to check its class, code and message together. */
-async function failure(url: string, timeoutMs = 5_000): Promise<DiscoverError> {
+async function failure(url: string, timeoutMs = GUARD_MS): Promise<DiscoverError> {
   const error: unknown = await discoverSite(url, { pages: 10, timeoutMs }).then(
     () => undefined,
     (err: unknown) => err,
@@ -90,7 +96,7 @@ async function failure(url: string, timeoutMs = 5_000): Promise<DiscoverError> {
 
 describe('discoverSite', () => {
   it('walks same-origin links breadth first: fragments dropped, queries kept, directories listed', async () => {
-    const site = await discoverSite(`${origin}/`, { pages: 50, timeoutMs: 5_000 });
+    const site = await discoverSite(`${origin}/`, { pages: 50, timeoutMs: GUARD_MS });
     expect(site.url.href).toBe(`${origin}/`);
     expect(site.https).toBe(false);
     expect(site.host).toBe(`127.0.0.1:${port}`);
@@ -116,29 +122,32 @@ describe('discoverSite', () => {
   });
 
   it('stops at the number of pages asked for, without a note', async () => {
-    const site = await discoverSite(`${origin}/`, { pages: 3, timeoutMs: 5_000 });
+    const site = await discoverSite(`${origin}/`, { pages: 3, timeoutMs: GUARD_MS });
     expect(site.paths).toEqual(['/', '/a.html', '/b.html']);
     expect(site.note).toBeUndefined();
   });
 
   it('starts anywhere on the site, and a start page that is not HTML is the only page', async () => {
-    const fromSub = await discoverSite(`${origin}/sub/e.html#top`, { pages: 3, timeoutMs: 5_000 });
+    const fromSub = await discoverSite(`${origin}/sub/e.html#top`, {
+      pages: 3,
+      timeoutMs: GUARD_MS,
+    });
     expect(fromSub.url.href).toBe(`${origin}/sub/e.html`);
     expect(fromSub.paths).toEqual(['/sub/e.html', '/a.html', '/index.html']);
 
-    const text = await discoverSite(`${origin}/notes.txt`, { pages: 5, timeoutMs: 5_000 });
+    const text = await discoverSite(`${origin}/notes.txt`, { pages: 5, timeoutMs: GUARD_MS });
     expect(text.paths).toEqual(['/notes.txt']);
     expect(text.note).toBe(`found only 1 page linked from ${origin}/notes.txt`);
   });
 
   it('wants at least one page', async () => {
-    await expect(discoverSite(`${origin}/`, { pages: 0, timeoutMs: 5_000 })).rejects.toThrow(
+    await expect(discoverSite(`${origin}/`, { pages: 0, timeoutMs: GUARD_MS })).rejects.toThrow(
       'discoverSite() expected a positive whole number of pages, got 0',
     );
   });
 
   it('follows a start URL that redirects within the site', async () => {
-    const site = await discoverSite(`${origin}/sub`, { pages: 5, timeoutMs: 5_000 });
+    const site = await discoverSite(`${origin}/sub`, { pages: 5, timeoutMs: GUARD_MS });
     expect(site.paths).toEqual(['/sub/', '/sub/e.html', '/a.html', '/index.html', '/']);
   });
 
