@@ -130,12 +130,18 @@ type Events = Ready<FdHandlers | null>[];
  * from `now`. It returns what the selector reported: at once, or, if it had to give the thread
  * away first (to park off-thread, or to let Node run), through a promise.
  */
-type Wait = (now: number, timeout: number) => Events | Promise<Events>;
+type Wait = (this: EventLoop, now: number, timeout: number) => Events | Promise<Events>;
 
 type State = 'stopped' | 'running' | 'closed';
 const NO_EVENTS: Events = [];
 /** Awaiting a settled promise yields one microtask turn, without allocating a new promise. */
 const MICROTASK_TURN: Promise<void> = Promise.resolve();
+/**
+ * The default clock. One function for every loop (and the waits below are methods, not
+ * per-loop closures): optimized code that calls them then stays valid for the next loop, where
+ * a bound function per loop made V8 deoptimize the turn when a second loop ran.
+ */
+const monotonic = (): number => performance.now();
 
 export class EventLoop implements HandleOwner {
   // #region fields
@@ -177,7 +183,7 @@ export class EventLoop implements HandleOwner {
     }
     this.#mode = mode;
     this.#debug = options.debug ?? false;
-    this.#clock = options.clock ?? performance.now.bind(performance);
+    this.#clock = options.clock ?? monotonic;
     this.#log = options.log ?? ((text) => console.error(text));
     this.#selector = (options.selector ?? new DefaultSelector()) as BaseSelector<FdHandlers | null>;
     this.#waker = new Waker();
@@ -355,7 +361,8 @@ export class EventLoop implements HandleOwner {
     this.#newSlice(this.time());
     for (;;) {
       const waiting = this.#turn(wait);
-      if (waiting !== undefined) await waiting;
+      // The wait gave the thread away: the next turn takes what it found (and does not wait).
+      if (waiting !== undefined) void this.#turn(wait, await waiting);
       if (this.#stopping) return;
       // The time of the last poll, not a clock read: a turn polls at least every
       // POLL_INTERVAL_MS, or waits, which polls.
@@ -508,8 +515,10 @@ export class EventLoop implements HandleOwner {
    *    no longer than the next check for fds closed behind the loop's back.
    * 3. Ask the selector what is ready, and turn each ready fd into its reader and/or writer
    *    callback. With callbacks ready the loop polls, and only every POLL_INTERVAL_MS; otherwise
-   *    it waits the way its caller does (`wait`: see the module comment). A wait that gave the
-   *    thread away returns a promise; the turn goes on when it settles, and returns it.
+   *    it waits the way its caller does (`wait`: see the module comment). A wait that has to
+   *    give the thread away first (to park off-thread, or to let Node run) returns a promise
+   *    instead: the turn ends there, returning it, and the caller runs the next turn with what
+   *    it delivers (`waited`), in place of asking the selector again.
    * 4. Move every timer whose `when` has come to the ready queue, in (when, schedule) order.
    * 5. Run exactly the callbacks that are ready now; those they schedule wait for the next turn.
    *
@@ -517,44 +526,25 @@ export class EventLoop implements HandleOwner {
    * callSoon chain). A wait reads it again only if it really waited: from then on, the time of
    * its last poll is the turn's time.
    */
-  #turn(wait: Wait): Promise<void> | undefined {
-    const now = this.time();
-    const timeout = this.#prepare(now); // 1, 2
-    if (timeout === 0) {
-      this.#dispatch(this.#pollIfDue(now), now); // 3 (a poll at most), 4, 5
-      return undefined;
+  #turn(wait: Wait, waited?: Events): Promise<Events> | undefined {
+    let now = this.time();
+    // 1. and 2.: the longest wait, in ms (0: none, -1: no limit)
+    const timeout = this.#prepare(now);
+
+    // #region dispatchIo
+    // 3. what is ready → ready callbacks (the fd table also drops the kept registrations an
+    //    event found idle, and drains the waker)
+    let events: Events;
+    if (waited !== undefined) {
+      events = waited;
+    } else if (timeout === 0) {
+      events = this.#pollIfDue(now);
+    } else {
+      const answer = wait.call(this, now, timeout);
+      if (!Array.isArray(answer)) return answer;
+      events = answer;
+      now = this.#lastPoll;
     }
-    const events = wait(now, timeout); // 3
-    if (!Array.isArray(events)) return events.then(this.#dispatchAfterWait);
-    this.#dispatch(events, this.#lastPoll); // 3, 4, 5
-    return undefined;
-  }
-
-  /** The rest of a turn whose wait returned a promise. */
-  readonly #dispatchAfterWait = (events: Events): void => this.#dispatch(events, this.#lastPoll);
-  // #endregion turn
-
-  // #region prepare
-  /** Steps 1 and 2 of a turn: the wait's timeout in ms, 0 for none, -1 for no limit. */
-  #prepare(now: number): number {
-    this.#timers.dropCancelledHead();
-    if (this.#ready.length > 0 || this.#stopping) return 0;
-    let until = this.#fds.nextAudit;
-    const next = this.#timers.peek();
-    if (next !== undefined && next.when < until) until = next.when;
-    if (until === Infinity) return -1;
-    return Math.min(Math.max(0, until - now), MAX_WAIT_MS);
-  }
-  // #endregion prepare
-
-  // #region dispatchIo
-  /**
-   * Steps 3 to 5 of a turn, once the selector has answered.
-   *
-   * 3. Ready fds → their reader and writer callbacks (`Registrations.collect`, which also ends
-   *    kept registrations that an event found idle, and drains the waker).
-   */
-  #dispatch(events: Events, now: number): void {
     if (events.length > 0 && this.#fds.collect(events, this.#ready, this.#lastPoll))
       this.#lastIo = this.#lastPoll;
     // #endregion dispatchIo
@@ -575,7 +565,7 @@ export class EventLoop implements HandleOwner {
     // #region runReady
     // 5. run what is ready now; callbacks added meanwhile go into the fresh queue
     const batch = this.#ready;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return undefined;
     this.#ready = this.#spare;
     try {
       if (this.#debug) this.#runDebug(batch);
@@ -584,8 +574,23 @@ export class EventLoop implements HandleOwner {
       batch.length = 0;
       this.#spare = batch;
     }
+    return undefined;
     // #endregion runReady
   }
+  // #endregion turn
+
+  // #region prepare
+  /** Steps 1 and 2 of a turn (see #turn); the waits ask again after giving the thread away. */
+  #prepare(now: number): number {
+    this.#timers.dropCancelledHead();
+    if (this.#ready.length > 0 || this.#stopping) return 0;
+    let until = this.#fds.nextAudit;
+    const next = this.#timers.peek();
+    if (next !== undefined && next.when < until) until = next.when;
+    if (until === Infinity) return -1;
+    return Math.min(Math.max(0, until - now), MAX_WAIT_MS);
+  }
+  // #endregion prepare
 
   #runDebug(batch: Runnable[]): void {
     for (const handle of batch) {
@@ -619,14 +624,16 @@ export class EventLoop implements HandleOwner {
   }
 
   /** runOnce's wait: block this thread. */
-  readonly #waitHere: Wait = (_now, timeout) => this.#block(timeout);
+  #waitHere(_now: number, timeout: number): Events {
+    return this.#block(timeout);
+  }
 
   // #region runBlocking
   /** Blocking mode's wait: poll; if nothing is ready, give Node one turn, then block. */
-  readonly #waitBlocking: Wait = (now) => {
+  #waitBlocking(now: number): Events | Promise<Events> {
     const events = this.#poll(now);
     return events.length > 0 ? events : this.#yieldThenBlock();
-  };
+  }
 
   async #yieldThenBlock(): Promise<Events> {
     // About to block this thread. First let every pending promise continuation finish (a
@@ -646,12 +653,12 @@ export class EventLoop implements HandleOwner {
    * Hosted mode's wait: poll; if nothing is ready and I/O was flowing a moment ago, keep polling
    * a little (the next message is usually microseconds away); only then park off-thread.
    */
-  readonly #waitHosted: Wait = (now, timeout) => {
+  #waitHosted(now: number, timeout: number): Events | Promise<Events> {
     const events = this.#poll(now);
     if (events.length > 0) return events;
     if (now - this.#lastIo < SPIN_WINDOW_MS) return this.#spinThenPark(timeout);
     return this.#park(this.#prepare(this.time()));
-  };
+  }
 
   /**
    * Polls for up to SPIN_MS (never past `timeout`), letting promise continuations run between
