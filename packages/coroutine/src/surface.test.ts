@@ -89,3 +89,15 @@ it('exports exactly these names', () => {
     ]
   `);
 });
+
+it("keeps the loop's hooks off a Task: the loop steps it through RUN of @aio/loop/internal", async () => {
+  const { RUN } = await import('@aio/loop/internal');
+  await api.run(function* () {
+    const task = api.createTask(function* () {
+      yield api.sleep(0);
+    });
+    expect('run' in task).toBe(false);
+    expect(typeof task[RUN as keyof typeof task]).toBe('function');
+    yield task;
+  });
+});

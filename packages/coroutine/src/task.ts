@@ -20,6 +20,7 @@
  * future the coroutine waits on and its done-callback (`Task.wakeup`) will schedule the step.
  */
 import { getRunningLoop, getRunningLoopOrNull, type EventLoop } from '@aio/loop';
+import { KEEP_AWAKE_UNTIL, RUN, SCHEDULE } from '@aio/loop/internal';
 import {
   CancelledError,
   Future,
@@ -170,7 +171,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * Puts the task's next step on the loop's ready queue: the task itself goes there (the loop
-   * calls `run()`), so stepping allocates no Handle and no closure.
+   * calls its `[RUN]()`), so stepping allocates no Handle and no closure.
    */
   #scheduleStep(throws: boolean, value: unknown, wakes = false): void {
     this.#flags =
@@ -179,16 +180,16 @@ export class Task<T = unknown> extends Future<T> {
       (throws ? STEP_THROWS : 0) |
       (wakes ? STEP_WAKES : 0);
     this.#stepValue = value;
-    this.getLoop().schedule(this);
+    this.getLoop()[SCHEDULE](this);
   }
   // #endregion scheduleStep
 
   // #region run
   /**
-   * @internal The loop calls this to take the step the task scheduled; calling it yourself does
-   * nothing unless a step is pending (and then takes it early: don't).
+   * The loop calls this (a hook, `RUN` of @aio/loop/internal) to take the step the task
+   * scheduled; it does nothing unless a step is pending.
    */
-  run(): void {
+  [RUN](): void {
     const flags = this.#flags;
     if ((flags & STEP_PENDING) === 0) return;
     this.#flags = flags & ~STEP_PENDING;
@@ -423,7 +424,7 @@ export class Task<T = unknown> extends Future<T> {
   /** Follows a promise to the end: its outcome becomes the task's. */
   #follow(promise: PromiseLike<T>): void {
     this.#flags |= FOLLOWING;
-    this.getLoop().keepAwakeUntil(promise);
+    this.getLoop()[KEEP_AWAKE_UNTIL](promise);
     promise.then(
       (value) => {
         if (!this.done()) this.#finishWithResult(value);

@@ -2,9 +2,10 @@
  * Crossing between aio Futures and JavaScript Promises, and between futures.
  *
  * A foreign Promise enters the loop through `wrapPromise` only: the returned Future settles when
- * the promise does, and the loop is told (`keepAwakeUntil`) so that it does not sleep through it.
+ * the promise does, and the loop is told (`KEEP_AWAKE_UNTIL`, @aio/loop/internal) so that it does not sleep through it.
  */
 import { getEventLoop, type EventLoop } from '@aio/loop';
+import { KEEP_AWAKE_UNTIL } from '@aio/loop/internal';
 import { isCancelledError } from './errors';
 import { Future, isFuture } from './future';
 
@@ -19,7 +20,7 @@ export function wrapPromise<T>(
 ): Future<T> {
   if (isFuture(promise)) return promise as unknown as Future<T>;
   const future = new Future<T>(loop);
-  loop.keepAwakeUntil(promise);
+  loop[KEEP_AWAKE_UNTIL](promise);
   // These run from Node's microtask queue, maybe after the loop closed: then there is nobody
   // left to tell (scheduling callbacks on a closed loop would throw into a promise reaction).
   promise.then(

@@ -65,6 +65,7 @@ import {
 import { formatExceptionContext, type ExceptionContext, type LogSink } from './exceptions';
 import { formatValue, isThenable } from '@aio/selector/internal';
 import { Handle, TimerHandle, type Callback, type HandleOwner } from './handles';
+import { KEEP_AWAKE_UNTIL, RUN, SCHEDULE, type Runnable } from './hooks';
 import { Registrations, type FdHandlers } from './registrations';
 import { loopState } from './state';
 import { TimerHeap } from './timer-heap';
@@ -82,14 +83,6 @@ export interface EventLoopOptions {
   clock?: () => number;
   /** Where the default exception handler and slow-callback warnings write. Default: `console.error`. */
   log?: LogSink;
-}
-
-/** Anything the loop can run from its ready queue: a Handle, or an object of a layer above. */
-export interface Runnable {
-  run(): void;
-  cancelled(): boolean;
-  /** How debug mode names it in a slow-callback report. */
-  toString(): string;
 }
 
 /** The custom exception handler's shape: asyncio's `handler(loop, context)`. */
@@ -167,7 +160,7 @@ export class EventLoop implements HandleOwner {
   #sliceEnd = Infinity;
   #exceptionHandler: ExceptionHandler | null = null;
   readonly #closeCallbacks: ((loop: EventLoop) => void)[] = [];
-  /** Foreign promises the loop's work waits on (see keepAwakeUntil). */
+  /** Foreign promises the loop's work waits on (see [KEEP_AWAKE_UNTIL]). */
   #foreignPending = 0;
   // #endregion fields
 
@@ -233,11 +226,12 @@ export class EventLoop implements HandleOwner {
   /**
    * Puts `runnable` on the ready queue, as `callSoon` does with the Handle it makes: for layers
    * above that schedule the same object many times (a Task scheduling its own steps) without
-   * allocating a Handle each time. Its `run()` must not throw: it reports its own errors through
+   * allocating a Handle each time. Its `[RUN]()` must not throw: it reports its own errors through
    * `callExceptionHandler`. It is skipped if `cancelled()` is true when its turn comes.
+   * A hook (`@aio/loop/internal`), not for application code.
    */
-  schedule(runnable: Runnable): void {
-    this.#checkOpen('schedule');
+  [SCHEDULE](runnable: Runnable): void {
+    this.#checkOpen('callSoon');
     this.#ready.push(runnable);
     if (this.#parked) this.#waker.wake();
   }
@@ -247,16 +241,21 @@ export class EventLoop implements HandleOwner {
   /** Runs `callback(...args)` once `delayMs` milliseconds have passed (never earlier). */
   callLater<A extends unknown[]>(delayMs: number, callback: Callback<A>, ...args: A): TimerHandle {
     checkTime(delayMs, 'callLater', 'delayMs');
-    return this.#schedule(this.time() + (delayMs > 0 ? delayMs : 0), callback, args, 'callLater');
+    return this.#scheduleTimer(
+      this.time() + (delayMs > 0 ? delayMs : 0),
+      callback,
+      args,
+      'callLater',
+    );
   }
 
   /** Runs `callback(...args)` once `time()` reaches `when` (never earlier). */
   callAt<A extends unknown[]>(when: number, callback: Callback<A>, ...args: A): TimerHandle {
     checkTime(when, 'callAt', 'when');
-    return this.#schedule(when, callback, args, 'callAt');
+    return this.#scheduleTimer(when, callback, args, 'callAt');
   }
 
-  #schedule(when: number, callback: Callback, args: unknown[], method: string): TimerHandle {
+  #scheduleTimer(when: number, callback: Callback, args: unknown[], method: string): TimerHandle {
     this.#checkOpen(method);
     checkCallback(callback, method);
     const timer = new TimerHandle(when, callback, args, this);
@@ -416,7 +415,7 @@ export class EventLoop implements HandleOwner {
     );
     // The promise may settle from Node's side (a Node timer, fs, fetch): a blocking loop must
     // not sleep through that.
-    this.keepAwakeUntil(future);
+    this[KEEP_AWAKE_UNTIL](future);
     await this.runForever();
     if (outcome === undefined)
       throw new LoopStoppedError('Event loop stopped before the Promise settled.');
@@ -442,8 +441,9 @@ export class EventLoop implements HandleOwner {
    * it settles, so it must not sleep through it. A hosted loop needs nothing (Node runs while it
    * waits, and the work wakes it); a blocking loop then waits in slices of at most
    * {@link FOREIGN_SLICE_MS} ms, handing Node a turn between them, until the promise settles.
+   * A hook (`@aio/loop/internal`): application code uses `wrapPromise` (@aio/future).
    */
-  keepAwakeUntil(promise: PromiseLike<unknown>): void {
+  [KEEP_AWAKE_UNTIL](promise: PromiseLike<unknown>): void {
     if (this.#mode === 'hosted') return; // every Task of an async function comes here
     this.#foreignPending++;
     const settled = (): void => {
@@ -569,7 +569,7 @@ export class EventLoop implements HandleOwner {
     this.#ready = this.#spare;
     try {
       if (this.#debug) this.#runDebug(batch);
-      else for (let i = 0; i < batch.length; i++) if (!batch[i]!.cancelled()) batch[i]!.run();
+      else for (let i = 0; i < batch.length; i++) if (!batch[i]!.cancelled()) batch[i]![RUN]();
     } finally {
       batch.length = 0;
       this.#spare = batch;
@@ -596,7 +596,7 @@ export class EventLoop implements HandleOwner {
     for (const handle of batch) {
       if (handle.cancelled()) continue;
       const start = this.time();
-      handle.run();
+      handle[RUN]();
       const took = this.time() - start;
       if (took >= this.slowCallbackDurationMs)
         this.#log(`Executing ${handle.toString()} took ${took.toFixed(1)} ms`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventLoop } from './event-loop';
 import { Handle, TimerHandle } from './handles';
+import { RUN } from './internal';
 
 function tick(..._args: unknown[]): void {}
 
@@ -32,7 +33,7 @@ describe('handles', () => {
       const one = loop.callSoon(record, undefined);
       expect(String(one)).toBe('<Handle cb=record(undefined)>');
       for (const handle of [loop.callSoon(record), one, loop.callSoon(record, 'x', 2)]) {
-        handle.run();
+        handle[RUN]();
       }
       expect(calls).toEqual([[], [undefined], ['x', 2]]);
       expect(calls[1]).toHaveLength(1);

@@ -1,12 +1,13 @@
 /**
  * `Handle` and `TimerHandle`: a callback and its arguments, scheduled on a loop, cancellable.
  *
- * A handle never runs its callback outside `run()`, and `run()` never lets an exception escape:
+ * A handle never runs its callback outside `[RUN]()`, and `[RUN]()` never lets an exception escape:
  * it goes to the loop's exception handler and the loop carries on with the next callback, as in
  * asyncio's `Handle._run`.
  */
 import { creationSite, formatCallback } from './format';
 import type { ExceptionContext } from './exceptions';
+import { RUN } from './hooks';
 
 /** What a handle needs from its loop (the loop implements it; no import cycle). */
 export interface HandleOwner {
@@ -57,8 +58,8 @@ export class Handle {
     return this.#cancelled;
   }
 
-  /** Runs the callback now; an exception goes to the loop's exception handler. */
-  run(): void {
+  /** The loop runs the callback; an exception goes to the loop's exception handler. */
+  [RUN](): void {
     try {
       // Most callbacks take one argument (a reader given its transport) or none: skip the
       // spread for them (a hot path in busy loops).

@@ -13,7 +13,6 @@ export {
   type EventLoopOptions,
   type ExceptionHandler,
   type FutureLike,
-  type Runnable,
   type LoopMode,
 } from './event-loop';
 export { FD_AUDIT_BATCH, FD_AUDIT_INTERVAL_MS } from './registrations';

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultSelector, socketpair } from '@aio/selector';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, type LoopMode } from './event-loop';
+import { KEEP_AWAKE_UNTIL } from './internal';
 
 const loops: EventLoop[] = [];
 afterEach(() => {
@@ -267,12 +268,12 @@ describe('process lifetime', () => {
   );
 });
 
-describe('keepAwakeUntil', () => {
+describe('[KEEP_AWAKE_UNTIL]', () => {
   it('lets a blocking loop wait for a foreign promise without sleeping through it', async () => {
     const loop = makeLoop('blocking');
-    // A Node timer the loop knows nothing about; only keepAwakeUntil tells it to give Node turns.
+    // A Node timer the loop knows nothing about; only [KEEP_AWAKE_UNTIL] tells it to give Node turns.
     const foreign = sleep(30);
-    loop.keepAwakeUntil(foreign);
+    loop[KEEP_AWAKE_UNTIL](foreign);
     let settledWhileRunning: boolean | undefined;
     void foreign.then(() => {
       settledWhileRunning = loop.isRunning();

@@ -82,7 +82,7 @@ import {
   type Waker,
 } from '@aio/selector';
 import { InvalidArgumentError } from './errors';
-import type { Runnable } from './event-loop';
+import type { Runnable } from './hooks';
 import type { ExceptionContext } from './exceptions';
 import type { Handle } from './handles';
 

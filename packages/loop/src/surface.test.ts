@@ -30,3 +30,20 @@ it('exports exactly these names', () => {
     ]
   `);
 });
+
+it('keeps the hooks for the layers above on @aio/loop/internal, keyed by shared symbols', async () => {
+  const internal = await import('./internal');
+  expect(Object.keys(internal).sort()).toEqual(['KEEP_AWAKE_UNTIL', 'RUN', 'SCHEDULE']);
+  // Symbol.for: every copy of the package (its ESM and CommonJS builds) has the same keys.
+  expect(internal.RUN).toBe(Symbol.for('@aio/loop.run'));
+  expect(internal.SCHEDULE).toBe(Symbol.for('@aio/loop.schedule'));
+  expect(internal.KEEP_AWAKE_UNTIL).toBe(Symbol.for('@aio/loop.keepAwakeUntil'));
+  const loop = new api.EventLoop();
+  try {
+    expect('schedule' in loop).toBe(false);
+    expect('keepAwakeUntil' in loop).toBe(false);
+    expect('run' in loop.callSoon(() => {})).toBe(false);
+  } finally {
+    loop.close();
+  }
+});

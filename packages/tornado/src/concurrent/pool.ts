@@ -9,7 +9,7 @@
  *
  * Getting the result back to the loop: a worker answers through Node's own event loop (a
  * message on a port or an IPC channel), which the aio loop does not watch. Each job's Future is
- * made with `wrapPromise`, which tells the loop (`keepAwakeUntil`): a hosted loop is woken by
+ * made with `wrapPromise`, which tells the loop (`KEEP_AWAKE_UNTIL`): a hosted loop is woken by
  * the result as by any `callSoon`; a blocking loop, which would otherwise sleep in epoll through
  * it, waits in short slices and lets Node run between them while a job is pending.
  *
