@@ -47,16 +47,16 @@
 import type { EventLoop, Handle } from '@aio/loop';
 import { Future, FutureIterator, GIVE_BACK, TAKE } from './future';
 
-/** What a primitive does when its handover is taken or given back. */
 /**
  * What a primitive does when its handover is taken or given back. Each hook gets the value and
- * the handoff, so one hooks object can serve every waiter of a primitive.
+ * the handoff (`H`: a subclass of the primitive's own), so one hooks object can serve every
+ * waiter of a primitive.
  */
-export interface HandoffHooks<T> {
+export interface HandoffHooks<T, H extends Handoff<T> = Handoff<T>> {
   /** The value reached its consumer (a put's item goes in now, say). */
-  taken?(value: T, handoff: Handoff<T>): void;
+  taken?(value: T, handoff: H): void;
   /** The consumer could not take it: undo the handover (the item back to the front, the lock on). */
-  givenBack?(value: T, handoff: Handoff<T>): void;
+  givenBack?(value: T, handoff: H): void;
 }
 
 export class Handoff<T> extends Future<T> {
@@ -69,7 +69,7 @@ export class Handoff<T> extends Future<T> {
    * it, `hooks.givenBack` if the consumer gives it back. With no consumer able to give it back
    * (see the module comment), it is taken at once.
    */
-  handOver(value: T, hooks: HandoffHooks<T>): void {
+  handOver<H extends Handoff<T>>(this: H, value: T, hooks: HandoffHooks<T, H>): void {
     const provisional = this.consumersCanGiveBack();
     this.#hooks = hooks;
     // Future's own setResult: a subclass may refuse setResult() from outside.

@@ -579,6 +579,42 @@ describe('cancellation', () => {
     expect(got.slice(1)).toEqual(['whole line\n', 'next\n']);
   });
 
+  it('a read walked by two yield*s, and a generator closed while its read waits or after it was served', async () => {
+    const got = await main(function* () {
+      const reader = new StreamReader();
+      // The same waiting read walked by two yield*s: each returns its bytes.
+      const read = reader.readexactly(3);
+      const first = createTask(function* () {
+        return (yield* read).toString();
+      });
+      const second = createTask(function* () {
+        return (yield* read).toString();
+      });
+      yield* until(() => waiting(reader));
+      feed(reader, 'abc');
+      const both = [yield* first, yield* second];
+      // Closed (return()) while it waits: the read is given up, the buffer left as it is.
+      const waiter = (function* () {
+        return yield* reader.readexactly(4);
+      })();
+      waiter.next();
+      expect(waiting(reader)).toBe(true);
+      waiter.return(Buffer.alloc(0));
+      expect(waiting(reader)).toBe(false);
+      // Served with no task waiting on it (nothing could give the bytes back): they were taken,
+      // and a close after that leaves them with the read.
+      const served = (function* () {
+        return yield* reader.readexactly(2);
+      })();
+      const yielded = served.next().value as Future<Buffer>;
+      feed(reader, 'de');
+      served.return(Buffer.alloc(0));
+      feed(reader, 'f');
+      return [...both, yielded.result().toString(), (yield* reader.read(10)).toString()];
+    });
+    expect(got).toEqual(['abc', 'abc', 'de', 'f']);
+  });
+
   it('cancelling the read future itself frees the slot and leaves the buffer', async () => {
     const got = await main(function* () {
       const reader = new StreamReader();

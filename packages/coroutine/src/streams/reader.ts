@@ -26,7 +26,7 @@
 import { inspect } from 'node:util';
 import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { Future, InvalidStateError } from '@aio/future';
-import { Handoff, type HandoffHooks } from '@aio/future/internal';
+import { GIVE_BACK, Handoff, type HandoffHooks } from '@aio/future/internal';
 import { formatValue } from '@aio/selector/internal';
 import { Deque } from '../deque';
 
@@ -105,11 +105,24 @@ const TO_EOF = 2;
 const EXACTLY = 3;
 const UNTIL = 4;
 const LINE = 5;
+/** A PendingRead's `#walk`: no `yield*` walks it; one does; it has yielded the read. */
+const NOT_WALKED = 0;
+const WALKED = 1;
+const YIELDED = 2;
 const METHODS = ['read', 'read', 'read', 'readexactly', 'readuntil', 'readline'] as const;
 
 /** How a PendingRead reaches its reader's private parts (set in StreamReader's static block). */
 let readerInternals: {
   leave(read: PendingRead): void;
+  unread(read: PendingRead, data: Buffer): void;
+};
+
+/**
+ * What a served read's bytes do if its consumer gives them back: return to the front of its
+ * reader's buffer. One object for every read of every reader (an idle connection holds none).
+ */
+const READ_HOOKS: HandoffHooks<Buffer, PendingRead> = {
+  givenBack: (data, read) => readerInternals.unread(read, data),
 };
 
 // ─── StreamReader ──────────────────────────────────────────────────────────────────────────────
@@ -148,8 +161,6 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #pending: PendingRead | null = null;
   /** Where the last separator search that found nothing got to. */
   #searched = 0;
-  /** What a served read's bytes do if its consumer gives them back: return to the buffer. */
-  readonly #readHooks: HandoffHooks<Buffer> = { givenBack: (data) => this.#unread(data) };
 
   /** @throws RangeError unless `limit` is a positive whole number */
   constructor(options: StreamReaderOptions = {}) {
@@ -358,7 +369,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
     if (data === null) return;
     this.#pending = null;
-    read.handOver(data, this.#readHooks);
+    read.handOver(data, READ_HOOKS);
   }
 
   /**
@@ -450,6 +461,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   static {
     readerInternals = {
       leave: (read) => read.reader.#leave(read),
+      unread: (read, data) => read.reader.#unread(data),
     };
   }
 
@@ -581,9 +593,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
  * A read waiting for data, as `read()` & co. hand it out. The reader serves it when it can,
  * handing its bytes over (see the module comment); cancelling it gives up its slot.
  */
-class PendingRead extends Handoff<Buffer> {
+class PendingRead extends Handoff<Buffer> implements Iterator<Future<Buffer>, Buffer, unknown> {
   /** readuntil()/readline(): no separator starts before this byte. */
   offset = 0;
+  /** Whether a `yield*` walks it (NOT_WALKED, WALKED, YIELDED): see `[Symbol.iterator]`. */
+  #walk = NOT_WALKED;
 
   constructor(
     loop: EventLoop,
@@ -616,6 +630,38 @@ class PendingRead extends Handoff<Buffer> {
     throw new InvalidStateError(
       'a waiting read is settled by its StreamReader, not by setException()',
     );
+  }
+
+  /**
+   * The first `yield*` of a read walks the read itself, as Handoff's iterator would (it yields
+   * the read and returns its result; closed while it waits, it gives up the read): an idle
+   * connection's waiting read is one object, not two. Another `yield*` gets an iterator of its own.
+   */
+  override [Symbol.iterator](): Iterator<Future<Buffer>, Buffer, unknown> {
+    if (this.#walk !== NOT_WALKED) return super[Symbol.iterator]();
+    this.#walk = WALKED;
+    return this;
+  }
+
+  next(): IteratorResult<Future<Buffer>, Buffer> {
+    if (!this.done()) {
+      if (this.#walk === YIELDED)
+        throw new InvalidStateError(`yield* of ${this.toString()} resumed before it was done`);
+      this.#walk = YIELDED;
+      return { done: false, value: this };
+    }
+    return { done: true, value: this.result() };
+  }
+
+  /** An error thrown in at the `yield` (the read's exception, a cancellation) goes on up. */
+  throw(error: unknown): never {
+    throw error;
+  }
+
+  /** The coroutine was closed while it waited: the read is given up, or its bytes given back. */
+  return(value?: Buffer): IteratorResult<Future<Buffer>, Buffer> {
+    if (!this.cancel()) this[GIVE_BACK]();
+    return { done: true, value: value as Buffer };
   }
 
   /** @internal Fails the read (the stream ended short, or the reader has an error). */
