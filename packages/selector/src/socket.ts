@@ -24,6 +24,7 @@
  * trying first saves that poll when data is already there, and keeps the mode off the hot path:
  * the field is read only when a call would block (and once up front by `sendall`).
  */
+import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { constants } from 'node:os';
 import {

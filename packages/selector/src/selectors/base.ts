@@ -19,6 +19,7 @@
  *   that prompt.
  */
 import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import {
   AlreadyRegisteredError,
   InvalidArgumentError,
