@@ -141,10 +141,11 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s', (name, strategy
       const expected = SEQUENTIAL.has(name) ? 1 : 3;
       expect(strategy.concurrency(3, PAGES)).toBe(expected);
       if (POOLS.has(name)) {
-        // Members start one by one (each a fresh Node): a late one may find the others' pages
-        // done, so three at once is the most, not a promise.
+        // Members start one by one (each a fresh Node or thread): a late one may find the others'
+        // pages done, so three at once is the most, not a promise. Beside two CPU hogs the first
+        // member fetched all 8 pages (400 ms of latency) before the second was up, so how many
+        // ran at once is no evidence either way, only that the limit holds.
         expect(mostInFlight(result.pages)).toBeLessThanOrEqual(expected);
-        expect(mostInFlight(result.pages)).toBeGreaterThanOrEqual(2);
       } else {
         expect(mostInFlight(result.pages)).toBe(expected);
       }
