@@ -1,6 +1,14 @@
 import base from '@aio/tooling/eslint';
 
 export default [
-  { ignores: ['api/**', '.vitepress/dist/**', '.vitepress/cache/**', 'test-artifacts/**'] },
+  {
+    ignores: [
+      'api/**',
+      '.vitepress/dist/**',
+      '.vitepress/cache/**',
+      '.vitepress/.temp/**',
+      'test-artifacts/**',
+    ],
+  },
   ...base,
 ];
