@@ -10,6 +10,7 @@ export default defineConfig(
     log: 'src/log.ts',
     locks: 'src/locks.ts',
     queues: 'src/queues.ts',
+    netutil: 'src/netutil.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
   }),

@@ -6,13 +6,14 @@ import { DefaultSelector, EVENT_READ, socketpair, type SelectorKey } from '@aio/
 import { EventLoop, LoopClosedError, type TimerHandle } from '@aio/loop';
 import { Future, wrapPromise } from '@aio/future';
 import { gather, run, sleep, Task, createTask, type StreamReader } from '@aio/coroutine';
-import { concurrent, gen, ioloop, locks, log, queues } from '@aio/tornado';
+import { concurrent, gen, ioloop, locks, log, netutil, queues } from '@aio/tornado';
 import { ThreadPoolExecutor, workerFunction } from '@aio/tornado/concurrent';
 import { multi, withTimeout } from '@aio/tornado/gen';
 import { IOLoop, type Timeout } from '@aio/tornado/ioloop';
 import { Lock } from '@aio/tornado/locks';
 import { getLogger, type Logger } from '@aio/tornado/log';
 import { Queue } from '@aio/tornado/queues';
+import { bindSockets, isValidIp } from '@aio/tornado/netutil';
 
 function* fetchPage(path: string): Generator<unknown, string> {
   yield* sleep(10);
@@ -51,6 +52,10 @@ export function commonjs(f1: Future<number>, f2: Future<string>): void {
   const reader: StreamReader | null = null;
   const child: Logger = logger;
   console.log(same, executor, lock, queue, reader, child);
+  const sockets = bindSockets(0, '127.0.0.1');
+  const resolver: netutil.Resolver = new netutil.NumericResolver();
+  console.log(isValidIp('127.0.0.1'), resolver);
+  for (const sock of sockets) sock.close();
 
   function* user(): Generator<unknown, void> {
     const pair = yield* multi([f1, f2]);

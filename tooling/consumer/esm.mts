@@ -49,13 +49,21 @@ import {
   type StreamReader,
   type StreamWriter,
 } from '@aio/coroutine';
-import { concurrent, gen, ioloop, locks, log, queues } from '@aio/tornado';
+import { concurrent, gen, ioloop, locks, log, netutil, queues } from '@aio/tornado';
 import * as concurrentSubpath from '@aio/tornado/concurrent';
 import * as genSubpath from '@aio/tornado/gen';
 import { IOLoop, PeriodicCallback, timedelta, type Timeout } from '@aio/tornado/ioloop';
 import * as locksSubpath from '@aio/tornado/locks';
 import { appLog, enablePrettyLogging, getLogger, type Logger } from '@aio/tornado/log';
 import * as queuesSubpath from '@aio/tornado/queues';
+import {
+  OverrideResolver,
+  Resolver,
+  addAcceptHandler,
+  bindSockets,
+  isValidIp,
+  type ResolvedAddress,
+} from '@aio/tornado/netutil';
 
 // ─── @aio/selector ─────────────────────────────────────────────────────────────────────────────
 
@@ -277,4 +285,18 @@ export async function tornadoApi(f1: Future<number>, f2: Future<string>): Promis
   const logging = enablePrettyLogging({ logging: 'info' });
   logging.close();
   console.log(multiUser, loopOfIo);
+
+  const [listener] = bindSockets(0, '127.0.0.1', { backlog: 16 });
+  const stopAccepting = addAcceptHandler(listener, (conn, address) => {
+    console.log(address);
+    conn.close();
+  });
+  stopAccepting();
+  listener.close();
+  const valid: boolean = isValidIp('::1');
+  const resolver = new OverrideResolver(new Resolver(), { 'example.com': '127.0.0.1' });
+  const found = await resolver.resolve('example.com', 80);
+  expectType<Equal<typeof found, ResolvedAddress[]>>();
+  const viaRoot: netutil.Resolver = resolver;
+  console.log(valid, viaRoot);
 }

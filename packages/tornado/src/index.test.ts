@@ -11,6 +11,7 @@ describe('@aio/tornado surface', () => {
       'ioloop',
       'locks',
       'log',
+      'netutil',
       'queues',
     ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);

@@ -1,6 +1,6 @@
 /**
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
- * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`) and a namespace here:
+ * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
@@ -8,4 +8,5 @@ export * as gen from './gen';
 export * as ioloop from './ioloop';
 export * as locks from './locks';
 export * as log from './log';
+export * as netutil from './netutil';
 export * as queues from './queues';
