@@ -11,6 +11,7 @@ export default defineConfig(
     locks: 'src/locks.ts',
     queues: 'src/queues.ts',
     netutil: 'src/netutil.ts',
+    iostream: 'src/iostream.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
   }),

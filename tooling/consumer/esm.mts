@@ -49,7 +49,7 @@ import {
   type StreamReader,
   type StreamWriter,
 } from '@aio/coroutine';
-import { concurrent, gen, ioloop, locks, log, netutil, queues } from '@aio/tornado';
+import { concurrent, gen, ioloop, iostream, locks, log, netutil, queues } from '@aio/tornado';
 import * as concurrentSubpath from '@aio/tornado/concurrent';
 import * as genSubpath from '@aio/tornado/gen';
 import { IOLoop, PeriodicCallback, timedelta, type Timeout } from '@aio/tornado/ioloop';
@@ -64,6 +64,7 @@ import {
   isValidIp,
   type ResolvedAddress,
 } from '@aio/tornado/netutil';
+import { IOStream, StreamClosedError } from '@aio/tornado/iostream';
 
 // ─── @aio/selector ─────────────────────────────────────────────────────────────────────────────
 
@@ -299,4 +300,16 @@ export async function tornadoApi(f1: Future<number>, f2: Future<string>): Promis
   expectType<Equal<typeof found, ResolvedAddress[]>>();
   const viaRoot: netutil.Resolver = resolver;
   console.log(valid, viaRoot);
+
+  const [a, b] = socketpair();
+  const stream = new IOStream(a, { maxBufferSize: 1024 * 1024 });
+  const line = await stream.readUntil('\n', 100);
+  expectType<Equal<typeof line, Buffer>>();
+  const count = await stream.readInto(new Uint8Array(4), { partial: true });
+  expectType<Equal<typeof count, number>>();
+  const wrote: Future<void> = stream.write('x');
+  const closedError: iostream.StreamClosedError = new StreamClosedError(null);
+  console.log(wrote, closedError.realError, stream.error);
+  stream.close();
+  b.close();
 }

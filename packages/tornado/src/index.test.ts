@@ -9,6 +9,7 @@ describe('@aio/tornado surface', () => {
       'concurrent',
       'gen',
       'ioloop',
+      'iostream',
       'locks',
       'log',
       'netutil',

@@ -1,11 +1,12 @@
 /**
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
- * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`) and a namespace here:
+ * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
 export * as gen from './gen';
 export * as ioloop from './ioloop';
+export * as iostream from './iostream';
 export * as locks from './locks';
 export * as log from './log';
 export * as netutil from './netutil';

@@ -37,12 +37,27 @@ import {
 import { formatValue, recvScratch } from '@aio/selector/internal';
 import { resolvedVoid } from '@aio/future/internal';
 import { Deque } from '../deque';
-import type { ReadTransport, StreamReader } from './reader';
+import type { ReadTransport } from './reader';
 
 /** A write, drain or EOF on a transport that is closing or closed. `cause`: the connection's error. */
 export class TransportClosedError extends Error {
   override name = 'TransportClosedError';
   readonly code = 'ERR_AIO_TRANSPORT_CLOSED';
+}
+
+/**
+ * What a transport feeds what it reads to: a StreamReader, or another consumer of the same four
+ * calls (tornado's IOStream keeps its own read buffer on this transport).
+ */
+export interface StreamSink {
+  /** Given the transport once, for flow control (`pauseReading`, `resumeReading`). */
+  setTransport(transport: ReadTransport): void;
+  /** Bytes that arrived; `chunk` is only valid during the call (the transport reuses it). */
+  feedData(chunk: Uint8Array): void;
+  /** The peer will send no more. */
+  feedEof(): void;
+  /** The connection failed with `error`. */
+  setException(error: unknown): void;
 }
 
 /** Options of `new SocketTransport()`. */
@@ -57,6 +72,12 @@ export interface SocketTransportOptions {
    * An exception it throws goes to the loop's exception handler.
    */
   onConnectionLost?: (transport: SocketTransport, error: unknown) => void;
+  /**
+   * Called each time the loop's writer has sent some of the buffered bytes
+   * (`getWriteBufferSize()` tells what is left): tornado's IOStream settles its write futures
+   * there.
+   */
+  onWritten?: (transport: SocketTransport) => void;
 }
 
 type TransportState = 'open' | 'closing' | 'closed';
@@ -84,7 +105,7 @@ const SCRATCH = recvScratch();
 export class SocketTransport implements ReadTransport {
   readonly #loop: EventLoop;
   readonly #sock: Socket;
-  readonly #reader: StreamReader | null;
+  readonly #reader: StreamSink | null;
   /** peername and sockname, read from the socket when first asked for (see getExtraInfo). */
   #info: { peername?: Address; sockname?: Address } | null = null;
   #state: TransportState = 'open';
@@ -105,15 +126,17 @@ export class SocketTransport implements ReadTransport {
   /** The futures whenClosed() handed out, settled when the connection ends (made on demand). */
   #closeWaiters: Future<void>[] | null = null;
   readonly #onConnectionLost: ((transport: SocketTransport, error: unknown) => void) | null;
+  readonly #onWritten: ((transport: SocketTransport) => void) | null;
 
   /**
    * @param sock a connected non-blocking stream socket, now owned by the transport
-   * @param reader fed with what arrives; given this transport for flow control
+   * @param reader fed with what arrives (a StreamReader, or another StreamSink); given this
+   *   transport for flow control
    */
   constructor(
     loop: EventLoop,
     sock: Socket,
-    reader: StreamReader | null,
+    reader: StreamSink | null,
     options: SocketTransportOptions = {},
   ) {
     if (sock.getBlocking())
@@ -130,6 +153,12 @@ export class SocketTransport implements ReadTransport {
         `SocketTransport expected onConnectionLost to be a function, got ${formatValue(onConnectionLost)}`,
       );
     this.#onConnectionLost = onConnectionLost;
+    const { onWritten = null } = options;
+    if (onWritten !== null && typeof onWritten !== 'function')
+      throw new TypeError(
+        `SocketTransport expected onWritten to be a function, got ${formatValue(onWritten)}`,
+      );
+    this.#onWritten = onWritten;
     if ((sock.family === AF_INET || sock.family === AF_INET6) && sock.type === SOCK_STREAM) {
       try {
         sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
@@ -305,10 +334,28 @@ export class SocketTransport implements ReadTransport {
       chunks.shift();
     }
     self.#maybeResumeWriting();
-    if (self.#size > 0) return;
+    if (self.#onWritten !== null) self.#notifyWritten(self.#onWritten);
+    // onWritten may have closed us (tornado's write callbacks can close the stream).
+    if (self.#size > 0 || self.#lost()) return;
     self.#loop.removeWriter(self.#sock);
     if (self.#state === 'closing') self.#connectionLost(null);
     else if (self.#eofRequested) self.#shutdownWrite();
+  }
+
+  #lost(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #notifyWritten(onWritten: (transport: SocketTransport) => void): void {
+    try {
+      onWritten(this);
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: 'Exception in a SocketTransport onWritten callback',
+        exception,
+        transport: this,
+      });
+    }
   }
 
   #shutdownWrite(): void {

@@ -1,0 +1,634 @@
+/**
+ * tornado's `IOStream` (tornado/iostream.py) on @aio/coroutine's `SocketTransport`.
+ *
+ * One socket state machine serves both asyncio-style streams and tornado's: the transport reads,
+ * writes, buffers what the kernel does not take and closes; the IOStream is the consumer it feeds
+ * (a `StreamSink`), with tornado's read buffer and read modes on top — `readUntil`,
+ * `readUntilRegex`, `readBytes`, `readInto`, `readUntilClose` — and tornado's write futures,
+ * each settled once the bytes up to its write have left for the kernel.
+ *
+ * **Reading.** One read at a time. A read the buffer can answer is done at once; otherwise it
+ * waits, and the transport reads for it. With no read waiting the transport stops reading once
+ * the buffer holds anything (the kernel's window then holds the peer back, as tornado leaves the
+ * socket unread); an idle stream with an empty buffer keeps reading, so that a peer's close is
+ * seen (tornado's error listener). The buffer grows only for a waiting read, and past
+ * `maxBufferSize` the stream is closed with a StreamBufferFullError.
+ *
+ * **No lost bytes.** A read's future is a handoff (@aio/future/internal): if the task that waits
+ * is cancelled in the moment it is woken, its bytes go back to the front of the buffer for the
+ * next read. A read cancelled while it waits leaves the buffer as it is.
+ *
+ * **Closing.** EOF closes the stream (tornado has no half-close), after finishing a read the
+ * buffer can still answer; bytes left in the buffer can still be read. `close()` closes the
+ * socket at once, dropping unsent bytes. Then every waiting read and write fails with
+ * StreamClosedError (`realError`: what closed it), a `readUntilClose` gets the buffer, and the
+ * close callback runs on the loop.
+ */
+import { inspect } from 'node:util';
+import type { EventLoop } from '@aio/loop';
+import { Future } from '@aio/future';
+import { Handoff, type HandoffHooks } from '@aio/future/internal';
+import {
+  ConcurrentReadError,
+  SocketTransport,
+  type ReadTransport,
+  type StreamSink,
+} from '@aio/coroutine';
+import {
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionResetError,
+  IPPROTO_TCP,
+  Socket,
+  TCP_NODELAY,
+} from '@aio/selector';
+import { formatValue } from '@aio/selector/internal';
+import { IOLoop } from '../ioloop';
+import { genLog } from '../log';
+import { checkInteger, optionTypeError } from '../log/errors';
+import { ReadBuffer } from './read-buffer';
+import { StreamBufferFullError, StreamClosedError, UnsatisfiableReadError } from './errors';
+
+/** Options of `new IOStream()`. */
+export interface IOStreamOptions {
+  /** The most bytes the read buffer holds for a waiting read. Default 100 MiB, as tornado's. */
+  maxBufferSize?: number;
+  /** The most unsent bytes `write()` buffers; over it, write() throws. Default: no limit. */
+  maxWriteBufferSize?: number;
+}
+
+/** `readBytes` and `readInto` options. */
+export interface PartialReadOptions {
+  /** Done as soon as any bytes are there (up to the size asked for), not when all are. */
+  partial?: boolean;
+}
+
+const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
+
+/** What a read waits for. */
+const BYTES = 0;
+const INTO = 1;
+const UNTIL = 2;
+const REGEX = 3;
+const TO_CLOSE = 4;
+type ReadKind = typeof BYTES | typeof INTO | typeof UNTIL | typeof REGEX | typeof TO_CLOSE;
+
+interface PendingRead {
+  readonly kind: ReadKind;
+  readonly future: ReadFuture<Buffer> | ReadFuture<number>;
+  /** BYTES: how many; INTO: the target's length. */
+  readonly size: number;
+  readonly partial: boolean;
+  readonly target: Uint8Array | null;
+  readonly delimiter: Buffer | null;
+  readonly regex: RegExp | null;
+  readonly maxBytes: number | null;
+  /** UNTIL: where the next search starts (bytes searched before hold no delimiter). */
+  scanFrom: number;
+}
+
+/** How a ReadFuture reaches its stream (set in IOStream's static block). */
+let streamInternals: { readCancelled(stream: IOStream, future: Future): void };
+
+/** A read's future: a handoff, and cancelling it while it waits frees the stream for a new read. */
+class ReadFuture<T> extends Handoff<T> {
+  constructor(
+    loop: EventLoop,
+    readonly stream: IOStream,
+  ) {
+    super(loop);
+  }
+
+  override cancel(message?: string): boolean {
+    if (!super.cancel(message)) return false;
+    streamInternals.readCancelled(this.stream, this);
+    return true;
+  }
+}
+
+const GIVE_BACK_BYTES = Symbol('giveBackBytes');
+
+/** Bytes a read took, given back to the front of the buffer when its task could not take them. */
+const BYTES_HOOKS: HandoffHooks<Buffer, ReadFuture<Buffer>> = {
+  givenBack: (bytes, future) => future.stream[GIVE_BACK_BYTES](bytes),
+};
+
+/**
+ * A connected socket as tornado's IOStream.
+ * @example
+ * ```ts
+ * const stream = new IOStream(sock);
+ * yield* stream.write(Buffer.from('GET / HTTP/1.0\r\nHost: example.com\r\n\r\n'));
+ * const header = yield* stream.readUntil('\r\n\r\n');
+ * const body = yield* stream.readUntilClose();
+ * ```
+ */
+export class IOStream implements StreamSink {
+  /** The IOLoop the stream runs on: the current one when it was made. */
+  readonly ioloop: IOLoop;
+  /** The socket, owned by the stream (closed with it). */
+  readonly socket: Socket;
+  /** What closed the stream, when something did: a socket error, a full buffer, a bad read. */
+  error: unknown = null;
+  readonly maxBufferSize: number;
+  readonly maxWriteBufferSize: number | null;
+
+  readonly #loop: EventLoop;
+  readonly #transport: SocketTransport;
+  readonly #buffer = new ReadBuffer();
+  #read: PendingRead | null = null;
+  #closed = false;
+  #closeCallback: (() => unknown) | null = null;
+  /** Bytes given to write() so far, and the futures waiting for the kernel to take them. */
+  #written = 0;
+  readonly #writeFutures: [end: number, future: Future<void>][] = [];
+
+  static {
+    streamInternals = {
+      readCancelled: (stream, future) => {
+        if (stream.#read?.future !== future) return;
+        stream.#read = null;
+        stream.#updateReading();
+      },
+    };
+  }
+
+  /**
+   * @param socket a connected, non-blocking stream socket; the stream owns it from now on
+   * @throws TypeError unless `socket` is an open, non-blocking aio Socket
+   */
+  constructor(socket: Socket, options: IOStreamOptions = {}) {
+    const where = 'new IOStream()';
+    if (!(socket instanceof Socket))
+      throw optionTypeError(where, 'socket', 'an aio Socket', socket);
+    if (socket.closed) throw optionTypeError(where, 'socket', 'an open socket', socket);
+    if (typeof options !== 'object' || options === null) {
+      throw optionTypeError(where, 'options', 'an object', options);
+    }
+    this.maxBufferSize = checkInteger(
+      where,
+      'maxBufferSize',
+      options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
+      1,
+    );
+    this.maxWriteBufferSize =
+      options.maxWriteBufferSize === undefined
+        ? null
+        : checkInteger(where, 'maxWriteBufferSize', options.maxWriteBufferSize, 0);
+    if (socket.getBlocking()) socket.setBlocking(false);
+    this.ioloop = IOLoop.current();
+    this.#loop = this.ioloop.asyncioLoop;
+    this.socket = socket;
+    this.#transport = new SocketTransport(this.#loop, socket, this, {
+      onWritten: () => this.#settleWrites(),
+    });
+  }
+
+  // ─── Reading ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The bytes up to and including `delimiter`. With `maxBytes`, a delimiter not found within
+   * that many bytes is an unsatisfiable read: the stream closes, and the read fails with a
+   * StreamClosedError whose `realError` is an UnsatisfiableReadError.
+   * @throws StreamClosedError if the stream is closed and the buffer cannot answer
+   */
+  readUntil(delimiter: Uint8Array | string, maxBytes?: number): Future<Buffer> {
+    const bytes = typeof delimiter === 'string' ? Buffer.from(delimiter, 'latin1') : delimiter;
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+      throw optionTypeError(
+        'readUntil()',
+        'delimiter',
+        'a non-empty string or Uint8Array',
+        delimiter,
+      );
+    }
+    return this.#startRead(UNTIL, {
+      delimiter: Buffer.from(bytes),
+      maxBytes: this.#maxBytes('readUntil()', maxBytes),
+    }) as Future<Buffer>;
+  }
+
+  /**
+   * The bytes up to the end of the first match of `pattern`. The pattern sees the bytes as latin1
+   * text (one character per byte), as a Python bytes pattern does; its `g` and `y` flags are
+   * ignored. `maxBytes` as for `readUntil`.
+   */
+  readUntilRegex(pattern: RegExp | string, maxBytes?: number): Future<Buffer> {
+    let regex: RegExp;
+    if (typeof pattern === 'string') regex = new RegExp(pattern);
+    else if (pattern instanceof RegExp)
+      regex = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+    else throw optionTypeError('readUntilRegex()', 'pattern', 'a RegExp or a string', pattern);
+    return this.#startRead(REGEX, {
+      regex,
+      maxBytes: this.#maxBytes('readUntilRegex()', maxBytes),
+    }) as Future<Buffer>;
+  }
+
+  /**
+   * `n` bytes; with `{ partial: true }`, as soon as there are any (at most `n`).
+   * @throws StreamClosedError if the stream is closed and the buffer cannot answer
+   */
+  readBytes(n: number, options: PartialReadOptions = {}): Future<Buffer> {
+    const size = checkInteger('readBytes()', 'n', n, 0);
+    return this.#startRead(BYTES, {
+      size,
+      partial: partialOf('readBytes()', options),
+    }) as Future<Buffer>;
+  }
+
+  /**
+   * Fills `target`; with `{ partial: true }`, as soon as any bytes are there. The future is the
+   * count of bytes written into `target`.
+   */
+  readInto(target: Uint8Array, options: PartialReadOptions = {}): Future<number> {
+    if (!(target instanceof Uint8Array)) {
+      throw optionTypeError('readInto()', 'target', 'a Uint8Array or Buffer', target);
+    }
+    return this.#startRead(INTO, {
+      size: target.byteLength,
+      target,
+      partial: partialOf('readInto()', options),
+    }) as Future<number>;
+  }
+
+  /** Everything until the stream closes (at once, if it is closed). */
+  readUntilClose(): Future<Buffer> {
+    return this.#startRead(TO_CLOSE, {}) as Future<Buffer>;
+  }
+
+  #maxBytes(where: string, maxBytes: number | undefined): number | null {
+    return maxBytes === undefined || maxBytes === null
+      ? null
+      : checkInteger(where, 'maxBytes', maxBytes, 0);
+  }
+
+  #startRead(
+    kind: ReadKind,
+    spec: Partial<
+      Pick<PendingRead, 'size' | 'partial' | 'target' | 'delimiter' | 'regex' | 'maxBytes'>
+    >,
+  ): ReadFuture<Buffer> | ReadFuture<number> {
+    if (this.#read !== null) {
+      this.#checkClosed();
+      throw new ConcurrentReadError(
+        `Already reading: ${String(this)} has a read waiting; wait for it before the next`,
+      );
+    }
+    const future = new ReadFuture<Buffer | number>(this.#loop, this) as
+      ReadFuture<Buffer> | ReadFuture<number>;
+    const read: PendingRead = {
+      kind,
+      future,
+      size: spec.size ?? 0,
+      partial: spec.partial ?? false,
+      target: spec.target ?? null,
+      delimiter: spec.delimiter ?? null,
+      regex: spec.regex ?? null,
+      maxBytes: spec.maxBytes ?? null,
+      scanFrom: 0,
+    };
+    this.#read = read;
+    let pos: number | null;
+    try {
+      pos = this.#findReadPos(read);
+    } catch (error) {
+      this.#read = null;
+      if (!(error instanceof UnsatisfiableReadError)) throw error;
+      genLog.info(`Unsatisfiable read, closing connection: ${error.message}`);
+      this.#read = read; // failed by close(), with the cause
+      this.close(error);
+      return future;
+    }
+    if (pos !== null) {
+      this.#finishRead(read, pos);
+      return future;
+    }
+    if (this.#closed) {
+      this.#read = null;
+      if (kind === TO_CLOSE) {
+        this.#finishRead(read, this.#buffer.size);
+        return future;
+      }
+      throw new StreamClosedError(this.error);
+    }
+    this.#updateReading();
+    return future;
+  }
+
+  /** Where the buffer satisfies `read` (the byte count it takes), or null. */
+  #findReadPos(read: PendingRead): number | null {
+    const size = this.#buffer.size;
+    switch (read.kind) {
+      case BYTES:
+      case INTO:
+        if (size >= read.size || (read.partial && size > 0)) return Math.min(read.size, size);
+        return null;
+      case UNTIL: {
+        const delimiter = read.delimiter!;
+        const at = this.#buffer.indexOf(delimiter, read.scanFrom);
+        if (at !== -1) {
+          this.#checkMaxBytes(read, at + delimiter.length);
+          return at + delimiter.length;
+        }
+        this.#checkMaxBytes(read, size);
+        read.scanFrom = Math.max(0, size - delimiter.length + 1);
+        return null;
+      }
+      case REGEX: {
+        if (size === 0) return null;
+        const match = read.regex!.exec(this.#buffer.latin1());
+        if (match !== null) {
+          const end = match.index + match[0].length;
+          this.#checkMaxBytes(read, end);
+          return end;
+        }
+        this.#checkMaxBytes(read, size);
+        return null;
+      }
+      default:
+        return null; // TO_CLOSE: only the close answers it
+    }
+  }
+
+  #checkMaxBytes(read: PendingRead, size: number): void {
+    if (read.maxBytes !== null && size > read.maxBytes) {
+      const what =
+        read.kind === UNTIL
+          ? `delimiter ${JSON.stringify(read.delimiter!.toString('latin1'))}`
+          : `pattern ${String(read.regex)}`;
+      throw new UnsatisfiableReadError(`${what} not found within ${read.maxBytes} bytes`);
+    }
+  }
+
+  /** Takes `pos` bytes for `read` and hands them over. */
+  #finishRead(read: PendingRead, pos: number): void {
+    if (this.#read === read) this.#read = null;
+    if (read.kind === INTO) {
+      this.#buffer.takeInto(read.target!, pos);
+      const copy = Buffer.from(read.target!.subarray(0, pos));
+      (read.future as ReadFuture<number>).handOver(pos, {
+        givenBack: () => this[GIVE_BACK_BYTES](copy),
+      });
+    } else {
+      (read.future as ReadFuture<Buffer>).handOver(this.#buffer.take(pos), BYTES_HOOKS);
+    }
+    this.#updateReading();
+  }
+
+  /** For BYTES_HOOKS: a read's bytes back to the front of the buffer. */
+  [GIVE_BACK_BYTES](bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#buffer.unshift(bytes);
+    this.#updateReading();
+  }
+
+  /** Reads while a read waits, or while the buffer is empty (to see the peer close). */
+  #updateReading(): void {
+    if (this.#closed) return;
+    const want = this.#read !== null || this.#buffer.size === 0;
+    if (want) this.#transport.resumeReading();
+    else this.#transport.pauseReading();
+  }
+
+  // ─── What the transport feeds (StreamSink) ─────────────────────────────────────────────────
+
+  /** @internal The transport is ours already. */
+  setTransport(_transport: ReadTransport): void {}
+
+  /** @internal Bytes from the socket. */
+  feedData(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    this.#buffer.append(chunk);
+    if (this.#buffer.size > this.maxBufferSize) {
+      genLog.error(
+        `Reached maximum read buffer size (${this.maxBufferSize} bytes) on ${String(this)}`,
+      );
+      this.close(
+        new StreamBufferFullError(`Reached maximum read buffer size (${this.maxBufferSize} bytes)`),
+      );
+      return;
+    }
+    const read = this.#read;
+    if (read !== null) {
+      let pos: number | null;
+      try {
+        pos = this.#findReadPos(read);
+      } catch (error) {
+        if (!(error instanceof UnsatisfiableReadError)) throw error;
+        genLog.info(`Unsatisfiable read, closing connection: ${error.message}`);
+        this.close(error);
+        return;
+      }
+      if (pos !== null) {
+        this.#finishRead(read, pos);
+        return;
+      }
+    }
+    this.#updateReading();
+  }
+
+  /** @internal The peer closed: so does the stream. */
+  feedEof(): void {
+    if (!this.#closed) this.close();
+  }
+
+  /** @internal The connection failed. */
+  setException(error: unknown): void {
+    if (this.#closed) return;
+    if (!isConnReset(error)) genLog.warn(`Error on ${String(this)}: ${describe(error)}`);
+    this.close(error);
+  }
+
+  // ─── Writing ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends `data` (a string as UTF-8). The future is done once this write's bytes and all before
+   * them have gone to the kernel; it fails with StreamClosedError if the stream closes first.
+   * @throws StreamClosedError if the stream is closed
+   * @throws StreamBufferFullError if the unsent bytes would pass `maxWriteBufferSize`
+   */
+  write(data: Uint8Array | string): Future<void> {
+    this.#checkClosed();
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (!(bytes instanceof Uint8Array)) {
+      throw optionTypeError('write()', 'data', 'a Uint8Array, Buffer or string', data);
+    }
+    if (
+      this.maxWriteBufferSize !== null &&
+      this.#transport.getWriteBufferSize() + bytes.byteLength > this.maxWriteBufferSize
+    ) {
+      throw new StreamBufferFullError(
+        `Reached maximum write buffer size (${this.maxWriteBufferSize} bytes)`,
+      );
+    }
+    const future = new Future<void>(this.#loop);
+    this.#written += bytes.byteLength;
+    this.#writeFutures.push([this.#written, future]);
+    try {
+      this.#transport.write(bytes);
+    } catch {
+      // The send failed: the transport has closed, and told us (setException), which failed
+      // the future with the cause.
+      return future;
+    }
+    this.#settleWrites();
+    return future;
+  }
+
+  /** Settles the write futures whose bytes the kernel has now taken. */
+  #settleWrites(): void {
+    if (this.#closed) return;
+    const sent = this.#written - this.#transport.getWriteBufferSize();
+    const futures = this.#writeFutures;
+    let done = 0;
+    while (done < futures.length && futures[done]![0] <= sent) {
+      const future = futures[done++]![1];
+      if (!future.done()) future.setResult();
+    }
+    if (done > 0) futures.splice(0, done);
+  }
+
+  // ─── Closing and state ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `callback` on the loop once the stream is closed (replaces any earlier one; null
+   * removes it). tornado's `set_close_callback`.
+   */
+  setCloseCallback(callback: (() => unknown) | null): void {
+    if (callback !== null && typeof callback !== 'function') {
+      throw optionTypeError('setCloseCallback()', 'callback', 'a function or null', callback);
+    }
+    this.#closeCallback = callback;
+    if (callback !== null && this.#closed) this.#signalClosed();
+  }
+
+  /**
+   * Closes the stream at once (unsent bytes are dropped). `error`, if given, becomes the
+   * stream's `error` and the `realError` of the StreamClosedErrors its waiters get. A read the
+   * buffer can answer is answered first; a `readUntilClose` gets the whole buffer.
+   */
+  close(error?: unknown): void {
+    if (!this.#closed) {
+      if (error !== undefined && error !== null) this.error = error;
+      const read = this.#read;
+      if (read !== null) {
+        if (read.kind === TO_CLOSE) {
+          this.#finishRead(read, this.#buffer.size);
+        } else {
+          let pos: number | null = null;
+          try {
+            pos = this.#findReadPos(read);
+          } catch {
+            pos = null; // unsatisfiable: it fails below
+          }
+          if (pos !== null) this.#finishRead(read, pos);
+        }
+      }
+      this.#closed = true;
+      this.#transport.abort();
+    }
+    this.#signalClosed();
+  }
+
+  #signalClosed(): void {
+    const failure = (): StreamClosedError => new StreamClosedError(this.error);
+    const read = this.#read;
+    this.#read = null;
+    const futures: Future[] = this.#writeFutures.splice(0).map(([, future]) => future);
+    if (read !== null) futures.unshift(read.future);
+    for (const future of futures) {
+      if (future.done()) continue;
+      future.setException(failure());
+      // As tornado: a write nobody waits for may fail unobserved without a complaint.
+      future.exception();
+    }
+    const callback = this.#closeCallback;
+    this.#closeCallback = null;
+    if (callback !== null) this.ioloop.addCallback(callback);
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new StreamClosedError(this.error);
+  }
+
+  /** True once the stream is closed. */
+  closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True while a read waits. */
+  reading(): boolean {
+    return this.#read !== null;
+  }
+
+  /** True while written bytes wait for the kernel to take them. */
+  writing(): boolean {
+    return !this.#closed && this.#transport.getWriteBufferSize() > 0;
+  }
+
+  /**
+   * Sets `TCP_NODELAY` (no Nagle delay for small writes). It is on from the start, as asyncio's
+   * transports set it; tornado's HTTP server turns it on for its responses.
+   */
+  setNodelay(value: boolean): void {
+    if (this.#closed) return;
+    try {
+      this.socket.setsockopt(IPPROTO_TCP, TCP_NODELAY, value ? 1 : 0);
+    } catch (error) {
+      // Not a TCP socket (a Unix one), or a connection already reset: nothing to set.
+      if (!(error instanceof Error)) throw error;
+    }
+  }
+
+  /** The socket's fd. */
+  fileno(): number {
+    return this.socket.fileno();
+  }
+
+  /** `<IOStream fd=12 open reading buffered=0 writing=0 peer=127.0.0.1:4000>` */
+  toString(): string {
+    const parts = ['IOStream'];
+    if (this.#closed) parts.push('closed');
+    else {
+      parts.push(`fd=${this.socket.fileno()}`, 'open');
+      if (this.#read !== null) parts.push('reading');
+      parts.push(`buffered=${this.#buffer.size}`);
+      const unsent = this.#transport.getWriteBufferSize();
+      if (unsent > 0) parts.push(`unsent=${unsent}`);
+      const peer = this.#transport.getExtraInfo('peername');
+      if (Array.isArray(peer)) parts.push(`peer=${String(peer[0])}:${String(peer[1])}`);
+    }
+    return `<${parts.join(' ')}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'IOStream';
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function partialOf(where: string, options: PartialReadOptions): boolean {
+  if (typeof options !== 'object' || options === null) {
+    throw optionTypeError(where, 'options', 'an object', options);
+  }
+  const partial = options.partial ?? false;
+  if (typeof partial !== 'boolean') throw optionTypeError(where, 'partial', 'a boolean', partial);
+  return partial;
+}
+
+/** A reset or broken connection: not worth a warning (tornado's `_is_connreset`). */
+function isConnReset(error: unknown): boolean {
+  return (
+    error instanceof ConnectionResetError ||
+    error instanceof BrokenPipeError ||
+    error instanceof ConnectionAbortedError
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
+}
