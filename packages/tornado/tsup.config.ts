@@ -12,6 +12,8 @@ export default defineConfig(
     queues: 'src/queues.ts',
     netutil: 'src/netutil.ts',
     iostream: 'src/iostream.ts',
+    tcpserver: 'src/tcpserver.ts',
+    tcpclient: 'src/tcpclient.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
   }),

@@ -65,6 +65,8 @@ import {
   type ResolvedAddress,
 } from '@aio/tornado/netutil';
 import { IOStream, StreamClosedError } from '@aio/tornado/iostream';
+import { TCPServer } from '@aio/tornado/tcpserver';
+import { TCPClient } from '@aio/tornado/tcpclient';
 
 // ─── @aio/selector ─────────────────────────────────────────────────────────────────────────────
 
@@ -312,4 +314,15 @@ export async function tornadoApi(f1: Future<number>, f2: Future<string>): Promis
   console.log(wrote, closedError.realError, stream.error);
   stream.close();
   b.close();
+
+  class Echo extends TCPServer {
+    override *handleStream(s: IOStream): Generator<unknown, void, unknown> {
+      for (;;) yield* s.write(yield* s.readUntil('\n'));
+    }
+  }
+  const echo = new Echo({ maxBufferSize: 1024 });
+  echo.listen(0, '127.0.0.1');
+  const connected = await new TCPClient().connect('127.0.0.1', 1, { timeout: 1_000 });
+  expectType<Equal<typeof connected, IOStream>>();
+  echo.stop();
 }

@@ -14,6 +14,8 @@ describe('@aio/tornado surface', () => {
       'log',
       'netutil',
       'queues',
+      'tcpclient',
+      'tcpserver',
     ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);
     expect(api.ioloop.IOLoop).toBe(IOLoop);

@@ -1,6 +1,7 @@
 /**
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
- * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`) and a namespace here:
+ * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`,
+ * `/tcpserver`, `/tcpclient`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
@@ -11,3 +12,5 @@ export * as locks from './locks';
 export * as log from './log';
 export * as netutil from './netutil';
 export * as queues from './queues';
+export * as tcpclient from './tcpclient';
+export * as tcpserver from './tcpserver';

@@ -11,6 +11,7 @@ import { getRunningLoop, type LoopMode } from '@aio/loop';
 import { ConcurrentReadError, createTask, sleep } from '@aio/coroutine';
 import {
   AF_INET,
+  ConnectionRefusedError,
   ConnectionResetError,
   SOCK_STREAM,
   SOL_SOCKET,
@@ -419,5 +420,81 @@ describe.each(MODES)('IOStream writes and errors (%s mode)', (mode: LoopMode) =>
         message: 'new IOStream(): socket must be an aio Socket, got 3',
       });
     });
+  });
+});
+
+describe.each(MODES)('IOStream.connect (%s mode)', (mode: LoopMode) => {
+  const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
+    main(body, mode, 'real');
+
+  it('connects without blocking; writes made meanwhile are sent once connected', async () => {
+    const got = await run(function* () {
+      const [listener] = bindSockets(0, '127.0.0.1');
+      sockets.push(listener!);
+      const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
+      streams.push(stream);
+      expect(String(stream)).toMatch(/^<IOStream fd=\d+ open buffered=0 connecting>$/);
+      const connecting = stream.connect(listener!.getsockname());
+      const wrote = stream.write('early bird\n');
+      const answer = stream.readUntil('\n');
+      const connected = yield* connecting;
+      const [conn] = listener!.accept();
+      conn.setBlocking(false);
+      const server = new IOStream(conn);
+      streams.push(server);
+      const line = yield* server.readUntil('\n');
+      yield* wrote;
+      yield* server.write('worm\n');
+      return [connected === stream, String(line), String(yield* answer)];
+    });
+    expect(got).toEqual([true, 'early bird\n', 'worm\n']);
+  });
+
+  it('a refused connection closes the stream: StreamClosedError carrying ConnectionRefusedError', async () => {
+    const got = await run(function* () {
+      const [listener] = bindSockets(0, '127.0.0.1');
+      const address = listener!.getsockname();
+      listener!.close(); // nobody listens there now
+      const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
+      streams.push(stream);
+      const waiting = stream.write('never sent');
+      try {
+        yield* stream.connect(address);
+      } catch (caught) {
+        let writeError: unknown = null;
+        try {
+          yield* waiting;
+        } catch (error) {
+          writeError = error;
+        }
+        return [caught, stream.closed(), stream.error, writeError];
+      }
+      return [];
+    });
+    expect(got[0]).toBeInstanceOf(StreamClosedError);
+    expect((got[0] as StreamClosedError).realError).toBeInstanceOf(ConnectionRefusedError);
+    expect(got[1]).toBe(true);
+    expect(got[2]).toBeInstanceOf(ConnectionRefusedError);
+    expect(got[3]).toBeInstanceOf(StreamClosedError);
+  });
+
+  it('closing while connecting fails the connect and closes the socket', async () => {
+    const got = await run(function* () {
+      // A listener with a full backlog would leave the connect pending for long; a closed
+      // stream must not wait for it either way.
+      const [listener] = bindSockets(0, '127.0.0.1');
+      sockets.push(listener!);
+      const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
+      const connecting = stream.connect(listener!.getsockname());
+      stream.close();
+      try {
+        yield* connecting;
+      } catch (caught) {
+        return [caught, stream.socket.closed];
+      }
+      return [];
+    });
+    expect(got[0]).toBeInstanceOf(StreamClosedError);
+    expect(got[1]).toBe(true);
   });
 });

@@ -26,7 +26,7 @@
  */
 import { inspect } from 'node:util';
 import type { EventLoop } from '@aio/loop';
-import { Future } from '@aio/future';
+import { Future, sockConnect } from '@aio/future';
 import { Handoff, type HandoffHooks } from '@aio/future/internal';
 import {
   ConcurrentReadError,
@@ -41,6 +41,7 @@ import {
   IPPROTO_TCP,
   Socket,
   TCP_NODELAY,
+  type Address,
 } from '@aio/selector';
 import { formatValue } from '@aio/selector/internal';
 import { IOLoop } from '../ioloop';
@@ -134,7 +135,12 @@ export class IOStream implements StreamSink {
   readonly maxWriteBufferSize: number | null;
 
   readonly #loop: EventLoop;
-  readonly #transport: SocketTransport;
+  /** Null until the socket is connected (see `connect`). */
+  #transport: SocketTransport | null = null;
+  /** Writes made while connecting, sent once connected. */
+  #unsentWhileConnecting: Buffer[] | null = null;
+  #connecting: Future<void> | null = null;
+  #connectResult: Future<IOStream> | null = null;
   readonly #buffer = new ReadBuffer();
   #read: PendingRead | null = null;
   #closed = false;
@@ -179,9 +185,71 @@ export class IOStream implements StreamSink {
     this.ioloop = IOLoop.current();
     this.#loop = this.ioloop.asyncioLoop;
     this.socket = socket;
-    this.#transport = new SocketTransport(this.#loop, socket, this, {
+    if (isConnected(socket)) this.#attach();
+  }
+
+  /** Starts the transport on the connected socket. */
+  #attach(): void {
+    this.#transport = new SocketTransport(this.#loop, this.socket, this, {
       onWritten: () => this.#settleWrites(),
     });
+    const waiting = this.#unsentWhileConnecting;
+    this.#unsentWhileConnecting = null;
+    if (waiting !== null) {
+      for (const bytes of waiting) {
+        try {
+          this.#transport.write(bytes);
+        } catch {
+          return; // the transport closed, and told us
+        }
+      }
+      this.#settleWrites();
+    }
+    this.#updateReading();
+  }
+
+  /**
+   * Connects the stream's socket to `address` (a `[host, port]` — a host name is resolved off the
+   * loop's thread — or a Unix path), without blocking. Reads and writes may be started meanwhile:
+   * writes are sent once connected. The future is the stream; if the connection fails, the
+   * stream closes and the future fails with a StreamClosedError whose `realError` says why
+   * (`ConnectionRefusedError`, …).
+   * @throws TypeError if the stream was made connected, or is connecting already
+   * @example
+   * ```ts
+   * const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
+   * yield* stream.connect(['127.0.0.1', 8888]);
+   * ```
+   */
+  connect(address: Address): Future<IOStream> {
+    this.#checkClosed();
+    if (this.#transport !== null || this.#connecting !== null) {
+      throw new TypeError(`connect(): ${String(this)} is connected or connecting already`);
+    }
+    const result = new Future<IOStream>(this.#loop);
+    let connecting: Future<void>;
+    try {
+      connecting = sockConnect(this.#loop, this.socket, address);
+    } catch (error) {
+      this.close(error);
+      if (!result.done()) result.setException(new StreamClosedError(error));
+      return result;
+    }
+    this.#connecting = connecting;
+    this.#connectResult = result;
+    connecting.addDoneCallback((done) => {
+      this.#connecting = null;
+      if (done.cancelled()) return; // closed meanwhile: close() failed the result
+      const error = done.exception();
+      if (error !== undefined) {
+        this.close(error); // fails the result, with the cause
+        return;
+      }
+      this.#connectResult = null;
+      this.#attach();
+      if (!result.done()) result.setResult(this);
+    });
+    return result;
   }
 
   // ─── Reading ───────────────────────────────────────────────────────────────────────────────
@@ -387,8 +455,10 @@ export class IOStream implements StreamSink {
   #updateReading(): void {
     if (this.#closed) return;
     const want = this.#read !== null || this.#buffer.size === 0;
-    if (want) this.#transport.resumeReading();
-    else this.#transport.pauseReading();
+    const transport = this.#transport;
+    if (transport === null) return; // connecting: reading starts once connected
+    if (want) transport.resumeReading();
+    else transport.pauseReading();
   }
 
   // ─── What the transport feeds (StreamSink) ─────────────────────────────────────────────────
@@ -456,7 +526,7 @@ export class IOStream implements StreamSink {
     }
     if (
       this.maxWriteBufferSize !== null &&
-      this.#transport.getWriteBufferSize() + bytes.byteLength > this.maxWriteBufferSize
+      this.#unsent() + bytes.byteLength > this.maxWriteBufferSize
     ) {
       throw new StreamBufferFullError(
         `Reached maximum write buffer size (${this.maxWriteBufferSize} bytes)`,
@@ -465,8 +535,13 @@ export class IOStream implements StreamSink {
     const future = new Future<void>(this.#loop);
     this.#written += bytes.byteLength;
     this.#writeFutures.push([this.#written, future]);
+    const transport = this.#transport;
+    if (transport === null) {
+      (this.#unsentWhileConnecting ??= []).push(Buffer.from(bytes));
+      return future;
+    }
     try {
-      this.#transport.write(bytes);
+      transport.write(bytes);
     } catch {
       // The send failed: the transport has closed, and told us (setException), which failed
       // the future with the cause.
@@ -479,7 +554,7 @@ export class IOStream implements StreamSink {
   /** Settles the write futures whose bytes the kernel has now taken. */
   #settleWrites(): void {
     if (this.#closed) return;
-    const sent = this.#written - this.#transport.getWriteBufferSize();
+    const sent = this.#written - this.#unsent();
     const futures = this.#writeFutures;
     let done = 0;
     while (done < futures.length && futures[done]![0] <= sent) {
@@ -526,7 +601,10 @@ export class IOStream implements StreamSink {
         }
       }
       this.#closed = true;
-      this.#transport.abort();
+      this.#unsentWhileConnecting = null;
+      this.#connecting?.cancel();
+      if (this.#transport !== null) this.#transport.abort();
+      else this.socket.close();
     }
     this.#signalClosed();
   }
@@ -536,6 +614,8 @@ export class IOStream implements StreamSink {
     const read = this.#read;
     this.#read = null;
     const futures: Future[] = this.#writeFutures.splice(0).map(([, future]) => future);
+    if (this.#connectResult !== null) futures.push(this.#connectResult);
+    this.#connectResult = null;
     if (read !== null) futures.unshift(read.future);
     for (const future of futures) {
       if (future.done()) continue;
@@ -564,7 +644,15 @@ export class IOStream implements StreamSink {
 
   /** True while written bytes wait for the kernel to take them. */
   writing(): boolean {
-    return !this.#closed && this.#transport.getWriteBufferSize() > 0;
+    return !this.#closed && this.#unsent() > 0;
+  }
+
+  /** Bytes written and not yet with the kernel. */
+  #unsent(): number {
+    if (this.#transport !== null) return this.#transport.getWriteBufferSize();
+    let size = 0;
+    for (const bytes of this.#unsentWhileConnecting ?? []) size += bytes.byteLength;
+    return size;
   }
 
   /**
@@ -594,9 +682,10 @@ export class IOStream implements StreamSink {
       parts.push(`fd=${this.socket.fileno()}`, 'open');
       if (this.#read !== null) parts.push('reading');
       parts.push(`buffered=${this.#buffer.size}`);
-      const unsent = this.#transport.getWriteBufferSize();
+      if (this.#transport === null) parts.push('connecting');
+      const unsent = this.#unsent();
       if (unsent > 0) parts.push(`unsent=${unsent}`);
-      const peer = this.#transport.getExtraInfo('peername');
+      const peer = this.#transport?.getExtraInfo('peername');
       if (Array.isArray(peer)) parts.push(`peer=${String(peer[0])}:${String(peer[1])}`);
     }
     return `<${parts.join(' ')}>`;
@@ -631,4 +720,14 @@ function isConnReset(error: unknown): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
+}
+
+/** True if `socket` is connected to a peer (getpeername answers). */
+function isConnected(socket: Socket): boolean {
+  try {
+    socket.getpeername();
+    return true;
+  } catch {
+    return false;
+  }
 }

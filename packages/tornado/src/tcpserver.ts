@@ -1,0 +1,187 @@
+/**
+ * `@aio/tornado/tcpserver`: tornado's `TCPServer` (tornado/tcpserver.py) — a non-blocking,
+ * single-threaded TCP server on aio's IOLoop. Subclass it and override `handleStream`, which
+ * gets each connection as an `IOStream`; it may be a generator coroutine or an async function,
+ * and what it throws is logged to `tornado.application`, never fatal to the server.
+ *
+ * TLS (`sslOptions`) and several processes (`start(n > 1)`) are not here yet.
+ *
+ * @module @aio/tornado/tcpserver
+ */
+import { inspect } from 'node:util';
+import { Socket, type Address } from '@aio/selector';
+import { Future } from '@aio/future';
+import { convertYielded } from './gen/convert';
+import { IOLoop } from './ioloop';
+import { IOStream } from './iostream';
+import { appLog } from './log';
+import { checkInteger, optionTypeError, optionValueError } from './log/errors';
+import { addAcceptHandler, bindSockets, type BindSocketsOptions } from './netutil';
+
+/** Options of `new TCPServer()`. */
+export interface TCPServerOptions {
+  /** Each connection's IOStream `maxBufferSize`. Default 100 MiB. */
+  maxBufferSize?: number;
+}
+
+/**
+ * tornado's TCPServer: accepts connections on the current IOLoop and hands each to
+ * `handleStream` as an IOStream.
+ * @example
+ * ```ts
+ * class EchoServer extends TCPServer {
+ *   override async handleStream(stream: IOStream) {
+ *     for (;;) await stream.write(await stream.readUntil('\n'));
+ *   }
+ * }
+ * const server = new EchoServer();
+ * server.listen(8888, '127.0.0.1');
+ * await IOLoop.current().start();
+ * ```
+ */
+export class TCPServer {
+  readonly maxBufferSize: number | undefined;
+  /** The listening sockets, by fd, and the function that stops accepting on each. */
+  readonly #sockets = new Map<number, [Socket, () => void]>();
+  /** Bound by `bind()`, listening once `start()` is called. */
+  #pending: Socket[] = [];
+  #started = false;
+  #stopped = false;
+
+  constructor(options: TCPServerOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw optionTypeError('new TCPServer()', 'options', 'an object', options);
+    }
+    this.maxBufferSize =
+      options.maxBufferSize === undefined
+        ? undefined
+        : checkInteger('new TCPServer()', 'maxBufferSize', options.maxBufferSize, 1);
+  }
+
+  /**
+   * Listens on `port` (0: a free one) on `address` (every interface if omitted): `bindSockets`,
+   * then `addSockets`. Call it before the loop starts, or from inside it.
+   */
+  listen(port: number, address: string | null = null, options: BindSocketsOptions = {}): void {
+    this.addSockets(bindSockets(port, address, options));
+  }
+
+  /** Starts accepting on listening sockets made elsewhere (`bindSockets`, a parent process). */
+  addSockets(sockets: Iterable<Socket>): void {
+    for (const sock of sockets) {
+      if (!(sock instanceof Socket)) {
+        throw optionTypeError('addSockets()', 'a socket', 'an aio Socket', sock);
+      }
+      const stop = addAcceptHandler(sock, (conn, address) => this.#handleConnection(conn, address));
+      this.#sockets.set(sock.fileno(), [sock, stop]);
+    }
+  }
+
+  /** One listening socket: `addSockets([socket])`. */
+  addSocket(socket: Socket): void {
+    this.addSockets([socket]);
+  }
+
+  /**
+   * Binds to `port` without accepting yet; `start()` begins. (tornado's two-step start, for
+   * several processes; `listen` does both at once.)
+   */
+  bind(port: number, address: string | null = null, options: BindSocketsOptions = {}): void {
+    const sockets = bindSockets(port, address, options);
+    if (this.#started) this.addSockets(sockets);
+    else this.#pending.push(...sockets);
+  }
+
+  /**
+   * Starts accepting on the sockets `bind` made. Only one process for now: `numProcesses` must
+   * be 1 (tornado forks here; a multi-process server comes with `@aio/tornado/process`).
+   * @throws RangeError for another `numProcesses`; TypeError if started already
+   */
+  start(numProcesses: number | null = 1): void {
+    if (numProcesses !== 1) {
+      throw optionValueError(
+        'TCPServer.start()',
+        'numProcesses',
+        '1 (several processes are not supported yet)',
+        numProcesses,
+      );
+    }
+    if (this.#started) throw new TypeError('TCPServer.start(): started already');
+    this.#started = true;
+    const sockets = this.#pending;
+    this.#pending = [];
+    this.addSockets(sockets);
+  }
+
+  /**
+   * Stops listening: no new connection is accepted, and the listening sockets are closed.
+   * Connections in progress go on. Calling it twice is fine.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const [sock, stopAccepting] of this.#sockets.values()) {
+      stopAccepting();
+      sock.close();
+    }
+    this.#sockets.clear();
+    for (const sock of this.#pending.splice(0)) sock.close();
+  }
+
+  /**
+   * Called for each new connection, with its stream and its peer's address. Override it: a
+   * plain method, a generator method (run as a coroutine) or an async method; what it returns
+   * is waited for on the loop. If it throws or fails, its stream is closed and the error logged
+   * to `tornado.application`; the server goes on. If it returns, the stream stays open: it is
+   * the handler's to close (or to hand on).
+   */
+  handleStream(stream: IOStream, address: Address): unknown;
+  handleStream(): unknown {
+    throw new TypeError(`${this.constructor.name} does not override handleStream()`);
+  }
+
+  #handleConnection(connection: Socket, address: Address): void {
+    let stream: IOStream | null = null;
+    try {
+      stream = new IOStream(
+        connection,
+        this.maxBufferSize === undefined ? {} : { maxBufferSize: this.maxBufferSize },
+      );
+      const result = this.handleStream(stream, address);
+      if (result === undefined || result === null) return;
+      const future = convertYielded(result);
+      if (!(future instanceof Future)) return; // moment: nothing to wait for
+      const opened = stream;
+      IOLoop.current().addFuture(future, (done) => {
+        // A handler that failed is done with its stream: close it, or its fd would stay open
+        // (Python's refcounting closes tornado's). Then the failure is logged.
+        if (!done.cancelled() && done.exception() !== undefined) opened.close();
+        return done.result();
+      });
+    } catch (error) {
+      if (stream !== null) stream.close();
+      else if (!connection.closed) connection.close();
+      appLog.error(error, 'Error in connection callback');
+    }
+  }
+
+  /** `<TCPServer listening on 127.0.0.1:8888>` */
+  toString(): string {
+    const addresses = [...this.#sockets.values()].map(([sock]) => {
+      const address = sock.getsockname();
+      return Array.isArray(address)
+        ? `${String(address[0])}:${String(address[1])}`
+        : String(address);
+    });
+    const state = this.#stopped
+      ? 'stopped'
+      : addresses.length > 0
+        ? `listening on ${addresses.join(', ')}`
+        : 'not listening';
+    return `<${this.constructor.name} ${state}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
