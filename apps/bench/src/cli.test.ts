@@ -59,6 +59,11 @@ interface CoroutineResult {
   goals: Record<string, { ratio: number | null; met: boolean | null }>;
 }
 
+interface IOStreamResult {
+  echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
+  goals: Record<string, { ratio: number | null; met: boolean | null }>;
+}
+
 interface StreamsResult {
   echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
   c10k: {
@@ -307,6 +312,26 @@ describe('pnpm bench', () => {
       'c10kAtMost2KiBPerConnection',
       'streamsEchoAtLeastUvloopStreams',
     ]);
+  });
+
+  it('iostream --quick --json measures aio IOStream in both modes, and each peer or why not', async () => {
+    const { code, stdout, stderr } = await bench(['iostream', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const { iostream } = (JSON.parse(stdout) as { results: { iostream: IOStreamResult } }).results;
+    const { echo, goals } = iostream;
+    expect(Object.keys(echo.requestsPerSec)).toHaveLength(5);
+    for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
+      if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
+      else expect(rate).toBeGreaterThan(0);
+    }
+    expect(Object.keys(goals).sort()).toEqual([
+      'iostreamEchoAtLeast4xTornado',
+      'iostreamEchoAtLeastUvloopStreams',
+    ]);
+    for (const goal of Object.values(goals)) {
+      // Judged exactly when both sides were measured.
+      expect(goal.met === null).toBe(goal.ratio === null);
+    }
   });
 
   it('tornado-core --quick measures aio in both modes against tornado, or says why tornado is missing', async () => {

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { coroutineBenchmark } from './coroutine';
 import { crawlBenchmark } from './crawl';
 import { environment, progressDone } from './lib/report';
+import { iostreamBenchmark } from './iostream';
 import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
 import { streamsBenchmark } from './streams';
@@ -36,6 +37,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   coroutineBenchmark,
   streamsBenchmark,
   tornadoCoreBenchmark,
+  iostreamBenchmark,
   crawlBenchmark,
 ];
 

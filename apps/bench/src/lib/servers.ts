@@ -38,6 +38,8 @@ export interface EchoLoad {
   readonly messageSize: number;
   readonly durationMs: number;
   readonly warmupMs: number;
+  /** Each message ends with a newline (its only one), for line-echo servers. */
+  readonly lines?: boolean;
 }
 
 /**
@@ -199,6 +201,7 @@ export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResul
     String(opts.messageSize),
     String(Math.round(opts.durationMs)),
     String(Math.round(opts.warmupMs)),
+    ...(opts.lines === true ? ['lines'] : []),
   ];
   const timeout = opts.durationMs + opts.warmupMs + 30_000;
   return new Promise((resolve, reject) => {

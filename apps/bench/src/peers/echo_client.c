@@ -5,7 +5,10 @@
  * level-triggered epoll, non-blocking sockets with TCP_NODELAY, no allocation per request, and
  * one receive buffer big enough to take a whole message in one read.
  *
- * usage: echo_client host port connections msg_size duration_ms warmup_ms
+ * usage: echo_client host port connections msg_size duration_ms warmup_ms [lines]
+ *
+ * With `lines`, each message ends with a newline (its only one), for servers that echo line by
+ * line (`pnpm bench iostream`: readUntil('\n') and its peers).
  *
  * Each connection sends a msg_size-byte message, reads back exactly msg_size bytes (partial
  * reads and writes are carried over), then sends the next. Round trips completed after the
@@ -164,11 +167,12 @@ static int send_rest(int epfd, struct conn *c, const char *message, size_t size)
 }
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
+    if (argc != 7 && !(argc == 8 && strcmp(argv[7], "lines") == 0)) {
         fprintf(stderr,
-                "usage: echo_client host port connections msg_size duration_ms warmup_ms\n");
+                "usage: echo_client host port connections msg_size duration_ms warmup_ms [lines]\n");
         return 2;
     }
+    const int lines = argc == 8;
     const char *host = argv[1];
     const char *port = argv[2];
     parse_long(port, "port", 1);
@@ -197,6 +201,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (size_t i = 0; i < size; i++) message[i] = (char)('a' + i % 26);
+    if (lines) message[size - 1] = '\n';
 
     const char *why;
     if (first_client(addrs, message, buffer, buffer_size, size, &why) < 0) {

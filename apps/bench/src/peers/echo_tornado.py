@@ -2,7 +2,7 @@
 (a TCPServer whose handle_stream awaits read_bytes(partial=True) and write in a loop), so the
 aio echo server can be compared with tornado's IOStream layer on top of asyncio.
 
-usage: echo_tornado.py [--port N] [--backlog N]
+usage: echo_tornado.py [--port N] [--backlog N] [--lines]
 
 IOStream reads with recv_into into a 64 KiB bytearray, under glibc's 128 KiB mmap threshold, so
 this peer never ran on the mmap path that slowed a fresh asyncio Protocol or streams server (see
@@ -23,6 +23,11 @@ from _peer import stop_future
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
 parser.add_argument("--backlog", type=int, default=128, help="listen() backlog")
+parser.add_argument(
+    "--lines",
+    action="store_true",
+    help="echo line by line (read_until(b\"\\n\")) instead of read_bytes(64 KiB, partial=True)",
+)
 args = parser.parse_args()
 
 try:
@@ -48,7 +53,10 @@ class EchoServer(TCPServer):
         self.open_streams.add(stream)
         try:
             while True:
-                data = await stream.read_bytes(65536, partial=True)
+                if args.lines:
+                    data = await stream.read_until(b"\n")
+                else:
+                    data = await stream.read_bytes(65536, partial=True)
                 await stream.write(data)
         except StreamClosedError:
             pass

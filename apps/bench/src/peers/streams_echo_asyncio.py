@@ -1,9 +1,10 @@
 """Peer for `pnpm bench streams`: CPython's asyncio echo server on streams (asyncio.start_server,
 one handler coroutine per connection: reader.read(64 KiB), writer.write, await writer.drain()),
 or the same on uvloop with --uvloop. The aio streams echo server (src/servers/aio-streams-echo.ts)
-is the same program; both are driven by the same C load client. It echoes raw bytes, not lines.
+is the same program; both are driven by the same C load client. It echoes raw bytes, not lines;
+with --lines it echoes line by line (`pnpm bench iostream`, against tornado's IOStream and aio's).
 
-usage: streams_echo_asyncio.py [--uvloop] [--port N] [--backlog N]
+usage: streams_echo_asyncio.py [--uvloop] [--port N] [--backlog N] [--lines]
 
 Measured once a client has come and gone, as a server in service is: the C load client makes one
 round trip on a connection of its own and closes it before the measured ones open. The bench
@@ -38,6 +39,11 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--uvloop", action="store_true", help="run on uvloop instead of asyncio's loop")
 parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
 parser.add_argument("--backlog", type=int, default=1024, help="listen() backlog")
+parser.add_argument(
+    "--lines",
+    action="store_true",
+    help="echo line by line (reader.readuntil(b\"\\n\")) instead of reading 64 KiB at a time",
+)
 args = parser.parse_args()
 
 if args.uvloop:
@@ -53,7 +59,13 @@ async def main():
         writers.add(writer)
         try:
             while True:
-                data = await reader.read(READ_SIZE)
+                if args.lines:
+                    try:
+                        data = await reader.readuntil(b"\n")
+                    except asyncio.IncompleteReadError:
+                        break
+                else:
+                    data = await reader.read(READ_SIZE)
                 if not data:
                     break
                 writer.write(data)

@@ -43,7 +43,9 @@ export class ReadBuffer {
 
   /** The first `n` bytes, removed from the buffer (a copy: the storage is reused). */
   take(n: number): Buffer {
-    const out = Buffer.from(this.#data.subarray(this.#start, this.#start + n));
+    // allocUnsafe: small reads come from Node's pool (one allocation per 8 KiB of them).
+    const out = Buffer.allocUnsafe(n);
+    this.#data.copy(out, 0, this.#start, this.#start + n);
     this.#advance(n);
     return out;
   }
@@ -56,8 +58,11 @@ export class ReadBuffer {
 
   /** Where `needle` starts, searching from offset `from` of the buffered bytes; -1 if absent. */
   indexOf(needle: Uint8Array, from: number): number {
-    if (this.size === 0) return -1;
-    return this.#data.subarray(this.#start, this.#end).indexOf(needle, from);
+    const start = this.#start + from;
+    if (this.#end - start < needle.byteLength) return -1;
+    // Searched in place (no view made); a match must end within the buffered bytes.
+    const at = this.#data.indexOf(needle, start);
+    return at === -1 || at + needle.byteLength > this.#end ? -1 : at - this.#start;
   }
 
   /** The buffered bytes as a latin1 string: one character per byte, for pattern searches. */

@@ -27,7 +27,7 @@
 import { inspect } from 'node:util';
 import type { EventLoop } from '@aio/loop';
 import { Future, sockConnect } from '@aio/future';
-import { Handoff, type HandoffHooks } from '@aio/future/internal';
+import { Handoff, failedFuture, resolvedVoid, type HandoffHooks } from '@aio/future/internal';
 import {
   ConcurrentReadError,
   SocketTransport,
@@ -261,7 +261,11 @@ export class IOStream implements StreamSink {
    * @throws StreamClosedError if the stream is closed and the buffer cannot answer
    */
   readUntil(delimiter: Uint8Array | string, maxBytes?: number): Future<Buffer> {
-    const bytes = typeof delimiter === 'string' ? Buffer.from(delimiter, 'latin1') : delimiter;
+    let bytes: Uint8Array;
+    if (typeof delimiter === 'string') bytes = delimiterBytes(delimiter);
+    else if (delimiter instanceof Uint8Array)
+      bytes = Buffer.from(delimiter); // the caller's may change
+    else bytes = delimiter;
     if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
       throw optionTypeError(
         'readUntil()',
@@ -271,7 +275,7 @@ export class IOStream implements StreamSink {
       );
     }
     return this.#startRead(UNTIL, {
-      delimiter: Buffer.from(bytes),
+      delimiter: bytes as Buffer,
       maxBytes: this.#maxBytes('readUntil()', maxBytes),
     }) as Future<Buffer>;
   }
@@ -532,10 +536,26 @@ export class IOStream implements StreamSink {
         `Reached maximum write buffer size (${this.maxWriteBufferSize} bytes)`,
       );
     }
-    const future = new Future<void>(this.#loop);
     this.#written += bytes.byteLength;
-    this.#writeFutures.push([this.#written, future]);
     const transport = this.#transport;
+    if (transport !== null && this.#writeFutures.length === 0) {
+      // The usual case: nothing waits to be sent. The kernel mostly takes it all at once, and
+      // then the write is done: the loop's one resolved future, rather than a new one per write.
+      try {
+        transport.write(bytes);
+      } catch (error) {
+        // The send failed: the transport closed, and told us (setException).
+        const failed = failedFuture<void>(this.#loop, new StreamClosedError(this.error ?? error));
+        failed.exception(); // as the others: a write nobody waits for fails without a complaint
+        return failed;
+      }
+      if (transport.getWriteBufferSize() === 0) return resolvedVoid(this.#loop);
+      const future = new Future<void>(this.#loop);
+      this.#writeFutures.push([this.#written, future]);
+      return future;
+    }
+    const future = new Future<void>(this.#loop);
+    this.#writeFutures.push([this.#written, future]);
     if (transport === null) {
       (this.#unsentWhileConnecting ??= []).push(Buffer.from(bytes));
       return future;
@@ -730,4 +750,15 @@ function isConnected(socket: Socket): boolean {
   } catch {
     return false;
   }
+}
+
+/** The bytes of a string delimiter (latin1), made once per delimiter: `'\n'`, `'\r\n\r\n'`, … */
+const delimiters = new Map<string, Buffer>();
+function delimiterBytes(delimiter: string): Buffer {
+  let bytes = delimiters.get(delimiter);
+  if (bytes === undefined) {
+    bytes = Buffer.from(delimiter, 'latin1');
+    if (delimiters.size < 64) delimiters.set(delimiter, bytes);
+  }
+  return bytes;
 }

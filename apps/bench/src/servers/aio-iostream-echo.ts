@@ -1,0 +1,89 @@
+/**
+ * The aio IOStream echo server for `pnpm bench iostream`: tornado's TCPServer with a
+ * `handleStream` that reads a line (`readUntil('\n')`) and writes it back, as a generator
+ * coroutine, on @aio/tornado.
+ *
+ *   aio-iostream-echo.ts --mode hosted|blocking [--backlog N]
+ *
+ * Speaks the bench servers' protocol: prints `{"port": N}` once listening, and stops when stdin
+ * reaches EOF (watched by the IOLoop itself, a handler on fd 0, so blocking mode stops too):
+ * then it stops the server, closes every stream, and exits 0.
+ */
+import { readSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Future } from '@aio/future';
+import type { LoopMode } from '@aio/loop';
+import { IOLoop } from '@aio/tornado/ioloop';
+import { StreamClosedError, type IOStream } from '@aio/tornado/iostream';
+import { bindSockets } from '@aio/tornado/netutil';
+import { TCPServer } from '@aio/tornado/tcpserver';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'hosted' },
+    backlog: { type: 'string', default: '1024' },
+  },
+});
+if (values.mode !== 'hosted' && values.mode !== 'blocking') {
+  process.stderr.write(
+    `aio-iostream-echo.ts: --mode must be hosted or blocking, got ${values.mode}\n`,
+  );
+  process.exit(2);
+}
+const mode: LoopMode = values.mode;
+const backlog = Number(values.backlog);
+if (!Number.isInteger(backlog) || backlog < 1) {
+  process.stderr.write(
+    `aio-iostream-echo.ts: --backlog must be an integer >= 1, got ${values.backlog}\n`,
+  );
+  process.exit(2);
+}
+
+class EchoServer extends TCPServer {
+  readonly streams = new Set<IOStream>();
+
+  override *handleStream(stream: IOStream): Generator<unknown, void, unknown> {
+    this.streams.add(stream);
+    try {
+      for (;;) yield* stream.write(yield* stream.readUntil('\n'));
+    } catch (error) {
+      if (!(error instanceof StreamClosedError)) throw error;
+    } finally {
+      this.streams.delete(stream);
+      stream.close();
+    }
+  }
+}
+
+const ioloop = new IOLoop({ mode });
+await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
+  const server = new EchoServer();
+  const [listener] = bindSockets(0, '127.0.0.1', { backlog });
+  server.addSockets([listener!]);
+
+  const stopped = new Future<void>(ioloop.asyncioLoop);
+  const stdinScratch = Buffer.alloc(256);
+  ioloop.addHandler(
+    0,
+    () => {
+      let n: number;
+      try {
+        n = readSync(0, stdinScratch);
+      } catch {
+        n = 0; // stdin in error: as good as closed
+      }
+      if (n === 0 && !stopped.done()) stopped.setResult();
+    },
+    IOLoop.READ,
+  );
+
+  const [, port] = listener!.getsockname() as [string, number];
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+  yield* stopped;
+  ioloop.removeHandler(0);
+  server.stop();
+  for (const stream of server.streams) stream.close();
+});
+ioloop.close();
+process.exitCode = 0;
