@@ -5,6 +5,9 @@
  * while reading), and ours: no bytes lost when a reading task is cancelled as it is woken. Real
  * TCP connections on 127.0.0.1 in both loop modes; each loop is fresh, on real time.
  */
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Future, CancelledError } from '@aio/future';
 import { getRunningLoop, type LoopMode } from '@aio/loop';
@@ -28,6 +31,7 @@ import {
 } from './iostream';
 import { bindSockets } from './netutil';
 import { MODES, closeLoops, main, thrown } from './locks/test-support';
+import { PACKAGE_ROOT, TS_FLAGS, collect } from './test-run-ts';
 import { addHandler, genLog, removeHandler, setLevel, type Handler, type LogRecord } from './log';
 
 const sockets: Socket[] = [];
@@ -496,5 +500,44 @@ describe.each(MODES)('IOStream.connect (%s mode)', (mode: LoopMode) => {
     });
     expect(got[0]).toBeInstanceOf(StreamClosedError);
     expect(got[1]).toBe(true);
+  });
+});
+
+describe('IOStream under a fast writer', () => {
+  it('a slow reader takes 100 MiB with its memory growing less than 16 MiB', async () => {
+    const script = join(PACKAGE_ROOT, 'src/iostream/test-fixtures/slow-reader.ts');
+    const child = spawn(process.execPath, [...TS_FLAGS, '--expose-gc', script], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 100_000,
+    });
+    const total = 100 * 1024 * 1024;
+    child.stdout.once('data', (chunk: Buffer) => {
+      const { port } = JSON.parse(chunk.toString().split('\n')[0]!) as { port: number };
+      const socket = connect(port, '127.0.0.1');
+      const block = Buffer.alloc(1024 * 1024, 'x');
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total) {
+          sent += block.length;
+          if (!socket.write(block)) {
+            socket.once('drain', pump); // Node's own flow control: the reader sets the pace
+            return;
+          }
+        }
+        socket.end();
+      };
+      socket.on('connect', pump).on('error', () => {});
+    });
+    const { code, stdout, stderr } = await collect(child);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      received: number;
+      rssStartMiB: number;
+      rssPeakMiB: number;
+    };
+    expect(report.received).toBe(total);
+    expect(report.rssPeakMiB - report.rssStartMiB).toBeLessThan(16);
   });
 });
