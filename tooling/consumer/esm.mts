@@ -67,6 +67,7 @@ import {
 import { IOStream, StreamClosedError } from '@aio/tornado/iostream';
 import { TCPServer } from '@aio/tornado/tcpserver';
 import { TCPClient } from '@aio/tornado/tcpclient';
+import { cpuCount, forkProcesses, taskId } from '@aio/tornado/process';
 
 // ─── @aio/selector ─────────────────────────────────────────────────────────────────────────────
 
@@ -325,4 +326,8 @@ export async function tornadoApi(f1: Future<number>, f2: Future<string>): Promis
   const connected = await new TCPClient().connect('127.0.0.1', 1, { timeout: 1_000 });
   expectType<Equal<typeof connected, IOStream>>();
   echo.stop();
+  const workers: number = cpuCount();
+  const id: number | null = taskId();
+  if (id === null && workers > 64)
+    expectType<Equal<Awaited<ReturnType<typeof forkProcesses>>, number>>();
 }

@@ -13,6 +13,7 @@ describe('@aio/tornado surface', () => {
       'locks',
       'log',
       'netutil',
+      'process',
       'queues',
       'tcpclient',
       'tcpserver',

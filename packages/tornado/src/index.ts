@@ -1,7 +1,7 @@
 /**
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
  * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`,
- * `/tcpserver`, `/tcpclient`) and a namespace here:
+ * `/tcpserver`, `/tcpclient`, `/process`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
@@ -11,6 +11,7 @@ export * as iostream from './iostream';
 export * as locks from './locks';
 export * as log from './log';
 export * as netutil from './netutil';
+export * as process from './process';
 export * as queues from './queues';
 export * as tcpclient from './tcpclient';
 export * as tcpserver from './tcpserver';

@@ -4,7 +4,7 @@
  * gets each connection as an `IOStream`; it may be a generator coroutine or an async function,
  * and what it throws is logged to `tornado.application`, never fatal to the server.
  *
- * TLS (`sslOptions`) and several processes (`start(n > 1)`) are not here yet.
+ * TLS (`sslOptions`) is not here yet.
  *
  * @module @aio/tornado/tcpserver
  */
@@ -15,8 +15,9 @@ import { convertYielded } from './gen/convert';
 import { IOLoop } from './ioloop';
 import { IOStream } from './iostream';
 import { appLog } from './log';
-import { checkInteger, optionTypeError, optionValueError } from './log/errors';
+import { checkInteger, optionTypeError } from './log/errors';
 import { addAcceptHandler, bindSockets, type BindSocketsOptions } from './netutil';
+import { forkProcesses } from './process';
 
 /** Options of `new TCPServer()`. */
 export interface TCPServerOptions {
@@ -93,21 +94,32 @@ export class TCPServer {
   }
 
   /**
-   * Starts accepting on the sockets `bind` made. Only one process for now: `numProcesses` must
-   * be 1 (tornado forks here; a multi-process server comes with `@aio/tornado/process`).
-   * @throws RangeError for another `numProcesses`; TypeError if started already
+   * Starts accepting on the sockets `bind` made. With `numProcesses` other than 1 (0 or null: one
+   * per processor), first starts that many worker processes with `forkProcesses`
+   * (@aio/tornado/process), each running this program and accepting on the same sockets: in the
+   * supervisor the promise never resolves; in each worker it resolves once accepting.
+   * @example
+   * ```ts
+   * const server = new EchoServer();
+   * server.bind(8888, '127.0.0.1');
+   * await server.start(0); // a worker per processor, from here on
+   * await IOLoop.current().start();
+   * ```
+   * @throws TypeError if started already
    */
-  start(numProcesses: number | null = 1): void {
-    if (numProcesses !== 1) {
-      throw optionValueError(
-        'TCPServer.start()',
-        'numProcesses',
-        '1 (several processes are not supported yet)',
-        numProcesses,
-      );
-    }
+  start(numProcesses: number | null = 1, maxRestarts?: number): Promise<void> {
     if (this.#started) throw new TypeError('TCPServer.start(): started already');
     this.#started = true;
+    if (numProcesses === 1) {
+      this.#acceptPending();
+      return Promise.resolve();
+    }
+    return forkProcesses(numProcesses, maxRestarts === undefined ? {} : { maxRestarts }).then(() =>
+      this.#acceptPending(),
+    );
+  }
+
+  #acceptPending(): void {
     const sockets = this.#pending;
     this.#pending = [];
     this.addSockets(sockets);

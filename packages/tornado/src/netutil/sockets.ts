@@ -93,6 +93,9 @@ export function bindSockets(
   }
 
   const host = address === '' ? null : address;
+  const key = JSON.stringify([port, host, family, flags, reusePort]);
+  const adopted = adoptInherited(key);
+  if (adopted !== null) return adopted;
   const infos = uniqueByAddress(getaddrinfo(host, port, family, SOCK_STREAM, 0, flags));
   infos.sort((a, b) => a[0] - b[0]); // IPv4 first, as tornado sorts them
   const sockets: Socket[] = [];
@@ -140,7 +143,80 @@ export function bindSockets(
     for (const sock of sockets) sock.close();
     throw error;
   }
+  if (!inWorker()) {
+    // Kept for forkProcesses; calls whose sockets are all closed are dropped on the way.
+    for (let i = boundHere.length - 1; i >= 0; i--) {
+      if (boundHere[i]!.sockets.every((sock) => sock.closed)) boundHere.splice(i, 1);
+    }
+    boundHere.push({ key, sockets });
+  }
   return sockets;
+}
+
+// ─── Handing listening sockets down to forkProcesses' workers ───────────────────────────────
+
+/** The environment variables a worker of `forkProcesses` (@aio/tornado/process) is started with. */
+export const WORKER_ENV = {
+  taskId: 'AIO_TORNADO_TASK_ID',
+  sockets: 'AIO_TORNADO_INHERITED_SOCKETS',
+} as const;
+
+/** The fd of a worker's first inherited socket: after stdin, stdout, stderr and the IPC channel. */
+const FIRST_INHERITED_FD = 4;
+
+interface InheritedCall {
+  /** The bindSockets arguments that made them. */
+  readonly key: string;
+  /** Each socket's fd in the worker, and its family. */
+  readonly sockets: readonly { readonly fd: number; readonly family: number }[];
+}
+
+/** What bindSockets bound in this process (not a worker), in order, for forkProcesses. */
+const boundHere: { key: string; sockets: Socket[] }[] = [];
+/** In a worker: the calls whose sockets it inherited and has not adopted yet. */
+let inherited: InheritedCall[] | null = null;
+
+const inWorker = (): boolean => process.env[WORKER_ENV.taskId] !== undefined;
+
+/**
+ * For forkProcesses: the fds of the listening sockets bound so far and still open (to pass to each
+ * worker, in this order), and what each worker's bindSockets calls must adopt.
+ */
+export function inheritedForWorkers(): { fds: number[]; entries: InheritedCall[] } {
+  const fds: number[] = [];
+  const entries: InheritedCall[] = [];
+  for (const call of boundHere) {
+    const open = call.sockets.filter((sock) => !sock.closed);
+    if (open.length === 0) continue;
+    entries.push({
+      key: call.key,
+      sockets: open.map((sock) => {
+        fds.push(sock.fileno());
+        return { fd: FIRST_INHERITED_FD + fds.length - 1, family: sock.family };
+      }),
+    });
+  }
+  return { fds, entries };
+}
+
+/** In a worker, the inherited sockets of the first call with these arguments not yet adopted. */
+function adoptInherited(key: string): Socket[] | null {
+  if (!inWorker()) return null;
+  if (inherited === null) {
+    try {
+      inherited = JSON.parse(process.env[WORKER_ENV.sockets] ?? '[]') as InheritedCall[];
+    } catch {
+      inherited = [];
+    }
+  }
+  const at = inherited.findIndex((call) => call.key === key);
+  if (at === -1) return null;
+  const [call] = inherited.splice(at, 1);
+  return call!.sockets.map(({ fd, family }) => {
+    const sock = new Socket(family, SOCK_STREAM, 0, fd);
+    sock.setBlocking(false);
+    return sock;
+  });
 }
 
 /** getaddrinfo's results with repeats left out (it may give one address once per protocol). */

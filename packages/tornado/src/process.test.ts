@@ -1,0 +1,141 @@
+/**
+ * process — cpuCount, taskId, and forkProcesses as tornado's TestMultiprocess and
+ * process_test.py use it: a real supervisor process starting two real workers that accept on
+ * one inherited listening socket (bindSockets then forkProcesses, and TCPServer.bind then
+ * start(2)); a worker killed with SIGKILL is restarted and the port keeps answering; SIGTERM to
+ * the supervisor stops every worker; a supervisor killed outright leaves no worker behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as processModule from './process';
+import { cpuCount, forkProcesses, taskId } from './process';
+import { PACKAGE_ROOT, TS_FLAGS } from './test-run-ts';
+
+interface WorkerLine {
+  task: number;
+  pid: number;
+  port: number;
+}
+
+const started: ChildProcess[] = [];
+const pids = new Set<number>();
+
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  pids.clear();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Starts the fixture supervisor; `lines` fills with what its workers print. */
+function supervisor(mode: 'sockets' | 'server'): {
+  child: ChildProcess;
+  lines: WorkerLine[];
+  stderr: () => string;
+} {
+  const script = join(PACKAGE_ROOT, 'src/process/test-fixtures/workers.ts');
+  const child = spawn(process.execPath, [...TS_FLAGS, script, `--mode=${mode}`], {
+    cwd: PACKAGE_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  const lines: WorkerLine[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const parsed = JSON.parse(line) as WorkerLine;
+    lines.push(parsed);
+    pids.add(parsed.pid);
+  });
+  return { child, lines, stderr: () => stderr };
+}
+
+/** Who answers a connection to `port`: `<task> <pid>`. */
+function ask(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject).on('close', () => resolve(text.trim()));
+  });
+}
+
+it('exports the names it promises', () => {
+  expect(Object.keys(processModule).sort()).toEqual(['cpuCount', 'forkProcesses', 'taskId']);
+});
+
+it('cpuCount and taskId outside a worker', () => {
+  expect(cpuCount()).toBeGreaterThanOrEqual(1);
+  expect(taskId()).toBeNull();
+});
+
+it('forkProcesses names a bad argument', () => {
+  expect(() => forkProcesses(-1)).toThrow(
+    'forkProcesses(): numProcesses must be an integer >= 1, got -1',
+  );
+});
+
+describe.each(['sockets', 'server'] as const)('two workers on one port (%s)', (mode) => {
+  it('both answer, a killed worker is restarted, SIGTERM stops them all', async () => {
+    const { child, lines, stderr } = supervisor(mode);
+    await until('two workers print their line', () => lines.length >= 2);
+    expect(lines.map((l) => l.task).sort()).toEqual([0, 1]);
+    const port = lines[0]!.port;
+    expect(lines[1]!.port).toBe(port);
+    const first = new Set(lines.map((l) => l.pid));
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask(port)));
+    for (const answer of answers) {
+      const [task, pid] = answer.split(' ').map(Number);
+      expect(first.has(pid!)).toBe(true);
+      expect([0, 1]).toContain(task);
+    }
+
+    const victim = lines.find((l) => l.task === 0)!;
+    process.kill(victim.pid, 'SIGKILL');
+    await until('task 0 is restarted', () => lines.length >= 3);
+    const restarted = lines[2]!;
+    expect(restarted.task).toBe(0);
+    expect(restarted.pid).not.toBe(victim.pid);
+    expect(restarted.port).toBe(port);
+    expect(stderr()).toMatch(/child 0 \(pid \d+\) killed by signal SIGKILL, restarting/);
+    for (let i = 0; i < 10; i++) expect(await ask(port)).toMatch(/^[01] \d+$/);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await until('every worker is gone', () => [...pids].every((pid) => !alive(pid)), 10_000);
+  });
+});
+
+it('workers of a supervisor killed outright exit by themselves', async () => {
+  const { child, lines } = supervisor('sockets');
+  await until('two workers print their line', () => lines.length >= 2);
+  child.kill('SIGKILL');
+  await until('the orphaned workers exit', () => lines.every((l) => !alive(l.pid)), 15_000);
+});
