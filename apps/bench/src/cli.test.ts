@@ -319,7 +319,7 @@ describe('pnpm bench', () => {
     expect(code, stderr).toBe(0);
     const { iostream } = (JSON.parse(stdout) as { results: { iostream: IOStreamResult } }).results;
     const { echo, goals } = iostream;
-    expect(Object.keys(echo.requestsPerSec)).toHaveLength(5);
+    expect(Object.keys(echo.requestsPerSec)).toHaveLength(6);
     for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
       if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
       else expect(rate).toBeGreaterThan(0);
@@ -327,6 +327,7 @@ describe('pnpm bench', () => {
     expect(Object.keys(goals).sort()).toEqual([
       'iostreamEchoAtLeast4xTornado',
       'iostreamEchoAtLeastUvloopStreams',
+      'twoWorkersAtLeast16xOne',
     ]);
     for (const goal of Object.values(goals)) {
       // Judged exactly when both sides were measured.

@@ -11,9 +11,12 @@
  * (`src/peers/streams_echo_asyncio.py --lines`). Rounds alternate between servers so machine
  * noise hits them alike; medians are reported.
  *
+ * The same aio server with `--workers=2` runs as two worker processes accepting on one port
+ * (`forkProcesses`, @aio/tornado/process), against itself in one process.
+ *
  * Goals (issue "tornado networking"): aio's IOStream echo at least uvloop streams' and at least
- * 4× tornado's IOStream echo, both loop modes. The TLS echo and the multi-process server come with
- * those modules.
+ * 4× tornado's IOStream echo, both loop modes; 2 workers at least 1.6× one. The TLS echo comes
+ * with TLS.
  */
 import { hasCompiler } from './lib/native';
 import { findPython } from './lib/peers';
@@ -30,6 +33,7 @@ import type { Benchmark, BenchOptions } from './cli';
 const ECHO = {
   aioHosted: 'aio IOStream, hosted',
   aioBlocking: 'aio IOStream, blocking',
+  aioTwoWorkers: 'aio IOStream, 2 workers (hosted)',
   tornado: 'tornado IOStream',
   asyncio: 'asyncio streams',
   uvloop: 'uvloop streams',
@@ -40,6 +44,7 @@ function echoServers(python: string | null): EchoServer[] {
   const servers = [
     nodeServer(ECHO.aioHosted, 'aio-iostream-echo', '--mode=hosted'),
     nodeServer(ECHO.aioBlocking, 'aio-iostream-echo', '--mode=blocking'),
+    nodeServer(ECHO.aioTwoWorkers, 'aio-iostream-echo', '--mode=hosted', '--workers=2'),
   ];
   if (python) {
     servers.push(
@@ -95,9 +100,15 @@ export const iostreamBenchmark: Benchmark = {
       met: aioMin === null || peer === null ? null : aioMin >= times * peer,
       display: ratio(aioMin, peer) ?? '—',
     });
+    const twoWorkers = rate(ECHO.aioTwoWorkers);
     const goals = {
       iostreamEchoAtLeastUvloopStreams: judge(uvloop, 1),
       iostreamEchoAtLeast4xTornado: judge(tornado, 4),
+      twoWorkersAtLeast16xOne: {
+        ratio: twoWorkers === null || hosted === null ? null : twoWorkers / hosted,
+        met: twoWorkers === null || hosted === null ? null : twoWorkers >= 1.6 * hosted,
+        display: ratio(twoWorkers, hosted) ?? '—',
+      },
     };
     const goal = (g: { met: boolean | null; display: string }): string =>
       g.met === null ? 'not measured' : `${g.met ? 'met' : 'NOT met'} (${g.display})`;
@@ -110,6 +121,7 @@ export const iostreamBenchmark: Benchmark = {
       'Goals:',
       `  IOStream echo ≥ uvloop streams (both modes): ${goal(goals.iostreamEchoAtLeastUvloopStreams)}`,
       `  IOStream echo ≥ 4× tornado IOStream (both modes): ${goal(goals.iostreamEchoAtLeast4xTornado)}`,
+      `  2 worker processes (forkProcesses) ≥ 1.6× one (hosted): ${goal(goals.twoWorkersAtLeast16xOne)}`,
       ...notes,
     ].join('\n');
     return {

@@ -3,7 +3,12 @@
  * `handleStream` that reads a line (`readUntil('\n')`) and writes it back, as a generator
  * coroutine, on @aio/tornado.
  *
- *   aio-iostream-echo.ts --mode hosted|blocking [--backlog N]
+ *   aio-iostream-echo.ts --mode hosted|blocking [--backlog N] [--workers N]
+ *
+ * With `--workers N` (N > 1) the listening socket is bound first, then `forkProcesses(N)`
+ * (@aio/tornado/process) starts N worker processes that all accept on it; the supervisor prints
+ * the port, and each worker stops, as the single server does, when stdin (which they share)
+ * reaches EOF — then the supervisor exits too.
  *
  * Speaks the bench servers' protocol: prints `{"port": N}` once listening, and stops when stdin
  * reaches EOF (watched by the IOLoop itself, a handler on fd 0, so blocking mode stops too):
@@ -16,12 +21,14 @@ import type { LoopMode } from '@aio/loop';
 import { IOLoop } from '@aio/tornado/ioloop';
 import { StreamClosedError, type IOStream } from '@aio/tornado/iostream';
 import { bindSockets } from '@aio/tornado/netutil';
+import { forkProcesses, taskId } from '@aio/tornado/process';
 import { TCPServer } from '@aio/tornado/tcpserver';
 
 const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'hosted' },
     backlog: { type: 'string', default: '1024' },
+    workers: { type: 'string', default: '1' },
   },
 });
 if (values.mode !== 'hosted' && values.mode !== 'blocking') {
@@ -35,6 +42,14 @@ const backlog = Number(values.backlog);
 if (!Number.isInteger(backlog) || backlog < 1) {
   process.stderr.write(
     `aio-iostream-echo.ts: --backlog must be an integer >= 1, got ${values.backlog}\n`,
+  );
+  process.exit(2);
+}
+
+const workers = Number(values.workers);
+if (!Number.isInteger(workers) || workers < 1) {
+  process.stderr.write(
+    `aio-iostream-echo.ts: --workers must be an integer >= 1, got ${values.workers}\n`,
   );
   process.exit(2);
 }
@@ -55,10 +70,16 @@ class EchoServer extends TCPServer {
   }
 }
 
+const [listener] = bindSockets(0, '127.0.0.1', { backlog });
+const [, port] = listener!.getsockname() as [string, number];
+if (workers > 1) {
+  if (taskId() === null) process.stdout.write(`${JSON.stringify({ port })}\n`);
+  await forkProcesses(workers, { maxRestarts: 0 }); // the supervisor stays here
+}
+
 const ioloop = new IOLoop({ mode });
 await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
   const server = new EchoServer();
-  const [listener] = bindSockets(0, '127.0.0.1', { backlog });
   server.addSockets([listener!]);
 
   const stopped = new Future<void>(ioloop.asyncioLoop);
@@ -77,8 +98,7 @@ await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
     IOLoop.READ,
   );
 
-  const [, port] = listener!.getsockname() as [string, number];
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  if (workers === 1) process.stdout.write(`${JSON.stringify({ port })}\n`);
 
   yield* stopped;
   ioloop.removeHandler(0);
