@@ -69,6 +69,7 @@ export {
   SocketTransport,
   TransportClosedError,
   type SocketTransportOptions,
+  type StreamEndpoint,
   type StreamSink,
 } from './streams/transport';
 export {

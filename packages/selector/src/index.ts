@@ -53,6 +53,7 @@ export {
 export type { Address, IPv4Address, IPv6Address, UnixAddress } from './address';
 export { getaddrinfo, getaddrinfoAsync, type AddrInfo } from './getaddrinfo';
 export { Waker } from './waker';
+export { PipeEnd, pipe } from './pipe';
 export { isFdOpen } from './fd';
 export {
   BaseSelector,

@@ -45,6 +45,7 @@ it('exports exactly these names', () => {
       "MSG_WAITALL",
       "NotRegisteredError",
       "OSError",
+      "PipeEnd",
       "PollSelector",
       "SHUT_RD",
       "SHUT_RDWR",
@@ -83,6 +84,7 @@ it('exports exactly these names', () => {
       "getaddrinfoAsync",
       "isFdOpen",
       "osError",
+      "pipe",
       "platform",
       "socketpair",
     ]

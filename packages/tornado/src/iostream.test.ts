@@ -21,10 +21,14 @@ import {
   SO_LINGER,
   Socket,
   socketpair,
+  pipe,
+  BrokenPipeError,
 } from '@aio/selector';
 import * as iostream from './iostream';
 import {
+  BaseIOStream,
   IOStream,
+  PipeIOStream,
   StreamBufferFullError,
   StreamClosedError,
   UnsatisfiableReadError,
@@ -35,7 +39,7 @@ import { PACKAGE_ROOT, TS_FLAGS, collect } from './test-run-ts';
 import { addHandler, genLog, removeHandler, setLevel, type Handler, type LogRecord } from './log';
 
 const sockets: Socket[] = [];
-const streams: IOStream[] = [];
+const streams: BaseIOStream[] = [];
 
 afterEach(() => {
   for (const stream of streams.splice(0)) stream.close();
@@ -79,7 +83,9 @@ function later<T>(ms: number, fn: () => T): Future<T> {
 
 it('exports the names it promises', () => {
   expect(Object.keys(iostream).sort()).toEqual([
+    'BaseIOStream',
     'IOStream',
+    'PipeIOStream',
     'StreamBufferFullError',
     'StreamClosedError',
     'UnsatisfiableReadError',
@@ -539,5 +545,47 @@ describe('IOStream under a fast writer', () => {
     };
     expect(report.received).toBe(total);
     expect(report.rssPeakMiB - report.rssStartMiB).toBeLessThan(16);
+  });
+});
+
+describe.each(MODES)('PipeIOStream (%s mode)', (mode: LoopMode) => {
+  it('reads what the other end of a pipe writes, then its close', async () => {
+    const got = await main(
+      function* () {
+        const [r, w] = pipe();
+        const reader = new PipeIOStream(r);
+        const writer = new PipeIOStream(w.fileno()); // an fd number works too
+        streams.push(reader, writer);
+        yield* writer.write('line one\nrest');
+        const line = String(yield* reader.readUntil('\n'));
+        writer.close();
+        const rest = String(yield* reader.readUntilClose());
+        return [line, rest, reader.closed(), String(reader)];
+      },
+      mode,
+      'real',
+    );
+    expect(got).toEqual(['line one\n', 'rest', true, '<PipeIOStream closed>']);
+  });
+
+  it('a write to a pipe whose reader is gone fails with StreamClosedError carrying BrokenPipeError', async () => {
+    const got = await main(
+      function* () {
+        const [r, w] = pipe();
+        r.close();
+        const writer = new PipeIOStream(w);
+        streams.push(writer);
+        try {
+          yield* writer.write('nobody reads this');
+        } catch (caught) {
+          return [caught, writer.error];
+        }
+        return [null, null];
+      },
+      mode,
+      'real',
+    );
+    expect(got[0]).toBeInstanceOf(StreamClosedError);
+    expect(got[1]).toBeInstanceOf(BrokenPipeError);
   });
 });

@@ -3,11 +3,17 @@
  * tornado's reads (`readUntil`, `readUntilRegex`, `readBytes`, `readInto`, `readUntilClose`) and
  * write futures, on @aio/coroutine's socket transport — and its errors.
  *
- * `SSLIOStream`, `PipeIOStream` and `connect()` are not here yet.
+ * `PipeIOStream` does the same on a pipe. `SSLIOStream` and `startTls` are not here yet.
  *
  * @module @aio/tornado/iostream
  */
-export { IOStream, type IOStreamOptions, type PartialReadOptions } from './iostream/stream';
+export {
+  BaseIOStream,
+  IOStream,
+  PipeIOStream,
+  type IOStreamOptions,
+  type PartialReadOptions,
+} from './iostream/stream';
 export {
   StreamBufferFullError,
   StreamClosedError,

@@ -10,8 +10,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Future } from '@aio/future';
+import { getRunningLoop, type LoopMode } from '@aio/loop';
 import * as processModule from './process';
-import { cpuCount, forkProcesses, taskId } from './process';
+import { CalledProcessError, STREAM, Subprocess, cpuCount, forkProcesses, taskId } from './process';
+import { MODES, closeLoops, main } from './locks/test-support';
 import { PACKAGE_ROOT, TS_FLAGS } from './test-run-ts';
 
 interface WorkerLine {
@@ -86,7 +89,14 @@ function ask(port: number): Promise<string> {
 }
 
 it('exports the names it promises', () => {
-  expect(Object.keys(processModule).sort()).toEqual(['cpuCount', 'forkProcesses', 'taskId']);
+  expect(Object.keys(processModule).sort()).toEqual([
+    'CalledProcessError',
+    'STREAM',
+    'Subprocess',
+    'cpuCount',
+    'forkProcesses',
+    'taskId',
+  ]);
 });
 
 it('cpuCount and taskId outside a worker', () => {
@@ -138,4 +148,88 @@ it('workers of a supervisor killed outright exit by themselves', async () => {
   await until('two workers print their line', () => lines.length >= 2);
   child.kill('SIGKILL');
   await until('the orphaned workers exit', () => lines.every((l) => !alive(l.pid)), 15_000);
+});
+
+describe.each(MODES)('Subprocess (%s mode)', (mode: LoopMode) => {
+  const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
+    main(body, mode, 'real');
+  afterEach(closeLoops);
+
+  it('talks to cat through its stdin and stdout, then waits for it (tornado: test_subprocess)', async () => {
+    const got = await run(function* () {
+      const child = new Subprocess(['cat'], { stdin: STREAM, stdout: STREAM });
+      yield* child.stdin!.write('hello\n');
+      const line = String(yield* child.stdout!.readUntil('\n'));
+      child.stdin!.close();
+      const rest = String(yield* child.stdout!.readUntilClose());
+      const status = yield* child.waitForExit();
+      return [line, rest, status, child.returncode, String(child)];
+    });
+    expect(got.slice(0, 4)).toEqual(['hello\n', '', 0, 0]);
+    expect(got[4]).toMatch(/^<Subprocess pid=\d+ \["cat"\] exited 0>$/);
+  });
+
+  it('reads stdout and stderr apart; a failing child is a CalledProcessError, or its status', async () => {
+    const got = await run(function* () {
+      const child = new Subprocess(['sh', '-c', 'printf out; printf err >&2; exit 3'], {
+        stdout: STREAM,
+        stderr: STREAM,
+      });
+      const out = String(yield* child.stdout!.readUntilClose());
+      const err = String(yield* child.stderr!.readUntilClose());
+      let failure: unknown = null;
+      try {
+        yield* child.waitForExit();
+      } catch (caught) {
+        failure = caught;
+      }
+      return [out, err, failure, yield* child.waitForExit(false)];
+    });
+    expect(got[0]).toBe('out');
+    expect(got[1]).toBe('err');
+    expect(got[2]).toBeInstanceOf(CalledProcessError);
+    expect(got[2]).toMatchObject({
+      returncode: 3,
+      cmd: ['sh', '-c', 'printf out; printf err >&2; exit 3'],
+    });
+    expect(got[3]).toBe(3);
+  });
+
+  it('takes 3 MB of output through the pipe', async () => {
+    const length = await run(function* () {
+      const child = new Subprocess(['head', '-c', '3000000', '/dev/zero'], { stdout: STREAM });
+      const out = yield* child.stdout!.readUntilClose();
+      yield* child.waitForExit();
+      return out.length;
+    });
+    expect(length).toBe(3_000_000);
+  });
+
+  it('a child killed by a signal: returncode minus its number, and the exit callback runs', async () => {
+    const got = await run(function* () {
+      const child = new Subprocess(['sleep', '30']);
+      const called = new Future<number>(getRunningLoop());
+      child.setExitCallback((status) => called.setResult(status));
+      child.proc.kill('SIGTERM');
+      return [yield* called, yield* child.waitForExit(false)];
+    });
+    expect(got).toEqual([-15, -15]);
+  });
+});
+
+it('Subprocess refuses a program it cannot find, at once, leaving no fd behind', async () => {
+  const error = await main(
+    function* () {
+      try {
+        new Subprocess(['no-such-program-anywhere'], { stdout: STREAM });
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    },
+    'hosted',
+    'real',
+  );
+  expect(error).toMatchObject({ code: 'ENOENT', syscall: 'spawn' });
+  closeLoops();
 });

@@ -32,7 +32,8 @@ import {
   TCP_NODELAY,
   WOULD_BLOCK,
   type Address,
-  type Socket,
+  PipeEnd,
+  Socket,
 } from '@aio/selector';
 import { formatValue, recvScratch } from '@aio/selector/internal';
 import { resolvedVoid } from '@aio/future/internal';
@@ -60,8 +61,11 @@ export interface StreamSink {
   setException(error: unknown): void;
 }
 
+/** What a transport reads and writes: a connected stream Socket, or a pipe end (@aio/selector). */
+export type StreamEndpoint = Socket | PipeEnd;
+
 /** Options of `new SocketTransport()`. */
-export interface SocketTransportOptions {
+export interface SocketTransportOptions<E extends StreamEndpoint = Socket> {
   /** Writing pauses (drain() waits) above this many buffered bytes. Default 64 KiB. */
   highWater?: number;
   /** A waiting drain() is released when the buffer is down to this. Default high / 4. */
@@ -71,13 +75,13 @@ export interface SocketTransportOptions {
    * socket is closed and the reader and the drain waiters are told: asyncio's `server._detach`.
    * An exception it throws goes to the loop's exception handler.
    */
-  onConnectionLost?: (transport: SocketTransport, error: unknown) => void;
+  onConnectionLost?: (transport: SocketTransport<E>, error: unknown) => void;
   /**
    * Called each time the loop's writer has sent some of the buffered bytes
    * (`getWriteBufferSize()` tells what is left): tornado's IOStream settles its write futures
    * there.
    */
-  onWritten?: (transport: SocketTransport) => void;
+  onWritten?: (transport: SocketTransport<E>) => void;
 }
 
 type TransportState = 'open' | 'closing' | 'closed';
@@ -102,9 +106,11 @@ const SCRATCH = recvScratch();
  * transport.close();
  * ```
  */
-export class SocketTransport implements ReadTransport {
+export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadTransport {
   readonly #loop: EventLoop;
-  readonly #sock: Socket;
+  readonly #sock: E;
+  /** False for a write-only pipe end: it is never read. */
+  readonly #readable: boolean;
   readonly #reader: StreamSink | null;
   /** peername and sockname, read from the socket when first asked for (see getExtraInfo). */
   #info: { peername?: Address; sockname?: Address } | null = null;
@@ -125,8 +131,8 @@ export class SocketTransport implements ReadTransport {
   #error: unknown = null;
   /** The futures whenClosed() handed out, settled when the connection ends (made on demand). */
   #closeWaiters: Future<void>[] | null = null;
-  readonly #onConnectionLost: ((transport: SocketTransport, error: unknown) => void) | null;
-  readonly #onWritten: ((transport: SocketTransport) => void) | null;
+  readonly #onConnectionLost: ((transport: SocketTransport<E>, error: unknown) => void) | null;
+  readonly #onWritten: ((transport: SocketTransport<E>) => void) | null;
 
   /**
    * @param sock a connected non-blocking stream socket, now owned by the transport
@@ -135,9 +141,9 @@ export class SocketTransport implements ReadTransport {
    */
   constructor(
     loop: EventLoop,
-    sock: Socket,
+    sock: E,
     reader: StreamSink | null,
-    options: SocketTransportOptions = {},
+    options: SocketTransportOptions<E> = {},
   ) {
     if (sock.getBlocking())
       throw new TypeError(
@@ -145,6 +151,7 @@ export class SocketTransport implements ReadTransport {
       );
     this.#loop = loop;
     this.#sock = sock;
+    this.#readable = !(sock instanceof PipeEnd) || sock.readable;
     this.#reader = reader;
     this.setWriteBufferLimits(options.highWater, options.lowWater);
     const { onConnectionLost = null } = options;
@@ -159,7 +166,11 @@ export class SocketTransport implements ReadTransport {
         `SocketTransport expected onWritten to be a function, got ${formatValue(onWritten)}`,
       );
     this.#onWritten = onWritten;
-    if ((sock.family === AF_INET || sock.family === AF_INET6) && sock.type === SOCK_STREAM) {
+    if (
+      sock instanceof Socket &&
+      (sock.family === AF_INET || sock.family === AF_INET6) &&
+      sock.type === SOCK_STREAM
+    ) {
       try {
         sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
       } catch {
@@ -167,7 +178,7 @@ export class SocketTransport implements ReadTransport {
       }
     }
     reader?.setTransport(this);
-    this.#startReading();
+    if (this.#readable) this.#startReading();
   }
 
   // ─── Reading ───────────────────────────────────────────────────────────────────────────────
@@ -181,7 +192,7 @@ export class SocketTransport implements ReadTransport {
 
   /** Reads again. */
   resumeReading(): void {
-    if (this.#state !== 'open' || this.#reading || this.#readEof) return;
+    if (this.#state !== 'open' || this.#reading || this.#readEof || !this.#readable) return;
     this.#startReading();
   }
 
@@ -190,12 +201,17 @@ export class SocketTransport implements ReadTransport {
     return this.#reading;
   }
 
-  #startReading(): void {
-    this.#reading = true;
-    this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this);
+  /** This transport, for the static loop callbacks, which serve every kind of endpoint. */
+  #erased(): SocketTransport<StreamEndpoint> {
+    return this as unknown as SocketTransport<StreamEndpoint>;
   }
 
-  static #onReadable(this: void, self: SocketTransport): void {
+  #startReading(): void {
+    this.#reading = true;
+    this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this.#erased());
+  }
+
+  static #onReadable(this: void, self: SocketTransport<StreamEndpoint>): void {
     if (self.#state === 'closed' || !self.#reading) return;
     let got: number;
     try {
@@ -243,7 +259,7 @@ export class SocketTransport implements ReadTransport {
       }
       if (sent === bytes.byteLength) return;
       if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
-      this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
+      this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this.#erased());
     }
     this.#chunks.push(Buffer.from(rest));
     this.#size += rest.byteLength;
@@ -314,7 +330,7 @@ export class SocketTransport implements ReadTransport {
     return waiter;
   }
 
-  static #onWritable(this: void, self: SocketTransport): void {
+  static #onWritable(this: void, self: SocketTransport<StreamEndpoint>): void {
     if (self.#state === 'closed') return;
     const chunks = self.#chunks;
     for (let chunk = chunks.peek(); chunk !== undefined; chunk = chunks.peek()) {
@@ -346,7 +362,7 @@ export class SocketTransport implements ReadTransport {
     return this.#state === 'closed';
   }
 
-  #notifyWritten(onWritten: (transport: SocketTransport) => void): void {
+  #notifyWritten(onWritten: (transport: SocketTransport<E>) => void): void {
     try {
       onWritten(this);
     } catch (exception) {
@@ -497,7 +513,7 @@ export class SocketTransport implements ReadTransport {
    * closes if you need them after; once it is closed, an address never asked for is `fallback`.
    */
   getExtraInfo(name: 'peername' | 'sockname'): Address | undefined;
-  getExtraInfo(name: 'socket'): Socket;
+  getExtraInfo(name: 'socket'): E;
   getExtraInfo(name: string, fallback?: unknown): unknown;
   getExtraInfo(name: string, fallback?: unknown): unknown {
     if (name === 'socket') return this.#sock;

@@ -32,6 +32,7 @@ import {
   ConcurrentReadError,
   SocketTransport,
   type ReadTransport,
+  type StreamEndpoint,
   type StreamSink,
 } from '@aio/coroutine';
 import {
@@ -40,6 +41,7 @@ import {
   ConnectionResetError,
   IPPROTO_TCP,
   Socket,
+  PipeEnd,
   TCP_NODELAY,
   type Address,
 } from '@aio/selector';
@@ -89,13 +91,13 @@ interface PendingRead {
 }
 
 /** How a ReadFuture reaches its stream (set in IOStream's static block). */
-let streamInternals: { readCancelled(stream: IOStream, future: Future): void };
+let streamInternals: { readCancelled(stream: BaseIOStream, future: Future): void };
 
 /** A read's future: a handoff, and cancelling it while it waits frees the stream for a new read. */
 class ReadFuture<T> extends Handoff<T> {
   constructor(
     loop: EventLoop,
-    readonly stream: IOStream,
+    readonly stream: BaseIOStream,
   ) {
     super(loop);
   }
@@ -115,20 +117,13 @@ const BYTES_HOOKS: HandoffHooks<Buffer, ReadFuture<Buffer>> = {
 };
 
 /**
- * A connected socket as tornado's IOStream.
- * @example
- * ```ts
- * const stream = new IOStream(sock);
- * yield* stream.write(Buffer.from('GET / HTTP/1.0\r\nHost: example.com\r\n\r\n'));
- * const header = yield* stream.readUntil('\r\n\r\n');
- * const body = yield* stream.readUntilClose();
- * ```
+ * tornado's BaseIOStream: the reads, writes and closing every stream has, over a socket
+ * (`IOStream`) or a pipe (`PipeIOStream`).
  */
-export class IOStream implements StreamSink {
+export class BaseIOStream implements StreamSink {
   /** The IOLoop the stream runs on: the current one when it was made. */
   readonly ioloop: IOLoop;
-  /** The socket, owned by the stream (closed with it). */
-  readonly socket: Socket;
+  readonly #endpoint: StreamEndpoint;
   /** What closed the stream, when something did: a socket error, a full buffer, a bad read. */
   error: unknown = null;
   readonly maxBufferSize: number;
@@ -136,11 +131,11 @@ export class IOStream implements StreamSink {
 
   readonly #loop: EventLoop;
   /** Null until the socket is connected (see `connect`). */
-  #transport: SocketTransport | null = null;
+  #transport: SocketTransport<StreamEndpoint> | null = null;
   /** Writes made while connecting, sent once connected. */
   #unsentWhileConnecting: Buffer[] | null = null;
   #connecting: Future<void> | null = null;
-  #connectResult: Future<IOStream> | null = null;
+  #connectResult: Future<this> | null = null;
   readonly #buffer = new ReadBuffer();
   #read: PendingRead | null = null;
   #closed = false;
@@ -160,14 +155,15 @@ export class IOStream implements StreamSink {
   }
 
   /**
-   * @param socket a connected, non-blocking stream socket; the stream owns it from now on
-   * @throws TypeError unless `socket` is an open, non-blocking aio Socket
+   * For the subclasses: `endpoint` is the stream's from now on; `connected` starts it at once
+   * (else `connectSocket` does).
    */
-  constructor(socket: Socket, options: IOStreamOptions = {}) {
-    const where = 'new IOStream()';
-    if (!(socket instanceof Socket))
-      throw optionTypeError(where, 'socket', 'an aio Socket', socket);
-    if (socket.closed) throw optionTypeError(where, 'socket', 'an open socket', socket);
+  protected constructor(
+    endpoint: StreamEndpoint,
+    options: IOStreamOptions,
+    where: string,
+    connected: boolean,
+  ) {
     if (typeof options !== 'object' || options === null) {
       throw optionTypeError(where, 'options', 'an object', options);
     }
@@ -181,16 +177,16 @@ export class IOStream implements StreamSink {
       options.maxWriteBufferSize === undefined
         ? null
         : checkInteger(where, 'maxWriteBufferSize', options.maxWriteBufferSize, 0);
-    if (socket.getBlocking()) socket.setBlocking(false);
+    if (endpoint.getBlocking()) endpoint.setBlocking(false);
     this.ioloop = IOLoop.current();
     this.#loop = this.ioloop.asyncioLoop;
-    this.socket = socket;
-    if (isConnected(socket)) this.#attach();
+    this.#endpoint = endpoint;
+    if (connected) this.#attach();
   }
 
   /** Starts the transport on the connected socket. */
   #attach(): void {
-    this.#transport = new SocketTransport(this.#loop, this.socket, this, {
+    this.#transport = new SocketTransport(this.#loop, this.#endpoint, this, {
       onWritten: () => this.#settleWrites(),
     });
     const waiting = this.#unsentWhileConnecting;
@@ -208,28 +204,16 @@ export class IOStream implements StreamSink {
     this.#updateReading();
   }
 
-  /**
-   * Connects the stream's socket to `address` (a `[host, port]` — a host name is resolved off the
-   * loop's thread — or a Unix path), without blocking. Reads and writes may be started meanwhile:
-   * writes are sent once connected. The future is the stream; if the connection fails, the
-   * stream closes and the future fails with a StreamClosedError whose `realError` says why
-   * (`ConnectionRefusedError`, …).
-   * @throws TypeError if the stream was made connected, or is connecting already
-   * @example
-   * ```ts
-   * const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
-   * yield* stream.connect(['127.0.0.1', 8888]);
-   * ```
-   */
-  connect(address: Address): Future<IOStream> {
+  /** For IOStream.connect: connects `socket` (the stream's own) to `address`. */
+  protected connectSocket(socket: Socket, address: Address): Future<this> {
     this.#checkClosed();
     if (this.#transport !== null || this.#connecting !== null) {
       throw new TypeError(`connect(): ${String(this)} is connected or connecting already`);
     }
-    const result = new Future<IOStream>(this.#loop);
+    const result = new Future<this>(this.#loop);
     let connecting: Future<void>;
     try {
-      connecting = sockConnect(this.#loop, this.socket, address);
+      connecting = sockConnect(this.#loop, socket, address);
     } catch (error) {
       this.close(error);
       if (!result.done()) result.setException(new StreamClosedError(error));
@@ -624,7 +608,7 @@ export class IOStream implements StreamSink {
       this.#unsentWhileConnecting = null;
       this.#connecting?.cancel();
       if (this.#transport !== null) this.#transport.abort();
-      else this.socket.close();
+      else this.#endpoint.close();
     }
     this.#signalClosed();
   }
@@ -675,31 +659,17 @@ export class IOStream implements StreamSink {
     return size;
   }
 
-  /**
-   * Sets `TCP_NODELAY` (no Nagle delay for small writes). It is on from the start, as asyncio's
-   * transports set it; tornado's HTTP server turns it on for its responses.
-   */
-  setNodelay(value: boolean): void {
-    if (this.#closed) return;
-    try {
-      this.socket.setsockopt(IPPROTO_TCP, TCP_NODELAY, value ? 1 : 0);
-    } catch (error) {
-      // Not a TCP socket (a Unix one), or a connection already reset: nothing to set.
-      if (!(error instanceof Error)) throw error;
-    }
-  }
-
-  /** The socket's fd. */
+  /** The fd. */
   fileno(): number {
-    return this.socket.fileno();
+    return this.#endpoint.fileno();
   }
 
   /** `<IOStream fd=12 open reading buffered=0 writing=0 peer=127.0.0.1:4000>` */
   toString(): string {
-    const parts = ['IOStream'];
+    const parts = [this[Symbol.toStringTag]];
     if (this.#closed) parts.push('closed');
     else {
-      parts.push(`fd=${this.socket.fileno()}`, 'open');
+      parts.push(`fd=${this.#endpoint.fileno()}`, 'open');
       if (this.#read !== null) parts.push('reading');
       parts.push(`buffered=${this.#buffer.size}`);
       if (this.#transport === null) parts.push('connecting');
@@ -712,11 +682,110 @@ export class IOStream implements StreamSink {
   }
 
   get [Symbol.toStringTag](): string {
-    return 'IOStream';
+    return 'BaseIOStream';
   }
 
   [inspect.custom](): string {
     return this.toString();
+  }
+}
+
+/**
+ * A socket as tornado's IOStream: connected already, or connected with `connect()`.
+ * @example
+ * ```ts
+ * const stream = new IOStream(sock);
+ * yield* stream.write(Buffer.from('GET / HTTP/1.0\r\nHost: example.com\r\n\r\n'));
+ * const header = yield* stream.readUntil('\r\n\r\n');
+ * const body = yield* stream.readUntilClose();
+ * ```
+ */
+export class IOStream extends BaseIOStream {
+  /** The socket, owned by the stream (closed with it). */
+  readonly socket: Socket;
+
+  /**
+   * @param socket a stream socket, connected or not (then call `connect`); made non-blocking.
+   *   The stream owns it from now on.
+   * @throws TypeError unless `socket` is an open aio Socket
+   */
+  constructor(socket: Socket, options: IOStreamOptions = {}) {
+    const where = 'new IOStream()';
+    if (!(socket instanceof Socket))
+      throw optionTypeError(where, 'socket', 'an aio Socket', socket);
+    if (socket.closed) throw optionTypeError(where, 'socket', 'an open socket', socket);
+    super(socket, options, where, isConnected(socket));
+    this.socket = socket;
+  }
+
+  /**
+   * Connects the stream's socket to `address` (a `[host, port]` — a host name is resolved off the
+   * loop's thread — or a Unix path), without blocking. Reads and writes may be started meanwhile:
+   * writes are sent once connected. The future is the stream; if the connection fails, the
+   * stream closes and the future fails with a StreamClosedError whose `realError` says why
+   * (`ConnectionRefusedError`, …).
+   * @throws TypeError if the stream was made connected, or is connecting already
+   * @example
+   * ```ts
+   * const stream = new IOStream(new Socket(AF_INET, SOCK_STREAM));
+   * yield* stream.connect(['127.0.0.1', 8888]);
+   * ```
+   */
+  connect(address: Address): Future<this> {
+    return this.connectSocket(this.socket, address);
+  }
+
+  /**
+   * Sets `TCP_NODELAY` (no Nagle delay for small writes). It is on from the start, as asyncio's
+   * transports set it; tornado's HTTP server turns it on for its responses.
+   */
+  setNodelay(value: boolean): void {
+    if (this.closed()) return;
+    try {
+      this.socket.setsockopt(IPPROTO_TCP, TCP_NODELAY, value ? 1 : 0);
+    } catch (error) {
+      // Not a TCP socket (a Unix one), or a connection already reset: nothing to set.
+      if (!(error instanceof Error)) throw error;
+    }
+  }
+
+  override get [Symbol.toStringTag](): string {
+    return 'IOStream';
+  }
+}
+
+/**
+ * A pipe (or any stream fd that is not a socket: a FIFO, a tty) as tornado's PipeIOStream: one
+ * end, read or written, as its mode allows. `Subprocess` gives its child's stdio as these.
+ * @example
+ * ```ts
+ * const [r, w] = pipe();
+ * const reader = new PipeIOStream(r);
+ * new PipeIOStream(w).write('hello\n');
+ * const line = yield* reader.readUntil('\n');
+ * ```
+ */
+export class PipeIOStream extends BaseIOStream {
+  /** The fd, owned by the stream (closed with it). */
+  readonly fd: number;
+
+  /**
+   * @param fd an open fd, or a PipeEnd (@aio/selector); made non-blocking, and owned by the
+   *   stream from now on
+   */
+  constructor(fd: number | PipeEnd, options: IOStreamOptions = {}) {
+    const where = 'new PipeIOStream()';
+    let end: PipeEnd;
+    if (fd instanceof PipeEnd) end = fd;
+    else if (typeof fd === 'number') end = new PipeEnd(fd);
+    else throw optionTypeError(where, 'fd', 'an fd or a PipeEnd', fd);
+    if (end.closed) throw optionTypeError(where, 'fd', 'an open pipe end', end);
+    super(end, options, where, true);
+    this.fd = end.fileno();
+  }
+
+  override get [Symbol.toStringTag](): string {
+    return 'PipeIOStream';
   }
 }
 
