@@ -28,6 +28,7 @@ import * as tcpclient from './tcpclient';
 import { Connector, type FamilyAddress } from './tcpclient/connector';
 import { TCPServer } from './tcpserver';
 import { MODES, closeLoops, main } from './locks/test-support';
+import { ipv6Loopback } from './test-ipv6';
 
 const closables: { close(): void }[] = [];
 afterEach(() => {
@@ -35,17 +36,7 @@ afterEach(() => {
   closeLoops();
 });
 
-let ipv6 = true;
-try {
-  const probe = new Socket(AF_INET6, SOCK_STREAM);
-  try {
-    probe.bind(['::1', 0]);
-  } finally {
-    probe.close();
-  }
-} catch {
-  ipv6 = false;
-}
+const ipv6 = ipv6Loopback;
 
 /** tornado's TestTCPServer: keeps each stream, and queues it for the test. */
 class TestTCPServer extends TCPServer {
