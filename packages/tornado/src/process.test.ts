@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,23 +28,19 @@ const started: ChildProcess[] = [];
 const pids = new Set<number>();
 
 afterEach(() => {
-  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
+  // A supervisor still running stops its workers on SIGTERM; a worker left over is killed only if
+  // its pid is still one of ours (pids are reused: on this kernel they wrap at 32768).
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   pids.clear();
 });
 
+/** True while `pid` is a running worker of the fixture (not another process that got its pid). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('test-fixtures/workers.ts');
   } catch {
-    return false;
+    return false; // gone
   }
 }
 
