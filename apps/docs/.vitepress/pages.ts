@@ -65,6 +65,7 @@ export const GUIDE: readonly PageGroup[] = [
     items: [
       { text: 'tornado.concurrent', link: '/tornado/concurrent' },
       { text: 'tornado.log', link: '/tornado/log' },
+      { text: 'IOStream, TCPServer, TCPClient', link: '/tornado/networking' },
     ],
   },
   {

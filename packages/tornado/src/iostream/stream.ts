@@ -372,6 +372,7 @@ export class BaseIOStream implements StreamSink {
     return future;
   }
 
+  // #region find-read-pos
   /** Where the buffer satisfies `read` (the byte count it takes), or null. */
   #findReadPos(read: PendingRead): number | null {
     const size = this.#buffer.size;
@@ -406,6 +407,7 @@ export class BaseIOStream implements StreamSink {
         return null; // TO_CLOSE: only the close answers it
     }
   }
+  // #endregion find-read-pos
 
   #checkMaxBytes(read: PendingRead, size: number): void {
     if (read.maxBytes !== null && size > read.maxBytes) {
@@ -439,6 +441,7 @@ export class BaseIOStream implements StreamSink {
     this.#updateReading();
   }
 
+  // #region update-reading
   /** Reads while a read waits, or while the buffer is empty (to see the peer close). */
   #updateReading(): void {
     if (this.#closed) return;
@@ -448,12 +451,14 @@ export class BaseIOStream implements StreamSink {
     if (want) transport.resumeReading();
     else transport.pauseReading();
   }
+  // #endregion update-reading
 
   // ─── What the transport feeds (StreamSink) ─────────────────────────────────────────────────
 
   /** @internal The transport is ours already. */
   setTransport(_transport: ReadTransport): void {}
 
+  // #region feed-data
   /** @internal Bytes from the socket. */
   feedData(chunk: Uint8Array): void {
     if (this.#closed) return;
@@ -485,6 +490,7 @@ export class BaseIOStream implements StreamSink {
     }
     this.#updateReading();
   }
+  // #endregion feed-data
 
   /** @internal The peer closed: so does the stream. */
   feedEof(): void {

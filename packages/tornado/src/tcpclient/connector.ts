@@ -82,6 +82,7 @@ export class Connector<S extends Closable> {
     return this.future;
   }
 
+  // #region happy-eyeballs
   tryConnect(addrs: Iterator<FamilyAddress>): void {
     const next = addrs.next();
     if (next.done === true) {
@@ -131,6 +132,7 @@ export class Connector<S extends Closable> {
     this.#timeout = null;
     if (!this.future.done()) this.tryConnect(this.secondaryAddrs[Symbol.iterator]());
   }
+  // #endregion happy-eyeballs
 
   onConnectTimeout(): void {
     if (!this.future.done()) this.future.setException(new TimeoutError('connect timed out'));
