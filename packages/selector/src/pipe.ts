@@ -10,17 +10,16 @@
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { InvalidArgumentError, osError } from './errors';
+import { isWouldBlock, setFdFlag } from './fd';
 import { errno, libc } from './libc';
 import { platform as P } from './platform/index';
 import { SOCK_STREAM, WOULD_BLOCK } from './socket';
 
-const { EAGAIN, EWOULDBLOCK, EINTR, ENOTSOCK } = constants.errno;
+const { EINTR, ENOTSOCK } = constants.errno;
 /** `fcntl(F_GETFL) & O_ACCMODE`: O_RDONLY 0, O_WRONLY 1, O_RDWR 2 (the same on every Unix). */
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
 const O_WRONLY = 1;
-
-const isWouldBlock = (e: number): boolean => e === EAGAIN || e === EWOULDBLOCK;
 
 export class PipeEnd {
   /** Not a socket family: 0. (A transport checks `family` to set TCP options.) */
@@ -71,11 +70,7 @@ export class PipeEnd {
 
   /** Sets or clears O_NONBLOCK (on this end only: each end is its own open file). */
   setBlocking(flag: boolean): void {
-    const fd = this.#open('fcntl');
-    const flags = libc.fcntl(fd, P.F_GETFL);
-    if (flags < 0) throw osError(errno(), 'fcntl');
-    const next = flag ? flags & ~P.O_NONBLOCK : flags | P.O_NONBLOCK;
-    if (next !== flags && libc.fcntl(fd, P.F_SETFL, next) < 0) throw osError(errno(), 'fcntl');
+    setFdFlag(this.#open('fcntl'), P.F_GETFL, P.F_SETFL, P.O_NONBLOCK, !flag, 'nonblock');
   }
 
   /**
@@ -158,12 +153,7 @@ export function pipe(): [PipeEnd, PipeEnd] {
   if (rc !== 0) throw osError(errno(), 'pipe');
   try {
     if (!libc.pipe2) {
-      for (const fd of fds) {
-        const flags = libc.fcntl(fd, P.F_GETFD);
-        if (flags < 0 || libc.fcntl(fd, P.F_SETFD, flags | P.FD_CLOEXEC) < 0) {
-          throw osError(errno(), 'fcntl', 'cloexec');
-        }
-      }
+      for (const fd of fds) setFdFlag(fd, P.F_GETFD, P.F_SETFD, P.FD_CLOEXEC, true, 'cloexec');
     }
     return [new PipeEnd(fds[0]!), new PipeEnd(fds[1]!)];
   } catch (error) {

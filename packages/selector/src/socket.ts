@@ -35,6 +35,7 @@ import {
   type Address,
 } from './address';
 import { BlockingIOError, InvalidArgumentError, OSError, TimeoutError, osError } from './errors';
+import { isWouldBlock, setFdFlag } from './fd';
 import { formatValue } from './format';
 import { SCRATCH_SIZE, recvScratch } from './scratch';
 import { errno, libc } from './libc';
@@ -142,8 +143,6 @@ function prepareNewFd(fd: number): void {
   }
 }
 
-const isWouldBlock = (e: number): boolean => e === EAGAIN || e === EWOULDBLOCK;
-
 /** Scratch space for addresses and lengths; safe to share because every use is synchronous. */
 const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
 const lenScratch = new Uint32Array(1);
@@ -178,20 +177,6 @@ function timedOut(syscall: string, address?: Address): TimeoutError {
 
 /** `#connect`'s result when timeout mode ran out of time (errno values are positive). */
 const TIMED_OUT = -1;
-
-function setFdFlag(
-  fd: number,
-  getCmd: number,
-  setCmd: number,
-  flag: number,
-  on: boolean,
-  what: string,
-): void {
-  const flags = libc.fcntl(fd, getCmd);
-  if (flags < 0) throw osError(errno(), 'fcntl', what);
-  const next = on ? flags | flag : flags & ~flag;
-  if (next !== flags && libc.fcntl(fd, setCmd, next) < 0) throw osError(errno(), 'fcntl', what);
-}
 
 /**
  * A BSD socket on a raw fd, with Python's methods.
