@@ -1,6 +1,7 @@
 /**
  * tornado's three IOStream errors (tornado/iostream.py).
  */
+import { formatValue } from '@aio/selector/internal';
 
 /**
  * An operation on a closed stream, or a read or write the stream's closing cut short.
@@ -18,7 +19,7 @@ export class StreamClosedError extends Error {
     super(
       realError === null || realError === undefined
         ? 'Stream is closed'
-        : `Stream is closed: ${describe(realError)}`,
+        : `Stream is closed: ${describeError(realError)}`,
       realError === null || realError === undefined ? undefined : { cause: realError },
     );
     this.realError = realError ?? null;
@@ -44,6 +45,7 @@ export class StreamBufferFullError extends Error {
   readonly code = 'ERR_AIO_STREAM_BUFFER_FULL';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+/** `Name: message` for an Error, else the value as the messages print values. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }

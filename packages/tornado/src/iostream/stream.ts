@@ -45,12 +45,16 @@ import {
   TCP_NODELAY,
   type Address,
 } from '@aio/selector';
-import { formatValue } from '@aio/selector/internal';
 import { IOLoop } from '../ioloop';
 import { genLog } from '../log';
 import { checkInteger, optionTypeError } from '../log/errors';
 import { ReadBuffer } from './read-buffer';
-import { StreamBufferFullError, StreamClosedError, UnsatisfiableReadError } from './errors';
+import {
+  StreamBufferFullError,
+  StreamClosedError,
+  UnsatisfiableReadError,
+  describeError,
+} from './errors';
 
 /** Options of `new IOStream()`. */
 export interface IOStreamOptions {
@@ -245,12 +249,13 @@ export class BaseIOStream implements StreamSink {
    * @throws StreamClosedError if the stream is closed and the buffer cannot answer
    */
   readUntil(delimiter: Uint8Array | string, maxBytes?: number): Future<Buffer> {
-    let bytes: Uint8Array;
-    if (typeof delimiter === 'string') bytes = delimiterBytes(delimiter);
-    else if (delimiter instanceof Uint8Array)
-      bytes = Buffer.from(delimiter); // the caller's may change
-    else bytes = delimiter;
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+    const bytes =
+      typeof delimiter === 'string'
+        ? delimiterBytes(delimiter)
+        : delimiter instanceof Uint8Array
+          ? Buffer.from(delimiter) // a copy: the caller's may change
+          : null;
+    if (bytes === null || bytes.byteLength === 0) {
       throw optionTypeError(
         'readUntil()',
         'delimiter',
@@ -259,7 +264,7 @@ export class BaseIOStream implements StreamSink {
       );
     }
     return this.#startRead(UNTIL, {
-      delimiter: bytes as Buffer,
+      delimiter: bytes,
       maxBytes: this.#maxBytes('readUntil()', maxBytes),
     }) as Future<Buffer>;
   }
@@ -349,11 +354,12 @@ export class BaseIOStream implements StreamSink {
     try {
       pos = this.#findReadPos(read);
     } catch (error) {
-      this.#read = null;
-      if (!(error instanceof UnsatisfiableReadError)) throw error;
+      if (!(error instanceof UnsatisfiableReadError)) {
+        this.#read = null;
+        throw error;
+      }
       genLog.info(`Unsatisfiable read, closing connection: ${error.message}`);
-      this.#read = read; // failed by close(), with the cause
-      this.close(error);
+      this.close(error); // fails the read, with the cause
       return future;
     }
     if (pos !== null) {
@@ -500,7 +506,7 @@ export class BaseIOStream implements StreamSink {
   /** @internal The connection failed. */
   setException(error: unknown): void {
     if (this.#closed) return;
-    if (!isConnReset(error)) genLog.warn(`Error on ${String(this)}: ${describe(error)}`);
+    if (!isConnReset(error)) genLog.warn(`Error on ${String(this)}: ${describeError(error)}`);
     this.close(error);
   }
 
@@ -528,36 +534,30 @@ export class BaseIOStream implements StreamSink {
     }
     this.#written += bytes.byteLength;
     const transport = this.#transport;
-    if (transport !== null && this.#writeFutures.length === 0) {
-      // The usual case: nothing waits to be sent. The kernel mostly takes it all at once, and
-      // then the write is done: the loop's one resolved future, rather than a new one per write.
-      try {
-        transport.write(bytes);
-      } catch (error) {
-        // The send failed: the transport closed, and told us (setException).
-        const failed = failedFuture<void>(this.#loop, new StreamClosedError(this.error ?? error));
-        failed.exception(); // as the others: a write nobody waits for fails without a complaint
-        return failed;
-      }
-      if (transport.getWriteBufferSize() === 0) return resolvedVoid(this.#loop);
-      const future = new Future<void>(this.#loop);
-      this.#writeFutures.push([this.#written, future]);
-      return future;
-    }
-    const future = new Future<void>(this.#loop);
-    this.#writeFutures.push([this.#written, future]);
     if (transport === null) {
+      // Connecting: sent once connected.
       (this.#unsentWhileConnecting ??= []).push(Buffer.from(bytes));
-      return future;
+      return this.#writeFuture();
     }
     try {
       transport.write(bytes);
-    } catch {
-      // The send failed: the transport has closed, and told us (setException), which failed
-      // the future with the cause.
-      return future;
+    } catch (error) {
+      // The send failed: the transport closed, and told us (setException).
+      const failed = failedFuture<void>(this.#loop, new StreamClosedError(this.error ?? error));
+      failed.exception(); // as the others: a write nobody waits for fails without a complaint
+      return failed;
     }
-    this.#settleWrites();
+    // The usual case: the kernel took it all (and all before it: the buffer drains in order, and
+    // the futures of earlier writes were settled as it did). The loop's one resolved future,
+    // rather than a new one per write.
+    if (transport.getWriteBufferSize() === 0) return resolvedVoid(this.#loop);
+    return this.#writeFuture();
+  }
+
+  /** A future for the write just counted in `#written`, settled once the kernel has it. */
+  #writeFuture(): Future<void> {
+    const future = new Future<void>(this.#loop);
+    this.#writeFutures.push([this.#written, future]);
     return future;
   }
 
@@ -605,7 +605,7 @@ export class BaseIOStream implements StreamSink {
           try {
             pos = this.#findReadPos(read);
           } catch {
-            pos = null; // unsatisfiable: it fails below
+            // unsatisfiable: it fails below
           }
           if (pos !== null) this.#finishRead(read, pos);
         }
@@ -811,10 +811,6 @@ function isConnReset(error: unknown): boolean {
     error instanceof BrokenPipeError ||
     error instanceof ConnectionAbortedError
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }
 
 /** True if `socket` is connected to a peer (getpeername answers). */
