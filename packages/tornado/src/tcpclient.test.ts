@@ -238,11 +238,10 @@ const AF1 = 1;
 const AF2 = 2;
 
 describe('Connector.split (tornado: TestConnectorSplit)', () => {
-  const a = (x: string): Address => x;
   it('keeps one family together', () => {
     const [primary, secondary] = Connector.split([
-      [AF1, a('a')],
-      [AF1, a('b')],
+      [AF1, 'a'],
+      [AF1, 'b'],
     ]);
     expect(primary).toEqual([
       [AF1, 'a'],
@@ -253,10 +252,10 @@ describe('Connector.split (tornado: TestConnectorSplit)', () => {
 
   it('splits mixed families by the first one', () => {
     const [primary, secondary] = Connector.split([
-      [AF1, a('a')],
-      [AF2, a('b')],
-      [AF1, a('c')],
-      [AF2, a('d')],
+      [AF1, 'a'],
+      [AF2, 'b'],
+      [AF1, 'c'],
+      [AF2, 'd'],
     ]);
     expect(primary).toEqual([
       [AF1, 'a'],
@@ -330,7 +329,6 @@ const outcome = (future: Future): unknown =>
   future.done() ? (future.exception() ?? future.result()) : 'pending';
 
 describe('Connector (tornado: ConnectorTest)', () => {
-  const a = (x: string): Address => x;
   const run = (body: (t: Attempts) => Generator<unknown, void, unknown>): Promise<void> =>
     main(
       function* () {
@@ -352,7 +350,7 @@ describe('Connector (tornado: ConnectorTest)', () => {
 
   it('immediate failure', () =>
     run(function* (t) {
-      const [, future] = t.start([[AF1, a('a')]]);
+      const [, future] = t.start([[AF1, 'a']]);
       expect(t.pending()).toEqual(['1:a']);
       yield* t.resolve(AF1, 'a', false);
       expect(outcome(future)).toBeInstanceOf(OSError);
@@ -361,8 +359,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family, second try', () =>
     run(function* (t) {
       const [, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       yield* t.resolve(AF1, 'a', false);
       expect(t.pending()).toEqual(['1:b']);
@@ -373,8 +371,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family, second try fails', () =>
     run(function* (t) {
       const [, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       yield* t.resolve(AF1, 'a', false);
       expect(t.pending()).toEqual(['1:b']);
@@ -385,8 +383,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family, second try after a timeout that changes nothing', () =>
     run(function* (t) {
       const [conn, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       conn.onTimeout(); // no second family: nothing happens
       expect(t.pending()).toEqual(['1:a']);
@@ -449,8 +447,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family: timeout after the connect timeout', () =>
     run(function* (t) {
       const [conn, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       conn.onConnectTimeout();
       t.futures.delete('1:a');
@@ -465,8 +463,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family: success before the connect timeout', () =>
     run(function* (t) {
       const [conn, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       yield* t.resolve(AF1, 'a', true);
       conn.onConnectTimeout();
@@ -479,8 +477,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family: second try, then the connect timeout', () =>
     run(function* (t) {
       const [conn, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       yield* t.resolve(AF1, 'a', false);
       expect(t.pending()).toEqual(['1:b']);
@@ -495,8 +493,8 @@ describe('Connector (tornado: ConnectorTest)', () => {
   it('one family: second try fails before the connect timeout', () =>
     run(function* (t) {
       const [conn, future] = t.start([
-        [AF1, a('a')],
-        [AF1, a('b')],
+        [AF1, 'a'],
+        [AF1, 'b'],
       ]);
       yield* t.resolve(AF1, 'a', false);
       yield* t.resolve(AF1, 'b', false);
