@@ -3,6 +3,7 @@
  * `.d.cts` declarations and the `.cjs` builds). Type-checked by `pnpm test:packed`, never run.
  */
 import { DefaultSelector, EVENT_READ, socketpair, type SelectorKey } from '@aio/selector';
+import { SSLContext, TLSVersion } from '@aio/selector/ssl';
 import { EventLoop, LoopClosedError, type TimerHandle } from '@aio/loop';
 import { Future, wrapPromise } from '@aio/future';
 import { gather, run, sleep, Task, createTask, type StreamReader } from '@aio/coroutine';
@@ -73,4 +74,8 @@ export function commonjs(f1: Future<number>, f2: Future<string>): void {
   const job = workerFunction<(n: number) => number>(__filename, 'double');
   const doubled = executor.submit(job, 1);
   expectType<Equal<typeof doubled, Future<number>>>();
+
+  const tls = new SSLContext('client');
+  tls.minimumVersion = TLSVersion.TLSv1_3;
+  expectType<Equal<typeof tls.verifyMode, 0 | 1 | 2>>();
 }

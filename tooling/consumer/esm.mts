@@ -64,7 +64,8 @@ import {
   isValidIp,
   type ResolvedAddress,
 } from '@aio/tornado/netutil';
-import { IOStream, StreamClosedError } from '@aio/tornado/iostream';
+import { IOStream, SSLIOStream, StreamClosedError } from '@aio/tornado/iostream';
+import { CERT_REQUIRED, SSLContext, createDefaultContext } from '@aio/selector/ssl';
 import { TCPServer } from '@aio/tornado/tcpserver';
 import { TCPClient } from '@aio/tornado/tcpclient';
 import { cpuCount, forkProcesses, taskId } from '@aio/tornado/process';
@@ -326,6 +327,27 @@ export async function tornadoApi(f1: Future<number>, f2: Future<string>): Promis
   const connected = await new TCPClient().connect('127.0.0.1', 1, { timeout: 1_000 });
   expectType<Equal<typeof connected, IOStream>>();
   echo.stop();
+
+  // TLS: a context from @aio/selector/ssl, or tornado's dictionary camelCased.
+  const context: SSLContext = createDefaultContext('serverAuth');
+  context.setAlpnProtocols(['http/1.1']);
+  const tlsServer = new Echo({ sslOptions: { certfile: 'cert.pem', keyfile: 'key.pem' } });
+  tlsServer.stop();
+  const viaNetutil: netutil.SSLContext = context;
+  const secure = await new TCPClient().connect('localhost', 443, { sslOptions: context });
+  if (secure instanceof SSLIOStream) {
+    const agreed: string | null = secure.selectedAlpnProtocol();
+    const version: string | null = secure.version();
+    console.log(agreed, version, secure.getPeerCertificate()?.subject, viaNetutil);
+  }
+  const upgraded = await stream.startTls(
+    false,
+    { caCerts: 'ca.pem', certReqs: CERT_REQUIRED },
+    'example.com',
+  );
+  expectType<Equal<typeof upgraded, SSLIOStream>>();
+  // @ts-expect-error tornado's snake_case keys are camelCased here
+  void new TCPClient().connect('localhost', 443, { sslOptions: { ca_certs: 'ca.pem' } });
   const workers: number = cpuCount();
   const id: number | null = taskId();
   if (id === null && workers > 64)

@@ -11,6 +11,7 @@ export {
   readable,
   writable,
   sockConnect,
+  sslDoHandshake,
   sockAccept,
   sockRecv,
   sockRecvInto,

@@ -25,6 +25,7 @@ import {
   type Socket,
 } from '@aio/selector';
 import { recvScratch } from '@aio/selector/internal';
+import { SSL_ERROR_WANT_READ, type SSLSocket } from '@aio/selector/ssl';
 import { wrapPromise } from './bridge';
 import { Future } from './future';
 import { failedFuture, resolvedFuture, resolvedVoid } from './resolved';
@@ -383,6 +384,81 @@ export function sockConnect(loop: EventLoop, sock: Socket, address: Address): Fu
   }).begin(false);
   // #endregion sockConnectIp
 }
+
+// #region sslDoHandshake
+/**
+ * The TLS handshake of a non-blocking SSLSocket, as a Future: each step runs when the socket is
+ * ready the way OpenSSL last asked (readable or writable), until it is done or fails (with the
+ * SSLError, SSLCertVerificationError or OSError of `tryDoHandshake`). Cancelling stops it; the
+ * socket is the caller's to close. Python's asyncio runs its handshakes the same way on a
+ * socket; this is the one loop-driven piece of `@aio/selector/ssl`.
+ */
+export function sslDoHandshake(loop: EventLoop, tls: SSLSocket): Future<void> {
+  if (tls.getBlocking()) {
+    throw new InvalidArgumentError(
+      'sslDoHandshake() needs a non-blocking socket: call tls.setBlocking(false) first',
+    );
+  }
+  return new Handshake(loop, tls).step();
+}
+
+class Handshake extends Future<void> {
+  #handle: Handle | null = null;
+  #waitingFor: 'read' | 'write' | null = null;
+
+  constructor(
+    loop: EventLoop,
+    private readonly tls: SSLSocket,
+  ) {
+    super(loop);
+  }
+
+  step(): this {
+    let want: number;
+    try {
+      want = this.tls.tryDoHandshake();
+    } catch (error) {
+      this.#stopWaiting();
+      this.setException(error);
+      return this;
+    }
+    if (want === 0) {
+      this.#stopWaiting();
+      this.setResult();
+      return this;
+    }
+    const kind = want === SSL_ERROR_WANT_READ ? 'read' : 'write';
+    if (kind !== this.#waitingFor) {
+      this.#stopWaiting();
+      const loop = this.getLoop();
+      this.#handle =
+        kind === 'read'
+          ? loop.addReader(this.tls, Handshake.onReady, this)
+          : loop.addWriter(this.tls, Handshake.onReady, this);
+      this.#waitingFor = kind;
+    }
+    return this;
+  }
+
+  static onReady(this: void, handshake: Handshake): void {
+    if (!handshake.done()) handshake.step();
+  }
+
+  override cancel(message?: string): boolean {
+    if (!super.cancel(message)) return false;
+    this.#stopWaiting();
+    return true;
+  }
+
+  /** Drops our reader or writer, if it is still ours (see Operation#removeIfOurs). */
+  #stopWaiting(): void {
+    const handle = this.#handle;
+    this.#handle = null;
+    this.#waitingFor = null;
+    if (handle !== null && !handle.cancelled()) handle.cancel();
+  }
+}
+// #endregion sslDoHandshake
 
 /** Accepts a connection: `[conn, address]`, `conn` non-blocking. asyncio's `sock_accept`. */
 export function sockAccept(loop: EventLoop, sock: Socket): Future<[Socket, Address]> {

@@ -19,6 +19,7 @@ it('exports exactly these names', () => {
       "sockRecv",
       "sockRecvInto",
       "sockSendall",
+      "sslDoHandshake",
       "toPromise",
       "wrapPromise",
       "writable",

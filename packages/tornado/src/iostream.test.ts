@@ -6,8 +6,11 @@
  * TCP connections on 127.0.0.1 in both loop modes; each loop is fresh, on real time.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Future, CancelledError } from '@aio/future';
 import { getRunningLoop, type LoopMode } from '@aio/loop';
@@ -29,6 +32,8 @@ import {
   BaseIOStream,
   IOStream,
   PipeIOStream,
+  SSLIOStream,
+  type IOStreamOptions,
   StreamBufferFullError,
   StreamClosedError,
   UnsatisfiableReadError,
@@ -47,8 +52,21 @@ afterEach(() => {
   closeLoops();
 });
 
-/** A connected pair over TCP loopback: [server side, client side], both IOStreams. */
-function streamPair(options: ConstructorParameters<typeof IOStream>[1] = {}): [IOStream, IOStream] {
+/** What the read and write themes run over: plain TCP, and TLS (tornado's TestIOStreamSSL). */
+type Transport = 'TCP' | 'TLS';
+const CASES = MODES.flatMap((mode) => (['TCP', 'TLS'] as const).map((t) => [mode, t] as const));
+const TLS_FIXTURES = fileURLToPath(new URL('../../../tooling/fixtures/tls/', import.meta.url));
+const serverTls = { certfile: `${TLS_FIXTURES}server.pem`, keyfile: `${TLS_FIXTURES}server.key` };
+const clientTls = { caCerts: `${TLS_FIXTURES}ca.pem` };
+
+/**
+ * A connected pair over TCP loopback: [server side, client side], both IOStreams — SSLIOStreams
+ * over `'TLS'`, their handshake under way (reads and writes wait for it).
+ */
+function pairOf(
+  options: ConstructorParameters<typeof IOStream>[1] = {},
+  transport: Transport = 'TCP',
+): [IOStream, IOStream] {
   const [listener] = bindSockets(0, '127.0.0.1');
   sockets.push(listener!);
   const client = new Socket(AF_INET, SOCK_STREAM);
@@ -56,7 +74,13 @@ function streamPair(options: ConstructorParameters<typeof IOStream>[1] = {}): [I
   const [server] = listener!.accept();
   listener!.close();
   client.setBlocking(false);
-  const pair: [IOStream, IOStream] = [new IOStream(server, options), new IOStream(client)];
+  const pair: [IOStream, IOStream] =
+    transport === 'TCP'
+      ? [new IOStream(server, options), new IOStream(client)]
+      : [
+          new SSLIOStream(server, { ...options, sslOptions: serverTls, serverSide: true }),
+          new SSLIOStream(client, { sslOptions: clientTls, serverHostname: 'localhost' }),
+        ];
   streams.push(...pair);
   return pair;
 }
@@ -86,13 +110,17 @@ it('exports the names it promises', () => {
     'BaseIOStream',
     'IOStream',
     'PipeIOStream',
+    'SSLHandshakeTimeoutError',
+    'SSLIOStream',
     'StreamBufferFullError',
     'StreamClosedError',
     'UnsatisfiableReadError',
   ]);
 });
 
-describe.each(MODES)('IOStream reads (%s mode)', (mode: LoopMode) => {
+describe.each(CASES)('IOStream reads (%s mode, %s)', (mode: LoopMode, transport: Transport) => {
+  const streamPair = (options: IOStreamOptions = {}): [IOStream, IOStream] =>
+    pairOf(options, transport);
   const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
     main(body, mode, 'real');
 
@@ -263,7 +291,9 @@ describe.each(MODES)('IOStream reads (%s mode)', (mode: LoopMode) => {
       return second;
     });
     expect(error).toBeInstanceOf(ConcurrentReadError);
-    expect((error as Error).message).toMatch(/^Already reading: <IOStream fd=\d+ open reading/);
+    expect((error as Error).message).toMatch(
+      /^Already reading: <(SSL)?IOStream fd=\d+ open reading/,
+    );
   });
 
   it('a read cancelled while it waits leaves the bytes for the next read', async () => {
@@ -282,6 +312,7 @@ describe.each(MODES)('IOStream reads (%s mode)', (mode: LoopMode) => {
   it('gives the bytes back when the reading task is cancelled as it is woken (no lost read)', async () => {
     const [outcome, next] = await run(function* () {
       const [server, client] = streamPair();
+      if (client instanceof SSLIOStream) yield* client.waitForHandshake();
       const loop = getRunningLoop();
       const reader = createTask(function* () {
         return yield* server.readBytes(3);
@@ -296,7 +327,8 @@ describe.each(MODES)('IOStream reads (%s mode)', (mode: LoopMode) => {
         loop.removeReader(b);
         reader.cancel();
       });
-      client.socket.send(Buffer.from('xyz'));
+      // Sent at once (over TLS too: the handshake is done, so write() encrypts and sends now).
+      client.write('xyz');
       a.send(Buffer.from('!'));
       let result: unknown;
       try {
@@ -312,126 +344,131 @@ describe.each(MODES)('IOStream reads (%s mode)', (mode: LoopMode) => {
   });
 });
 
-describe.each(MODES)('IOStream writes and errors (%s mode)', (mode: LoopMode) => {
-  const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
-    main(body, mode, 'real');
+describe.each(CASES)(
+  'IOStream writes and errors (%s mode, %s)',
+  (mode: LoopMode, transport: Transport) => {
+    const streamPair = (options: IOStreamOptions = {}): [IOStream, IOStream] =>
+      pairOf(options, transport);
+    const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
+      main(body, mode, 'real');
 
-  it('a write future is done once its bytes are with the kernel, even when they had to wait', async () => {
-    const got = await run(function* () {
-      const [server, client] = streamPair();
-      const big = Buffer.alloc(8 * 1024 * 1024, 'b'); // more than the socket buffers hold
-      const writing = server.write(big);
-      const after = server.write('!');
-      expect(writing.done()).toBe(false);
-      expect(server.writing()).toBe(true);
-      const body = yield* client.readBytes(big.length + 1);
-      yield* writing;
-      yield* after;
-      return [body.length, body.at(-1), server.writing()];
+    it('a write future is done once its bytes are with the kernel, even when they had to wait', async () => {
+      const got = await run(function* () {
+        const [server, client] = streamPair();
+        const big = Buffer.alloc(8 * 1024 * 1024, 'b'); // more than the socket buffers hold
+        const writing = server.write(big);
+        const after = server.write('!');
+        expect(writing.done()).toBe(false);
+        expect(server.writing()).toBe(true);
+        const body = yield* client.readBytes(big.length + 1);
+        yield* writing;
+        yield* after;
+        return [body.length, body.at(-1), server.writing()];
+      });
+      expect(got).toEqual([8 * 1024 * 1024 + 1, '!'.charCodeAt(0), false]);
     });
-    expect(got).toEqual([8 * 1024 * 1024 + 1, '!'.charCodeAt(0), false]);
-  });
 
-  it('maxWriteBufferSize: a write that would pass it throws StreamBufferFullError', async () => {
-    const error = await run(function* () {
-      const [server] = streamPair({ maxWriteBufferSize: 1024 * 1024 });
-      const filler = Buffer.alloc(16 * 1024 * 1024);
-      let caught: unknown = null;
-      for (let i = 0; i < 64 && caught === null; i++) {
-        try {
-          server.write(filler.subarray(0, 512 * 1024));
-        } catch (error) {
-          caught = error;
+    it('maxWriteBufferSize: a write that would pass it throws StreamBufferFullError', async () => {
+      const error = await run(function* () {
+        const [server] = streamPair({ maxWriteBufferSize: 1024 * 1024 });
+        const filler = Buffer.alloc(16 * 1024 * 1024);
+        let caught: unknown = null;
+        for (let i = 0; i < 64 && caught === null; i++) {
+          try {
+            server.write(filler.subarray(0, 512 * 1024));
+          } catch (error) {
+            caught = error;
+          }
         }
-      }
-      expect(server.closed()).toBe(false);
-      return caught;
+        expect(server.closed()).toBe(false);
+        return caught;
+      });
+      expect(error).toBeInstanceOf(StreamBufferFullError);
     });
-    expect(error).toBeInstanceOf(StreamBufferFullError);
-  });
 
-  it('maxBufferSize: a read that outgrows it closes that stream, and others go on', async () => {
-    const [error, streamError, other] = await withGenLog(async (records) => {
-      const result = await run(function* () {
-        const [server, client] = streamPair({ maxBufferSize: 64 * 1024 });
-        const [otherServer, otherClient] = streamPair();
-        const waiting = server.readUntil('\n'); // never comes
-        client.write(Buffer.alloc(1024 * 1024, 'a'));
-        let failure: unknown = null;
+    it('maxBufferSize: a read that outgrows it closes that stream, and others go on', async () => {
+      const [error, streamError, other] = await withGenLog(async (records) => {
+        const result = await run(function* () {
+          const [server, client] = streamPair({ maxBufferSize: 64 * 1024 });
+          const [otherServer, otherClient] = streamPair();
+          const waiting = server.readUntil('\n'); // never comes
+          client.write(Buffer.alloc(1024 * 1024, 'a'));
+          let failure: unknown = null;
+          try {
+            yield* waiting;
+          } catch (caught) {
+            failure = caught;
+          }
+          yield* otherClient.write('still here\n');
+          return [failure, server.error, String(yield* otherServer.readUntil('\n'))] as const;
+        });
+        expect(records.some((r) => r.message.startsWith('Reached maximum read buffer size'))).toBe(
+          true,
+        );
+        return result;
+      });
+      expect(error).toBeInstanceOf(StreamClosedError);
+      expect(streamError).toBeInstanceOf(StreamBufferFullError);
+      expect(other).toBe('still here\n');
+    });
+
+    it('a peer that resets the connection: the read fails with StreamClosedError carrying it', async () => {
+      const got = await run(function* () {
+        const [server, client] = streamPair();
+        const waiting = server.readBytes(1);
+        // SO_LINGER 0: close sends RST instead of FIN.
+        client.socket.setsockopt(SOL_SOCKET, SO_LINGER, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+        client.close();
         try {
           yield* waiting;
         } catch (caught) {
+          return [caught, server.error];
+        }
+        return [null, null];
+      });
+      expect(got[0]).toBeInstanceOf(StreamClosedError);
+      expect((got[0] as StreamClosedError).realError).toBeInstanceOf(ConnectionResetError);
+      expect(got[1]).toBeInstanceOf(ConnectionResetError);
+    });
+
+    it('writes on a closed stream throw, and waiting writes fail when it closes', async () => {
+      const got = await run(function* () {
+        const [server, client] = streamPair();
+        const big = server.write(Buffer.alloc(8 * 1024 * 1024));
+        server.close();
+        let failure: unknown = null;
+        try {
+          yield* big;
+        } catch (caught) {
           failure = caught;
         }
-        yield* otherClient.write('still here\n');
-        return [failure, server.error, String(yield* otherServer.readUntil('\n'))] as const;
+        client.close();
+        return [failure, thrown(() => server.write('x')), String(server)];
       });
-      expect(records.some((r) => r.message.startsWith('Reached maximum read buffer size'))).toBe(
-        true,
-      );
-      return result;
+      expect(got[0]).toBeInstanceOf(StreamClosedError);
+      expect(got[1]).toBeInstanceOf(StreamClosedError);
+      expect(got[2]).toBe(transport === 'TCP' ? '<IOStream closed>' : '<SSLIOStream closed>');
     });
-    expect(error).toBeInstanceOf(StreamClosedError);
-    expect(streamError).toBeInstanceOf(StreamBufferFullError);
-    expect(other).toBe('still here\n');
-  });
 
-  it('a peer that resets the connection: the read fails with StreamClosedError carrying it', async () => {
-    const got = await run(function* () {
-      const [server, client] = streamPair();
-      const waiting = server.readBytes(1);
-      // SO_LINGER 0: close sends RST instead of FIN.
-      client.socket.setsockopt(SOL_SOCKET, SO_LINGER, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
-      client.close();
-      try {
-        yield* waiting;
-      } catch (caught) {
-        return [caught, server.error];
-      }
-      return [null, null];
-    });
-    expect(got[0]).toBeInstanceOf(StreamClosedError);
-    expect((got[0] as StreamClosedError).realError).toBeInstanceOf(ConnectionResetError);
-    expect(got[1]).toBeInstanceOf(ConnectionResetError);
-  });
-
-  it('writes on a closed stream throw, and waiting writes fail when it closes', async () => {
-    const got = await run(function* () {
-      const [server, client] = streamPair();
-      const big = server.write(Buffer.alloc(8 * 1024 * 1024));
-      server.close();
-      let failure: unknown = null;
-      try {
-        yield* big;
-      } catch (caught) {
-        failure = caught;
-      }
-      client.close();
-      return [failure, thrown(() => server.write('x')), String(server)];
-    });
-    expect(got[0]).toBeInstanceOf(StreamClosedError);
-    expect(got[1]).toBeInstanceOf(StreamClosedError);
-    expect(got[2]).toBe('<IOStream closed>');
-  });
-
-  it('names bad arguments', async () => {
-    await run(function* () {
-      const [server] = streamPair();
-      expect(thrown(() => server.readUntil(''))).toMatchObject({
-        name: 'TypeError',
-        message: 'readUntil(): delimiter must be a non-empty string or Uint8Array, got ""',
-      });
-      expect(thrown(() => server.readBytes(-1))).toMatchObject({
-        name: 'RangeError',
-        message: 'readBytes(): n must be an integer >= 0, got -1',
-      });
-      expect(thrown(() => server.write(3 as never))).toMatchObject({ name: 'TypeError' });
-      expect(thrown(() => new IOStream(3 as never))).toMatchObject({
-        message: 'new IOStream(): socket must be an aio Socket, got 3',
+    it('names bad arguments', async () => {
+      await run(function* () {
+        const [server] = streamPair();
+        expect(thrown(() => server.readUntil(''))).toMatchObject({
+          name: 'TypeError',
+          message: 'readUntil(): delimiter must be a non-empty string or Uint8Array, got ""',
+        });
+        expect(thrown(() => server.readBytes(-1))).toMatchObject({
+          name: 'RangeError',
+          message: 'readBytes(): n must be an integer >= 0, got -1',
+        });
+        expect(thrown(() => server.write(3 as never))).toMatchObject({ name: 'TypeError' });
+        expect(thrown(() => new IOStream(3 as never))).toMatchObject({
+          message: 'new IOStream(): socket must be an aio Socket, got 3',
+        });
       });
     });
-  });
-});
+  },
+);
 
 describe.each(MODES)('IOStream.connect (%s mode)', (mode: LoopMode) => {
   const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
@@ -509,10 +546,11 @@ describe.each(MODES)('IOStream.connect (%s mode)', (mode: LoopMode) => {
   });
 });
 
-describe('IOStream under a fast writer', () => {
+describe.each(['TCP', 'TLS'] as const)('IOStream under a fast writer (%s)', (transport) => {
   it('a slow reader takes 100 MiB with its memory growing less than 16 MiB', async () => {
     const script = join(PACKAGE_ROOT, 'src/iostream/test-fixtures/slow-reader.ts');
-    const child = spawn(process.execPath, [...TS_FLAGS, '--expose-gc', script], {
+    const args = transport === 'TLS' ? ['--tls'] : [];
+    const child = spawn(process.execPath, [...TS_FLAGS, '--expose-gc', script, ...args], {
       cwd: PACKAGE_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 100_000,
@@ -520,7 +558,10 @@ describe('IOStream under a fast writer', () => {
     const total = 100 * 1024 * 1024;
     child.stdout.once('data', (chunk: Buffer) => {
       const { port } = JSON.parse(chunk.toString().split('\n')[0]!) as { port: number };
-      const socket = connect(port, '127.0.0.1');
+      const socket =
+        transport === 'TCP'
+          ? connect(port, '127.0.0.1')
+          : tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(`${TLS_FIXTURES}ca.pem`) });
       const block = Buffer.alloc(1024 * 1024, 'x');
       let sent = 0;
       const pump = (): void => {
@@ -533,7 +574,7 @@ describe('IOStream under a fast writer', () => {
         }
         socket.end();
       };
-      socket.on('connect', pump).on('error', () => {});
+      socket.on(transport === 'TCP' ? 'connect' : 'secureConnect', pump).on('error', () => {});
     });
     const { code, stdout, stderr } = await collect(child);
     expect(stderr).toBe('');

@@ -86,15 +86,27 @@ afterEach(() => {
 
 it('exports the names it promises', () => {
   expect(Object.keys(netutil).sort()).toEqual([
+    'CERT_NONE',
+    'CERT_OPTIONAL',
+    'CERT_REQUIRED',
     'DEFAULT_BACKLOG',
     'DefaultLoopResolver',
     'NumericResolver',
     'OverrideResolver',
     'Resolver',
+    'SSLCertVerificationError',
+    'SSLConfigError',
+    'SSLContext',
+    'SSLEOFError',
+    'SSLError',
+    'TLSVersion',
     'addAcceptHandler',
     'bindSockets',
     'bindUnixSocket',
+    'createDefaultContext',
     'isValidIp',
+    'sslOptionsToContext',
+    'sslWrapSocket',
   ]);
 });
 

@@ -4,8 +4,9 @@
  * (`addAcceptHandler`), `isValidIp`, and the `Resolver` family that turns host names into
  * addresses without blocking the loop.
  *
- * TLS helpers (`sslOptionsToContext`, `sslWrapSocket`) are not here yet: they come with the TLS
- * layer.
+ * TLS: `sslOptionsToContext` and `sslWrapSocket` turn tornado's `sslOptions` (a shared
+ * `SSLContext`, or the dictionary form camelCased) into contexts and TLS sockets; `SSLContext`,
+ * `createDefaultContext` and the `CERT_*` constants are re-exported from `@aio/selector/ssl`.
  *
  * @module @aio/tornado/netutil
  */
@@ -31,3 +32,21 @@ export {
   type ResolvedAddress,
   type ResolverClass,
 } from './netutil/resolver';
+export {
+  sslOptionsToContext,
+  sslWrapSocket,
+  type SSLOptions,
+  type SSLOptionsDict,
+} from './netutil/ssl';
+export {
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  SSLContext,
+  SSLError,
+  SSLCertVerificationError,
+  SSLEOFError,
+  SSLConfigError,
+  TLSVersion,
+  createDefaultContext,
+} from '@aio/selector/ssl';

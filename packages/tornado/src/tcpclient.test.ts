@@ -224,9 +224,12 @@ describe.each(MODES)('TCPClient (%s mode)', (mode: LoopMode) => {
       expect(() => client.connect('localhost', 80, { timeout: -1 })).toThrow(
         'TCPClient.connect(): timeout must be milliseconds (>= 0) or a Timedelta, got -1',
       );
-      expect(() => client.connect('localhost', 80, { sslOptions: {} as never })).toThrow(
-        'TLS is not supported yet',
-      );
+      expect(() =>
+        client.connect('localhost', 80, { sslOptions: { certfile: 7 } as never }),
+      ).toThrow('sslOptions: certfile must be a non-empty string, got 7');
+      expect(() =>
+        client.connect('localhost', 80, { sslOptions: { cert_reqs: 0 } as never }),
+      ).toThrow("sslOptions: unknown key cert_reqs (tornado's cert_reqs is certReqs here)");
       yield* sleep(0);
     });
   });

@@ -4,16 +4,19 @@
  * Eyeballs" (the first address's family first, the other 300 ms later or as soon as an attempt
  * fails; the first connection made wins), and gives the connection as an IOStream.
  *
- * TLS (`sslOptions`) is not here yet.
+ * With `sslOptions` the connection is then upgraded to TLS (`startTls`, with `host` as the
+ * server name checked and sent as SNI), within the same `timeout`, and the stream is an
+ * SSLIOStream. `sslOptions: {}` is a client that trusts the system's CA store.
  *
  * @module @aio/tornado/tcpclient
  */
 import { Future } from '@aio/future';
 import { createTask } from '@aio/coroutine';
 import { AF_INET6, AF_UNSPEC, SOCK_STREAM, Socket, type Address } from '@aio/selector';
-import { withTimeout } from './gen';
+import { TimeoutError, withTimeout } from './gen';
 import { IOLoop, Timedelta } from './ioloop';
-import { IOStream, StreamClosedError } from './iostream';
+import { IOStream, SSLHandshakeTimeoutError, StreamClosedError } from './iostream';
+import { sslOptionsToContext, type SSLOptions } from './netutil/ssl';
 import { checkInteger, optionTypeError, optionValueError } from './log/errors';
 import { Resolver, type ResolvedAddress } from './netutil';
 import { Connector } from './tcpclient/connector';
@@ -33,8 +36,11 @@ export interface ConnectOptions {
    * or a Timedelta: then TimeoutError, and every attempt is closed.
    */
   timeout?: number | Timedelta;
-  /** TLS: not supported yet; giving it throws. */
-  sslOptions?: never;
+  /**
+   * Connect with TLS: a shared SSLContext, or tornado's dictionary camelCased (`{}` for the
+   * defaults: the system's CAs, hostname checked; `{ caCerts }` to trust others).
+   */
+  sslOptions?: SSLOptions;
 }
 
 /**
@@ -80,14 +86,9 @@ export class TCPClient {
     if (typeof options !== 'object' || options === null) {
       throw optionTypeError(where, 'options', 'an object', options);
     }
-    if (options.sslOptions !== undefined) {
-      throw optionValueError(
-        where,
-        'sslOptions',
-        'undefined (TLS is not supported yet)',
-        options.sslOptions,
-      );
-    }
+    const { sslOptions } = options;
+    // Built (or found) now: bad options fail before anything connects.
+    if (sslOptions !== undefined && sslOptions !== null) sslOptionsToContext(sslOptions, false);
     const af = checkInteger(where, 'af', options.af ?? AF_UNSPEC, 0);
     const { maxBufferSize, sourceIp, sourcePort } = options;
     if (sourceIp !== undefined && typeof sourceIp !== 'string') {
@@ -114,13 +115,28 @@ export class TCPClient {
         deadline === null ? yield* resolving : yield* withTimeout(deadline, resolving);
       const connector = new Connector(addrinfo, createStream);
       let connected = false;
+      let stream: IOStream;
       try {
-        const [, , stream] = yield* connector.start(undefined, deadline);
+        [, , stream] = yield* connector.start(undefined, deadline);
         connected = true;
-        return stream;
       } finally {
         // Cancelled while connecting: stop trying, and close every attempt (a winner too).
         if (!connected) connector.abort();
+      }
+      if (sslOptions === undefined || sslOptions === null) return stream;
+      // The rest of the time, if any, is the handshake's: past it the stream closes itself.
+      const handshakeTimeout =
+        deadline === null ? undefined : Math.max(1, Math.ceil(deadline - ioloop.time()));
+      try {
+        return yield* stream.startTls(false, sslOptions, host, { handshakeTimeout });
+      } catch (error) {
+        if (
+          error instanceof StreamClosedError &&
+          error.realError instanceof SSLHandshakeTimeoutError
+        ) {
+          throw new TimeoutError('Timeout');
+        }
+        throw error;
       }
     });
   }

@@ -4,7 +4,11 @@
  * gets each connection as an `IOStream`; it may be a generator coroutine or an async function,
  * and what it throws is logged to `tornado.application`, never fatal to the server.
  *
- * TLS (`sslOptions`) is not here yet.
+ * With `sslOptions` (a shared SSLContext, or tornado's dictionary camelCased: `{ certfile,
+ * keyfile }`) every connection is an `SSLIOStream`, its handshake started on accept:
+ * `handleStream` gets it at once, and its first read waits for the handshake. A handshake that
+ * fails closes just that stream (logged as a warning, as tornado does); one that takes longer
+ * than `handshakeTimeout` (default 120 s, as Node's tls) too.
  *
  * @module @aio/tornado/tcpserver
  */
@@ -13,7 +17,9 @@ import { Socket, type Address } from '@aio/selector';
 import { Future } from '@aio/future';
 import { convertYielded } from './gen/convert';
 import { IOLoop } from './ioloop';
-import { IOStream } from './iostream';
+import { IOStream, SSLIOStream } from './iostream';
+import { sslOptionsToContext, type SSLOptions } from './netutil/ssl';
+import type { SSLContext } from '@aio/selector/ssl';
 import { appLog } from './log';
 import { checkInteger, optionTypeError } from './log/errors';
 import { addAcceptHandler, bindSockets, type BindSocketsOptions } from './netutil';
@@ -23,7 +29,17 @@ import { forkProcesses } from './process';
 export interface TCPServerOptions {
   /** Each connection's IOStream `maxBufferSize`. Default 100 MiB. */
   maxBufferSize?: number;
+  /**
+   * Serve TLS: a shared SSLContext (`new SSLContext('server')` with `loadCertChain`), or
+   * tornado's dictionary camelCased (`{ certfile, keyfile, caCerts, certReqs, ciphers,
+   * alpnProtocols }`), built into a context once, here.
+   */
+  sslOptions?: SSLOptions;
+  /** With `sslOptions`: milliseconds a client's handshake may take. Default 120 000. */
+  handshakeTimeout?: number;
 }
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
 
 /**
  * tornado's TCPServer: accepts connections on the current IOLoop and hands each to
@@ -42,6 +58,9 @@ export interface TCPServerOptions {
  */
 export class TCPServer {
   readonly maxBufferSize: number | undefined;
+  /** The TLS context connections are served with, or null for plain TCP. */
+  readonly sslContext: SSLContext | null;
+  readonly handshakeTimeout: number;
   /** The listening sockets, by fd, and the function that stops accepting on each. */
   readonly #sockets = new Map<number, [Socket, () => void]>();
   /** Bound by `bind()`, listening once `start()` is called. */
@@ -57,6 +76,17 @@ export class TCPServer {
       options.maxBufferSize === undefined
         ? undefined
         : checkInteger('new TCPServer()', 'maxBufferSize', options.maxBufferSize, 1);
+    this.handshakeTimeout = checkInteger(
+      'new TCPServer()',
+      'handshakeTimeout',
+      options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+      1,
+    );
+    // Built now: a missing certificate fails here, not at the first connection.
+    this.sslContext =
+      options.sslOptions === undefined || options.sslOptions === null
+        ? null
+        : sslOptionsToContext(options.sslOptions, true);
   }
 
   /**
@@ -155,10 +185,17 @@ export class TCPServer {
   #handleConnection(connection: Socket, address: Address): void {
     let stream: IOStream | null = null;
     try {
-      stream = new IOStream(
-        connection,
-        this.maxBufferSize === undefined ? {} : { maxBufferSize: this.maxBufferSize },
-      );
+      const streamOptions =
+        this.maxBufferSize === undefined ? {} : { maxBufferSize: this.maxBufferSize };
+      stream =
+        this.sslContext === null
+          ? new IOStream(connection, streamOptions)
+          : new SSLIOStream(connection, {
+              ...streamOptions,
+              sslOptions: this.sslContext,
+              serverSide: true,
+              handshakeTimeout: this.handshakeTimeout,
+            });
       const result = this.handleStream(stream, address);
       if (result === undefined || result === null) return;
       const future = convertYielded(result);

@@ -36,6 +36,7 @@ import {
   Socket,
 } from '@aio/selector';
 import { formatValue, recvScratch } from '@aio/selector/internal';
+import type { SSLSocket } from '@aio/selector/ssl';
 import { resolvedVoid } from '@aio/future/internal';
 import { Deque } from '../deque';
 import type { ReadTransport } from './reader';
@@ -61,8 +62,11 @@ export interface StreamSink {
   setException(error: unknown): void;
 }
 
-/** What a transport reads and writes: a connected stream Socket, or a pipe end (@aio/selector). */
-export type StreamEndpoint = Socket | PipeEnd;
+/**
+ * What a transport reads and writes: a connected stream Socket, a pipe end, or a TLS connection
+ * whose handshake is done (@aio/selector, @aio/selector/ssl).
+ */
+export type StreamEndpoint = Socket | PipeEnd | SSLSocket;
 
 /** Options of `new SocketTransport()`. */
 export interface SocketTransportOptions<E extends StreamEndpoint = Socket> {
@@ -111,6 +115,8 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   readonly #sock: E;
   /** False for a write-only pipe end: it is never read. */
   readonly #readable: boolean;
+  /** The endpoint when it is a TLS connection: OpenSSL may hold bytes the kernel no longer has. */
+  readonly #tls: SSLSocket | null;
   readonly #reader: StreamSink | null;
   /** peername and sockname, read from the socket when first asked for (see getExtraInfo). */
   #info: { peername?: Address; sockname?: Address } | null = null;
@@ -152,6 +158,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     this.#loop = loop;
     this.#sock = sock;
     this.#readable = !(sock instanceof PipeEnd) || sock.readable;
+    this.#tls = sock instanceof Socket || sock instanceof PipeEnd ? null : sock;
     this.#reader = reader;
     this.setWriteBufferLimits(options.highWater, options.lowWater);
     const { onConnectionLost = null } = options;
@@ -166,13 +173,14 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
         `SocketTransport expected onWritten to be a function, got ${formatValue(onWritten)}`,
       );
     this.#onWritten = onWritten;
+    const tcp = this.#tls !== null ? this.#tls.socket : sock instanceof Socket ? sock : null;
     if (
-      sock instanceof Socket &&
-      (sock.family === AF_INET || sock.family === AF_INET6) &&
-      sock.type === SOCK_STREAM
+      tcp !== null &&
+      (tcp.family === AF_INET || tcp.family === AF_INET6) &&
+      tcp.type === SOCK_STREAM
     ) {
       try {
-        sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
+        tcp.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); // as asyncio: a transport sends whole writes
       } catch {
         // Not fatal: only latency.
       }
@@ -194,6 +202,10 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   resumeReading(): void {
     if (this.#state !== 'open' || this.#reading || this.#readEof || !this.#readable) return;
     this.#startReading();
+    // Bytes OpenSSL read ahead before the pause make the socket no more readable: take them now.
+    if (this.#tls?.hasPending() === true) {
+      this.#loop.callSoon(SocketTransport.#onReadable, this.#erased());
+    }
   }
 
   /** True while the loop reads the socket for us. */
@@ -223,6 +235,9 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     if (got === WOULD_BLOCK) return;
     if (got > 0) {
       self.#reader?.feedData(SCRATCH.subarray(0, got));
+      // A TLS read fills SCRATCH from what OpenSSL holds; if it filled up, the rest is still
+      // there, and the kernel will not say so: read again (unless the reader paused us).
+      if (self.#tls !== null && self.#tls.hasPending()) SocketTransport.#onReadable(self);
       return;
     }
     // EOF: the peer will send no more; we may still write (half-close).
@@ -436,6 +451,31 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   }
 
   /**
+   * Ends the transport without closing its endpoint, and gives the endpoint back, open: for an
+   * upgrade to TLS on the same connection (STARTTLS; tornado's `IOStream.startTls`). The reader
+   * is not told; the transport's close waiters are released.
+   * @throws TransportClosedError if the transport is closing or closed, or has unsent bytes
+   */
+  detach(): E {
+    if (this.#state !== 'open')
+      throw new TransportClosedError(`detach() on a ${this.#state} transport`);
+    if (this.#size > 0) {
+      throw new TransportClosedError(
+        `detach() with ${this.#size} bytes not yet sent: wait for drain() first`,
+      );
+    }
+    this.#state = 'closed';
+    this.#reading = false;
+    this.#loop.removeReader(this.#sock);
+    this.#loop.removeWriter(this.#sock);
+    const closeWaiters = this.#closeWaiters;
+    this.#closeWaiters = null;
+    if (closeWaiters !== null)
+      for (const waiter of closeWaiters) if (!waiter.done()) waiter.setResult();
+    return this.#sock;
+  }
+
+  /**
    * Done when the socket is closed; failed with the error if the connection ended with one. A
    * fresh future each call, so cancelling one waiter leaves the others.
    */
@@ -505,7 +545,8 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   // ─── Info and printing ─────────────────────────────────────────────────────────────────────
 
   /**
-   * asyncio's `get_extra_info`: `'peername'`, `'sockname'` or `'socket'`, else `fallback`.
+   * asyncio's `get_extra_info`: `'peername'`, `'sockname'`, `'socket'` (the endpoint), or
+   * `'sslObject'` (the SSLSocket of a TLS connection), else `fallback`.
    *
    * Unlike asyncio, which reads both addresses when the transport is made, the addresses are
    * read from the socket the first time they are asked for, and kept from then on: an idle
@@ -517,6 +558,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   getExtraInfo(name: string, fallback?: unknown): unknown;
   getExtraInfo(name: string, fallback?: unknown): unknown {
     if (name === 'socket') return this.#sock;
+    if (name === 'sslObject') return this.#tls ?? fallback;
     if (name !== 'peername' && name !== 'sockname') return fallback;
     const info = (this.#info ??= {});
     if (!(name in info) && this.#state !== 'closed') {

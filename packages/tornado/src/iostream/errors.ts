@@ -1,5 +1,5 @@
 /**
- * tornado's three IOStream errors (tornado/iostream.py).
+ * tornado's three IOStream errors, and the TLS handshake's timeout (tornado/iostream.py).
  */
 import { formatValue } from '@aio/selector/internal';
 
@@ -43,6 +43,15 @@ export class UnsatisfiableReadError extends Error {
 export class StreamBufferFullError extends Error {
   override name = 'StreamBufferFullError';
   readonly code = 'ERR_AIO_STREAM_BUFFER_FULL';
+}
+
+/**
+ * A TLS handshake that did not finish within its `handshakeTimeout`: the stream is closed, and
+ * this is its `error` (and the `realError` of what waited on it).
+ */
+export class SSLHandshakeTimeoutError extends Error {
+  override name = 'SSLHandshakeTimeoutError';
+  readonly code = 'ERR_AIO_SSL_HANDSHAKE_TIMEOUT';
 }
 
 /** `Name: message` for an Error, else the value as the messages print values. */

@@ -49,12 +49,27 @@ import { IOLoop } from '../ioloop';
 import { genLog } from '../log';
 import { checkInteger, optionTypeError } from '../log/errors';
 import { ReadBuffer } from './read-buffer';
+import { sslOptionsToContext, type SSLOptions } from '../netutil/ssl';
+import type { SSLIOStream, SSLIOStreamOptions } from './ssl-stream';
 import {
   StreamBufferFullError,
   StreamClosedError,
   UnsatisfiableReadError,
   describeError,
 } from './errors';
+
+/** IOStream's constructor token for SSLIOStream: do not start a transport on a connected socket. */
+export const DEFER_TRANSPORT: unique symbol = Symbol('deferTransport');
+
+/** How `startTls` makes an SSLIOStream (set by ssl-stream.ts, which imports this module). */
+let startTlsHook: ((socket: Socket, options: SSLIOStreamOptions) => Future<SSLIOStream>) | null =
+  null;
+/** @internal */
+export function setStartTlsHook(
+  hook: (socket: Socket, options: SSLIOStreamOptions) => Future<SSLIOStream>,
+): void {
+  startTlsHook = hook;
+}
 
 /** Options of `new IOStream()`. */
 export interface IOStreamOptions {
@@ -127,7 +142,8 @@ const BYTES_HOOKS: HandoffHooks<Buffer, ReadFuture<Buffer>> = {
 export class BaseIOStream implements StreamSink {
   /** The IOLoop the stream runs on: the current one when it was made. */
   readonly ioloop: IOLoop;
-  readonly #endpoint: StreamEndpoint;
+  /** The socket or pipe; an SSLIOStream's becomes its SSLSocket when the handshake starts. */
+  #endpoint: StreamEndpoint;
   /** What closed the stream, when something did: a socket error, a full buffer, a bad read. */
   error: unknown = null;
   readonly maxBufferSize: number;
@@ -210,14 +226,26 @@ export class BaseIOStream implements StreamSink {
 
   /** For IOStream.connect: connects `socket` (the stream's own) to `address`. */
   protected connectSocket(socket: Socket, address: Address): Future<this> {
+    return this.connectWith(() => sockConnect(this.#loop, socket, address), 'connect()');
+  }
+
+  /**
+   * For the subclasses: `start()` begins what makes the stream ready (connecting, a TLS
+   * handshake), and the stream starts its transport when that is done; until then reads wait
+   * and writes are kept. The future is the stream; if `start` fails, the stream closes and the
+   * future fails with a StreamClosedError whose `realError` says why. Closing the stream
+   * meanwhile cancels what `start` began.
+   * @throws TypeError if the stream is connected or connecting already
+   */
+  protected connectWith(start: () => Future<void>, where: string): Future<this> {
     this.#checkClosed();
     if (this.#transport !== null || this.#connecting !== null) {
-      throw new TypeError(`connect(): ${String(this)} is connected or connecting already`);
+      throw new TypeError(`${where}: ${String(this)} is connected or connecting already`);
     }
     const result = new Future<this>(this.#loop);
     let connecting: Future<void>;
     try {
-      connecting = sockConnect(this.#loop, socket, address);
+      connecting = start();
     } catch (error) {
       this.close(error);
       if (!result.done()) result.setException(new StreamClosedError(error));
@@ -238,6 +266,33 @@ export class BaseIOStream implements StreamSink {
       if (!result.done()) result.setResult(this);
     });
     return result;
+  }
+
+  /** For SSLIOStream: the endpoint is now `endpoint` (wrapping the old one), before any transport. */
+  protected setEndpoint(endpoint: StreamEndpoint): void {
+    if (this.#transport !== null) throw new TypeError('setEndpoint() after the transport started');
+    this.#endpoint = endpoint;
+  }
+
+  /**
+   * For `startTls`: ends this stream without closing its socket, and gives the socket back. The
+   * stream must be idle: no read waiting, nothing buffered either way.
+   * @throws StreamClosedError if closed; TypeError if connecting or not idle
+   */
+  protected detachEndpoint(where: string): StreamEndpoint {
+    this.#checkClosed();
+    const transport = this.#transport;
+    if (transport === null) throw new TypeError(`${where}: ${String(this)} is not connected yet`);
+    if (this.#read !== null || this.#buffer.size > 0 || this.#unsent() > 0) {
+      throw new TypeError(
+        `${where}: ${String(this)} is not idle (a read waits, or bytes are buffered); cannot convert to TLS`,
+      );
+    }
+    transport.detach();
+    this.#closed = true;
+    this.#closeCallback = null;
+    this.#transport = null;
+    return this.#endpoint;
   }
 
   // ─── Reading ───────────────────────────────────────────────────────────────────────────────
@@ -715,13 +770,51 @@ export class IOStream extends BaseIOStream {
    *   The stream owns it from now on.
    * @throws TypeError unless `socket` is an open aio Socket
    */
-  constructor(socket: Socket, options: IOStreamOptions = {}) {
-    const where = 'new IOStream()';
+  constructor(socket: Socket, options?: IOStreamOptions);
+  /** @internal SSLIOStream's: the transport waits for the handshake. */
+  constructor(socket: Socket, options: IOStreamOptions, deferred: typeof DEFER_TRANSPORT);
+  constructor(socket: Socket, options: IOStreamOptions = {}, deferred?: typeof DEFER_TRANSPORT) {
+    const where = deferred === DEFER_TRANSPORT ? 'new SSLIOStream()' : 'new IOStream()';
     if (!(socket instanceof Socket))
       throw optionTypeError(where, 'socket', 'an aio Socket', socket);
     if (socket.closed) throw optionTypeError(where, 'socket', 'an open socket', socket);
-    super(socket, options, where, isConnected(socket));
+    super(socket, options, where, deferred !== DEFER_TRANSPORT && isConnected(socket));
     this.socket = socket;
+  }
+
+  /**
+   * Upgrades the connection to TLS (STARTTLS): this stream ends, without closing the socket, and
+   * the future is a new SSLIOStream on it once the handshake is done. The stream must be idle —
+   * no read waiting, nothing buffered — so do it right after the exchange that agrees to it, on
+   * both sides. A client should give `serverHostname` (SNI, and the name its certificate must
+   * carry). If the handshake fails, the future fails with a StreamClosedError whose `realError`
+   * is the SSLError (an SSLCertVerificationError for a bad certificate). Cancelling the future
+   * closes the new stream. `handshakeTimeout` (ms) bounds the handshake.
+   * @throws TypeError if the stream is not idle or not connected
+   */
+  startTls(
+    serverSide: boolean,
+    sslOptions: SSLOptions = {},
+    serverHostname: string | null = null,
+    options: { handshakeTimeout?: number } = {},
+  ): Future<SSLIOStream> {
+    if (startTlsHook === null) throw new TypeError('startTls(): import @aio/tornado/iostream');
+    const where = 'startTls()';
+    if (typeof serverSide !== 'boolean')
+      throw optionTypeError(where, 'serverSide', 'a boolean', serverSide);
+    // Check the options before the stream is given up: a bad one leaves the stream as it was.
+    sslOptionsToContext(sslOptions, serverSide);
+    const socket = this.detachEndpoint(where) as Socket;
+    return startTlsHook(socket, {
+      sslOptions,
+      serverSide,
+      serverHostname,
+      maxBufferSize: this.maxBufferSize,
+      ...(this.maxWriteBufferSize === null ? {} : { maxWriteBufferSize: this.maxWriteBufferSize }),
+      ...(options.handshakeTimeout === undefined
+        ? {}
+        : { handshakeTimeout: options.handshakeTimeout }),
+    });
   }
 
   /**
@@ -805,7 +898,7 @@ function partialOf(where: string, options: PartialReadOptions): boolean {
 }
 
 /** A reset or broken connection: not worth a warning (tornado's `_is_connreset`). */
-function isConnReset(error: unknown): boolean {
+export function isConnReset(error: unknown): boolean {
   return (
     error instanceof ConnectionResetError ||
     error instanceof BrokenPipeError ||
@@ -814,7 +907,7 @@ function isConnReset(error: unknown): boolean {
 }
 
 /** True if `socket` is connected to a peer (getpeername answers). */
-function isConnected(socket: Socket): boolean {
+export function isConnected(socket: Socket): boolean {
   try {
     socket.getpeername();
     return true;

@@ -3,8 +3,10 @@
  * each — while its client writes as fast as it can. Prints `{"port": N}` once listening; when the
  * client has closed, prints `{"received", "rssStartMiB", "rssPeakMiB"}` (the peak sampled after
  * every read) and exits. With no read waiting the stream leaves the socket unread, so the kernel's
- * window holds the writer back and the server's memory stays flat.
+ * window holds the writer back and the server's memory stays flat. With `--tls` the server
+ * speaks TLS (tooling/fixtures/tls): OpenSSL reads no further ahead than the stream asks either.
  */
+import { fileURLToPath } from 'node:url';
 import { sleep } from '@aio/coroutine';
 import { IOLoop } from '../../ioloop';
 import { StreamClosedError, type IOStream } from '../../iostream';
@@ -37,7 +39,12 @@ class SlowReader extends TCPServer {
   }
 }
 
-const server = new SlowReader();
+const fixtures = fileURLToPath(new URL('../../../../../tooling/fixtures/tls/', import.meta.url));
+const server = new SlowReader(
+  process.argv.includes('--tls')
+    ? { sslOptions: { certfile: `${fixtures}server.pem`, keyfile: `${fixtures}server.key` } }
+    : {},
+);
 const [listener] = bindSockets(0, '127.0.0.1');
 server.addSockets([listener!]);
 process.stdout.write(
