@@ -202,10 +202,6 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   resumeReading(): void {
     if (this.#state !== 'open' || this.#reading || this.#readEof || !this.#readable) return;
     this.#startReading();
-    // Bytes OpenSSL read ahead before the pause make the socket no more readable: take them now.
-    if (this.#tls?.hasPending() === true) {
-      this.#loop.callSoon(SocketTransport.#onReadable, this.#erased());
-    }
   }
 
   /** True while the loop reads the socket for us. */
@@ -221,6 +217,11 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   #startReading(): void {
     this.#reading = true;
     this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this.#erased());
+    // Bytes OpenSSL already read (with the handshake's last flight, or before a pause) do not
+    // make the socket readable again: take them now.
+    if (this.#tls?.hasPending() === true) {
+      this.#loop.callSoon(SocketTransport.#onReadable, this.#erased());
+    }
   }
 
   static #onReadable(this: void, self: SocketTransport<StreamEndpoint>): void {
