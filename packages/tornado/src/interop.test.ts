@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wrapPromise } from '@aio/future';
-import { AF_INET, SOCK_STREAM, Socket } from '@aio/selector';
+import { untilListening } from './test-listening';
 import { StreamClosedError, type IOStream } from './iostream';
 import { bindSockets } from './netutil';
 import { TCPClient } from './tcpclient';
@@ -77,20 +77,7 @@ describe.skipIf(nginx === null)('IOStream from TCPClient against nginx', () => {
         stdio: 'ignore',
       },
     );
-    // Listening once a connect succeeds.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const probe = new Socket(AF_INET, SOCK_STREAM);
-      try {
-        probe.connect(['127.0.0.1', port]);
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        probe.close();
-      }
-    }
+    await untilListening(port, 20_000);
   });
 
   afterAll(async () => {

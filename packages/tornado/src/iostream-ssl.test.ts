@@ -79,6 +79,14 @@ class EchoServer extends TCPServer {
   }
 }
 
+/** A TLS server that records how each connection's handshake ended (null: it succeeded). */
+class HandshakeWatcher extends TCPServer {
+  handshakeError: unknown = null;
+  override *handleStream(stream: IOStream): Generator<unknown, void, unknown> {
+    this.handshakeError = yield* failure(tlsOf(stream).waitForHandshake());
+  }
+}
+
 function listen(server: TCPServer): number {
   servers.push(server);
   const [listener] = bindSockets(0, '127.0.0.1');
@@ -329,18 +337,13 @@ describe.each(MODES)('TLS faults cost one stream, never the server (%s mode)', (
   it('garbage instead of a ClientHello: that stream closes with an SSLError', async () => {
     const got = await withGenLog(async (records) => {
       const result = await run(function* () {
-        let handshakeError: unknown = null;
-        class Watcher extends TCPServer {
-          override *handleStream(stream: IOStream): Generator<unknown, void, unknown> {
-            handshakeError = yield* failure(tlsOf(stream).waitForHandshake());
-          }
-        }
-        const port = listen(new Watcher({ sslOptions: SERVER }));
+        const watcher = new HandshakeWatcher({ sslOptions: SERVER });
+        const port = listen(watcher);
         const echoPort = listen(new EchoServer({ sslOptions: SERVER }));
         const raw = yield* rawClient(port);
         yield* raw.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
         const answer = yield* raw.readUntilClose(); // a TLS alert, then the close
-        return [handshakeError, answer.length < 64, yield* echoOnce(echoPort)] as const;
+        return [watcher.handshakeError, answer.length < 64, yield* echoOnce(echoPort)] as const;
       });
       return [...result, records.some((r) => r.message.startsWith('SSL Error on'))] as const;
     });
@@ -350,19 +353,14 @@ describe.each(MODES)('TLS faults cost one stream, never the server (%s mode)', (
 
   it('a client that stops mid-handshake is closed by the handshake timeout', async () => {
     const got = await run(function* () {
-      let handshakeError: unknown = null;
-      class Watcher extends TCPServer {
-        override *handleStream(stream: IOStream): Generator<unknown, void, unknown> {
-          handshakeError = yield* failure(tlsOf(stream).waitForHandshake());
-        }
-      }
-      const port = listen(new Watcher({ sslOptions: SERVER, handshakeTimeout: 150 }));
+      const watcher = new HandshakeWatcher({ sslOptions: SERVER, handshakeTimeout: 150 });
+      const port = listen(watcher);
       const raw = yield* rawClient(port);
       // The first bytes of a TLS record header, then silence.
       yield* raw.write(Buffer.from([0x16, 0x03, 0x01]));
       const started = Date.now();
       const answer = yield* raw.readUntilClose();
-      return [handshakeError, answer.length, Date.now() - started] as const;
+      return [watcher.handshakeError, answer.length, Date.now() - started] as const;
     });
     expect((got[0] as StreamClosedError).realError).toBeInstanceOf(SSLHandshakeTimeoutError);
     expect(String((got[0] as StreamClosedError).realError)).toBe(
@@ -383,19 +381,14 @@ describe.each(MODES)('TLS faults cost one stream, never the server (%s mode)', (
 
   it('a client that leaves mid-handshake costs its stream only', async () => {
     const got = await run(function* () {
-      let handshakeError: unknown = null;
-      class Watcher extends TCPServer {
-        override *handleStream(stream: IOStream): Generator<unknown, void, unknown> {
-          handshakeError = yield* failure(tlsOf(stream).waitForHandshake());
-        }
-      }
-      const port = listen(new Watcher({ sslOptions: SERVER }));
+      const watcher = new HandshakeWatcher({ sslOptions: SERVER });
+      const port = listen(watcher);
       const echoPort = listen(new EchoServer({ sslOptions: SERVER }));
       const raw = yield* rawClient(port);
       yield* raw.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
       raw.close();
-      for (let i = 0; i < 100 && handshakeError === null; i++) yield* sleep(5);
-      return [handshakeError, yield* echoOnce(echoPort)] as const;
+      for (let i = 0; i < 100 && watcher.handshakeError === null; i++) yield* sleep(5);
+      return [watcher.handshakeError, yield* echoOnce(echoPort)] as const;
     });
     expect(got[0]).toBeInstanceOf(StreamClosedError);
     expect(got[1]).toBe('still serving\n');

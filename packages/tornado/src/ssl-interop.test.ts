@@ -57,6 +57,7 @@ import { Queue } from './queues';
 import { TCPClient } from './tcpclient';
 import { TCPServer, type TCPServerOptions } from './tcpserver';
 import { MODES, closeLoops, main } from './locks/test-support';
+import { untilListening } from './test-listening';
 
 // ─── Certificates, peers, and waiting for them ──────────────────────────────────────────────────
 
@@ -788,20 +789,7 @@ describePeer(nginxMissing(), 'nginx (ssl, our certificate) ↔ our client', () =
       120_000,
     );
     peers.splice(peers.indexOf(server), 1); // lives for the describe, not one test
-    // Listening once a connect succeeds.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const probe = new Socket(AF_INET, SOCK_STREAM);
-      try {
-        probe.connect(['127.0.0.1', port]);
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      } finally {
-        probe.close();
-      }
-    }
+    await untilListening(port, 10_000);
   });
 
   afterAll(async () => {

@@ -90,6 +90,8 @@ export interface SocketTransportOptions<E extends StreamEndpoint = Socket> {
 
 type TransportState = 'open' | 'closing' | 'closed';
 
+type Held<A extends unknown[]> = { bivariant(...args: A): void }['bivariant'];
+
 const DEFAULT_HIGH_WATER = 64 * 1024;
 /**
  * Reads land in the scratch buffer every package shares (@aio/selector's); the reader copies what
@@ -137,8 +139,8 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   #error: unknown = null;
   /** The futures whenClosed() handed out, settled when the connection ends (made on demand). */
   #closeWaiters: Future<void>[] | null = null;
-  readonly #onConnectionLost: ((transport: SocketTransport<E>, error: unknown) => void) | null;
-  readonly #onWritten: ((transport: SocketTransport<E>) => void) | null;
+  readonly #onConnectionLost: Held<[transport: SocketTransport<E>, error: unknown]> | null;
+  readonly #onWritten: Held<[transport: SocketTransport<E>]> | null;
 
   /**
    * @param sock a connected non-blocking stream socket, now owned by the transport
@@ -214,6 +216,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     return this as unknown as SocketTransport<StreamEndpoint>;
   }
 
+  // #region tls-pending
   #startReading(): void {
     this.#reading = true;
     this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this.#erased());
@@ -223,6 +226,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
       this.#loop.callSoon(SocketTransport.#onReadable, this.#erased());
     }
   }
+  // #endregion tls-pending
 
   static #onReadable(this: void, self: SocketTransport<StreamEndpoint>): void {
     if (self.#state === 'closed' || !self.#reading) return;

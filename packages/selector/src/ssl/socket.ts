@@ -228,6 +228,7 @@ export class SSLSocket {
 
   // ─── Reading and writing ───────────────────────────────────────────────────────────────────
 
+  // #region tls-recv
   /**
    * Reads decrypted bytes into `buffer`: the count, 0 at EOF, or `WOULD_BLOCK` when nothing is
    * there yet. Drains what OpenSSL read ahead while `buffer` has room (see `hasPending()`).
@@ -264,6 +265,7 @@ export class SSLSocket {
     }
     return got === 0 ? WOULD_BLOCK : got;
   }
+  // #endregion tls-recv
 
   /** True while OpenSSL holds bytes read from the socket that no `tryRecvInto` has taken. */
   hasPending(): boolean {
