@@ -562,7 +562,7 @@ export class EventLoop implements HandleOwner {
       this.#timers.pop();
       if (!timer.cancelled()) this.#ready.push(timer);
     }
-    if (now >= this.#fds.nextAudit) this.#fds.audit(now);
+    if (now >= this.#fds.nextAudit) this.#fds.audit(now, this.#ready);
     // #endregion dispatchTimers
 
     // #region runReady

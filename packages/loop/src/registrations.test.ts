@@ -17,6 +17,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
 import type { ExceptionContext } from './exceptions';
+import type { Runnable } from './hooks';
 import { Handle, type HandleOwner } from './handles';
 import {
   FD_AUDIT_BATCH,
@@ -300,10 +301,10 @@ describe('Registrations', () => {
       const [, b] = pair();
       fds.add(b.fileno(), EVENT_READ, handle(), 'addReader');
       expect(fds.nextAudit).toBe(100 + FD_AUDIT_INTERVAL_MS);
-      fds.audit(fds.nextAudit);
+      fds.audit(fds.nextAudit, []);
       expect(fds.nextAudit).toBe(100 + 2 * FD_AUDIT_INTERVAL_MS);
       fds.remove(b.fileno(), EVENT_READ, 0);
-      fds.audit(fds.nextAudit);
+      fds.audit(fds.nextAudit, []);
       expect(fds.nextAudit).toBe(Infinity);
       fds.auditSoon();
       expect(fds.nextAudit).toBe(0);
@@ -316,13 +317,16 @@ describe('Registrations', () => {
       const liveFd = live.fileno();
       const keptFd = kept.fileno();
       const reader = handle();
-      fds.add(live, EVENT_READ, reader, 'addReader');
+      // Watched by number: closing it is behind the loop's back, and only the kernel can tell.
+      fds.add(liveFd, EVENT_READ, reader, 'addReader');
       fds.add(kept, EVENT_READ, handle(), 'addReader');
       fds.remove(kept, EVENT_READ, 0);
       live.close();
       kept.close();
       const changes = owner.changes;
-      fds.audit(FD_AUDIT_INTERVAL_MS);
+      const ready: Runnable[] = [];
+      fds.audit(FD_AUDIT_INTERVAL_MS, ready);
+      expect(ready).toEqual([]);
       expect(owner.reported).toEqual([
         {
           message:
@@ -341,14 +345,32 @@ describe('Registrations', () => {
     it('one audit checks at most FD_AUDIT_BATCH fds, and the next goes on where it stopped', () => {
       const { fds, owner, handle } = table();
       const watched = Array.from({ length: FD_AUDIT_BATCH + 100 }, () => pair()[1]);
-      for (const sock of watched) fds.add(sock, EVENT_READ, handle(), 'addReader');
+      for (const sock of watched) fds.add(sock.fileno(), EVENT_READ, handle(), 'addReader');
       const last = watched.at(-1)!; // registered last: beyond the first audit's batch
       const fd = last.fileno();
       last.close();
-      fds.audit(FD_AUDIT_INTERVAL_MS);
+      fds.audit(FD_AUDIT_INTERVAL_MS, []);
       expect(owner.reported).toEqual([]);
-      fds.audit(2 * FD_AUDIT_INTERVAL_MS);
+      fds.audit(2 * FD_AUDIT_INTERVAL_MS, []);
       expect(owner.reported.map((context) => context.fd)).toEqual([fd]);
+    });
+
+    it('a socket object closed under its live reader: reported, and the reader runs once more', () => {
+      const { fds, selector, owner, handle } = table();
+      const [, sock] = pair();
+      const fd = sock.fileno();
+      const reader = handle();
+      const writer = handle();
+      fds.add(sock, EVENT_READ, reader, 'addReader');
+      fds.add(sock, EVENT_WRITE, writer, 'addWriter');
+      sock.close(); // its owner closed it, and the object says so: no syscall needed to tell
+      const ready: Runnable[] = [];
+      fds.audit(FD_AUDIT_INTERVAL_MS, ready);
+      // They run now: their own call on the closed socket fails with EBADF, telling their owner.
+      expect(ready).toEqual([reader, writer]);
+      expect([reader.cancelled(), writer.cancelled()]).toEqual([false, false]);
+      expect(owner.reported.map((context) => context.fd)).toEqual([fd]);
+      expect(selector.getMap().has(fd)).toBe(false);
     });
   });
 });

@@ -64,7 +64,10 @@
  * watched the loop calls `audit()` every FD_AUDIT_INTERVAL_MS: it asks the kernel whether up to
  * FD_AUDIT_BATCH watched fds are still open, going round them in turn, drops the ones that are
  * not, and reports those that had a live handler (a kept registration of a socket closed after
- * its `removeReader` is nobody's mistake).
+ * its `removeReader` is nobody's mistake). An fd object that says it is closed (a `Socket`
+ * closed under a transport still reading it) is found without a syscall, and its live handlers
+ * are reported and then run once more: their own call fails with EBADF, so their owner learns
+ * of the close too (a transport ends the connection with that error).
  *
  * The loop's own `Waker` is registered here too, with `null` data: it only ends waits, so
  * `collect` drains it and `add` refuses its fd.
@@ -298,7 +301,7 @@ export class Registrations {
    * of them, going round in turn, drops the ones no longer open, and reports those that had a
    * live handler. Schedules the next audit, if any fd is left to watch.
    */
-  audit(now: number): void {
+  audit(now: number, ready: Runnable[]): void {
     let stale: Key[] | null = null;
     const map = this.#selector.getMap();
     // A Map iterator stays valid while entries come and go: it skips the deleted ones and
@@ -312,13 +315,19 @@ export class Registrations {
         continue;
       }
       const key = next.value;
-      if (key.data !== null && !isFdOpen(key.fd)) (stale ??= []).push(key);
+      if (key.data !== null && (closedByOwner(key.fileobj) || !isFdOpen(key.fd))) {
+        (stale ??= []).push(key);
+      }
     }
     this.#auditCursor = cursor;
     for (const key of stale ?? []) {
       this.#selector.unregister(key.fd);
+      const handlers = key.data!;
       // A registration kept for a socket closed after its removeReader: nothing to report.
-      if (!isIdle(key.data!)) this.#reportClosed(key.fd, key.data!);
+      if (isIdle(handlers)) continue;
+      const owned = closedByOwner(key.fileobj);
+      this.#reportClosed(key.fd, handlers, !owned);
+      if (owned) this.#runOnceMore(handlers, ready);
     }
     if (stale !== null) this.#owner.registrationsChanged();
     // The waker is always there: more than one key means an fd of someone's is watched.
@@ -326,17 +335,34 @@ export class Registrations {
   }
   // #endregion audit
 
-  #reportClosed(fd: number, handlers: FdHandlers): void {
+  /**
+   * A socket object closed while its reader or writer was still on (a stream whose socket was
+   * closed under it): the kernel will never report the fd again, so the handlers run once more,
+   * now. Their own call on the closed object fails (EBADF, without touching the fd number, which
+   * may be another file's by now), and that is how their owner learns of it (a transport fails
+   * its reads with the error, as when the socket itself fails). Then they are gone.
+   */
+  #runOnceMore(handlers: FdHandlers, ready: Runnable[]): void {
+    for (const handle of [handlers.reader, handlers.writer]) {
+      if (handle !== null && !handle.cancelled()) ready.push(handle);
+    }
+    handlers.reader = handlers.writer = null;
+  }
+
+  /** Reports a closed fd's live handlers; `cancel`: and cancels them (else the caller runs them). */
+  #reportClosed(fd: number, handlers: FdHandlers, cancel = true): void {
     const roles = [handlers.reader && 'reader', handlers.writer && 'writer']
       .filter(Boolean)
       .join(' and ');
     this.#owner.callExceptionHandler({
       message:
-        `fd ${fd} was closed while the loop was watching it; its ${roles || 'registration'} was removed ` +
+        `fd ${fd} was closed while the loop was watching it; its ${roles || 'registration'} ` +
+        (cancel ? 'was removed ' : 'runs once more (to meet the close), then is removed ') +
         '(call removeReader/removeWriter before closing an fd)',
       fd,
       handle: handlers.reader ?? handlers.writer ?? undefined,
     });
+    if (!cancel) return;
     handlers.reader?.cancel();
     handlers.writer?.cancel();
     handlers.reader = handlers.writer = null;
@@ -345,6 +371,11 @@ export class Registrations {
   toString(): string {
     return `<Registrations fds=${this.#selector.getMap().size - 1}>`;
   }
+}
+
+/** True for an fd object that says it was closed (`Socket.closed`, `PipeEnd.closed` …). */
+function closedByOwner(fileobj: FileObj): boolean {
+  return typeof fileobj === 'object' && (fileobj as { closed?: unknown }).closed === true;
 }
 
 function handlerOf(handlers: FdHandlers, event: number): Handle | null {
