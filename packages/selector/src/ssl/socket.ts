@@ -155,7 +155,10 @@ export class SSLSocket {
   }
 
   #live(method: string): Pointer {
-    if (this.#ssl === null) throw osError(9 /* EBADF */, method, 'the SSLSocket is closed');
+    // A socket closed under us: OpenSSL must not touch its old fd number (it may be reused).
+    if (this.#ssl === null || this.socket.closed) {
+      throw osError(9 /* EBADF */, method, 'the SSLSocket is closed');
+    }
     return this.#ssl;
   }
 
@@ -230,15 +233,16 @@ export class SSLSocket {
 
   // #region tls-recv
   /**
-   * Reads decrypted bytes into `buffer`: the count, 0 at EOF, or `WOULD_BLOCK` when nothing is
-   * there yet. Drains what OpenSSL read ahead while `buffer` has room (see `hasPending()`).
+   * Reads up to `nbytes` (0: the buffer's length) decrypted bytes into `buffer`: the count, 0
+   * at EOF, or `WOULD_BLOCK` when nothing is there yet. Drains what OpenSSL read ahead while `buffer` has room (see `hasPending()`).
    * @throws SSLError for a corrupt or forged record, OSError if the socket fails
    */
-  tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength): number {
+  tryRecvInto(buffer: Uint8Array, nbytes = 0): number {
     const ssl = this.#live('recv');
     const lib = openssl();
     let got = 0;
-    const limit = Math.min(nbytes, buffer.byteLength, 0x7fffffff);
+    // nbytes 0: the whole buffer, as Socket.tryRecvInto and Python's recv_into.
+    const limit = Math.min(nbytes > 0 ? nbytes : buffer.byteLength, buffer.byteLength, 0x7fffffff);
     while (got < limit) {
       lib.ERR_clear_error();
       const target = got === 0 ? buffer : buffer.subarray(got);
@@ -368,9 +372,9 @@ export class SSLSocket {
     openssl().SSL_free(ssl);
   }
 
-  /** True once `close()` ran. */
+  /** True once `close()` ran, or the socket under it was closed. */
   get closed(): boolean {
-    return this.#ssl === null;
+    return this.#ssl === null || this.socket.closed;
   }
 
   // ─── What was agreed ───────────────────────────────────────────────────────────────────────

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AF_INET, AF_UNIX, SOCK_STREAM, SHUT_WR, Socket, WOULD_BLOCK, socketpair } from '../index';
+import { AF_INET, AF_UNIX, SOCK_STREAM, SHUT_WR, Socket, WOULD_BLOCK, socketpair } from './index';
 import {
   CERT_NONE,
   CERT_OPTIONAL,
@@ -26,10 +26,10 @@ import {
   TLSVersion,
   createDefaultContext,
   opensslVersion,
-} from './index';
-import * as api from './index';
+} from './ssl';
+import * as api from './ssl';
 
-const FIXTURES = fileURLToPath(new URL('../../../../tooling/fixtures/tls/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../tooling/fixtures/tls/', import.meta.url));
 const CA = `${FIXTURES}ca.pem`;
 const CERT = `${FIXTURES}server.pem`;
 const KEY = `${FIXTURES}server.key`;

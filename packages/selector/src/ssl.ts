@@ -19,17 +19,17 @@ export {
   type WrapSocketOptions,
   type Purpose,
   type DefaultContextOptions,
-} from './context';
+} from './ssl/context';
 export {
   SSLSocket,
   SSL_ERROR_WANT_READ,
   SSL_ERROR_WANT_WRITE,
   type PeerCertificate,
-} from './socket';
-export { SSLError, SSLCertVerificationError, SSLEOFError, SSLConfigError } from './errors';
-export { OpenSSLUnavailableError } from './openssl';
+} from './ssl/socket';
+export { SSLError, SSLCertVerificationError, SSLEOFError, SSLConfigError } from './ssl/errors';
+export { OpenSSLUnavailableError } from './ssl/openssl';
 
-import { openssl } from './openssl';
+import { openssl } from './ssl/openssl';
 /** OpenSSL's version text ('OpenSSL 3.0.19 27 Jan 2026') and where it was loaded from. */
 export function opensslVersion(): { version: string; source: string } {
   const lib = openssl();
