@@ -93,7 +93,7 @@ export {
   isCancelledError,
 } from './errors';
 // What coroutine code needs beside the toolkit, so that @aio/coroutine can be its one dependency:
-// the loop, futures and their promise bridges, and the socket operations with their sockets.
+// the loop, futures and their promise bridges, the socket operations with their sockets, and TLS.
 export { EventLoop, getRunningLoop, NoRunningLoopError, type LoopMode } from '@aio/loop';
 export {
   Future,
@@ -110,3 +110,11 @@ export {
   writable,
 } from '@aio/future';
 export { Socket, socketpair, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM } from '@aio/selector';
+// TLS for the streams' `ssl` option; the rest of it (CERT_*, TLSVersion …) in @aio/selector/ssl.
+export {
+  SSLContext,
+  SSLSocket,
+  SSLError,
+  SSLCertVerificationError,
+  createDefaultContext,
+} from '@aio/selector/ssl';

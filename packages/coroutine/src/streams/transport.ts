@@ -75,6 +75,12 @@ export interface SocketTransportOptions<E extends StreamEndpoint = Socket> {
   /** A waiting drain() is released when the buffer is down to this. Default high / 4. */
   lowWater?: number;
   /**
+   * The most bytes one read takes from the socket (tornado's `read_chunk_size`): a reader that
+   * must not hold much at once (tornado's IOStream with a small `maxBufferSize`) asks for less.
+   * Default and maximum 64 KiB.
+   */
+  readSize?: number;
+  /**
    * Called once when the connection ends, however it ends (close, abort, an error), after the
    * socket is closed and the reader and the drain waiters are told: asyncio's `server._detach`.
    * An exception it throws goes to the loop's exception handler.
@@ -90,7 +96,13 @@ export interface SocketTransportOptions<E extends StreamEndpoint = Socket> {
 
 type TransportState = 'open' | 'closing' | 'closed';
 
-type Held<A extends unknown[]> = { bivariant(...args: A): void }['bivariant'];
+/**
+ * A callback the transport keeps, typed as a method (whose parameters TypeScript checks
+ * bivariantly) so that keeping it does not make the class invariant in its endpoint: a
+ * SocketTransport<Socket> is then a SocketTransport<Socket | SSLSocket>, as a StreamWriter
+ * and a Server hold either.
+ */
+type Kept<A extends unknown[]> = { method(...args: A): void }['method'];
 
 const DEFAULT_HIGH_WATER = 64 * 1024;
 /**
@@ -123,6 +135,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   /** peername and sockname, read from the socket when first asked for (see getExtraInfo). */
   #info: { peername?: Address; sockname?: Address } | null = null;
   #state: TransportState = 'open';
+  readonly #readSize: number;
   #high = DEFAULT_HIGH_WATER;
   #low = DEFAULT_HIGH_WATER / 4;
   // The write buffer: #size bytes in all, the first chunk maybe partly sent. An empty deque
@@ -139,8 +152,8 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
   #error: unknown = null;
   /** The futures whenClosed() handed out, settled when the connection ends (made on demand). */
   #closeWaiters: Future<void>[] | null = null;
-  readonly #onConnectionLost: Held<[transport: SocketTransport<E>, error: unknown]> | null;
-  readonly #onWritten: Held<[transport: SocketTransport<E>]> | null;
+  readonly #onConnectionLost: Kept<[transport: SocketTransport<E>, error: unknown]> | null;
+  readonly #onWritten: Kept<[transport: SocketTransport<E>]> | null;
 
   /**
    * @param sock a connected non-blocking stream socket, now owned by the transport
@@ -163,6 +176,13 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     this.#tls = sock instanceof Socket || sock instanceof PipeEnd ? null : sock;
     this.#reader = reader;
     this.setWriteBufferLimits(options.highWater, options.lowWater);
+    const { readSize = SCRATCH.length } = options;
+    if (!Number.isInteger(readSize) || readSize < 1 || readSize > SCRATCH.length) {
+      throw new RangeError(
+        `SocketTransport expected readSize to be an integer from 1 to ${SCRATCH.length}, got ${formatValue(readSize)}`,
+      );
+    }
+    this.#readSize = readSize;
     const { onConnectionLost = null } = options;
     if (onConnectionLost !== null && typeof onConnectionLost !== 'function')
       throw new TypeError(
@@ -211,19 +231,14 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     return this.#reading;
   }
 
-  /** This transport, for the static loop callbacks, which serve every kind of endpoint. */
-  #erased(): SocketTransport<StreamEndpoint> {
-    return this as unknown as SocketTransport<StreamEndpoint>;
-  }
-
   // #region tls-pending
   #startReading(): void {
     this.#reading = true;
-    this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this.#erased());
+    this.#loop.addReader(this.#sock, SocketTransport.#onReadable, this);
     // Bytes OpenSSL already read (with the handshake's last flight, or before a pause) do not
     // make the socket readable again: take them now.
     if (this.#tls?.hasPending() === true) {
-      this.#loop.callSoon(SocketTransport.#onReadable, this.#erased());
+      this.#loop.callSoon(SocketTransport.#onReadable, this);
     }
   }
   // #endregion tls-pending
@@ -232,7 +247,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
     if (self.#state === 'closed' || !self.#reading) return;
     let got: number;
     try {
-      got = self.#sock.tryRecvInto(SCRATCH);
+      got = self.#sock.tryRecvInto(SCRATCH, self.#readSize);
     } catch (error) {
       self.#connectionLost(error);
       return;
@@ -279,7 +294,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
       }
       if (sent === bytes.byteLength) return;
       if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
-      this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this.#erased());
+      this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
     }
     this.#chunks.push(Buffer.from(rest));
     this.#size += rest.byteLength;

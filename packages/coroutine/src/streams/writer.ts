@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import type { EventLoop } from '@aio/loop';
 import { Future } from '@aio/future';
 import type { StreamReader } from './reader';
-import type { SocketTransport } from './transport';
+import type { SocketTransport, StreamEndpoint } from './transport';
 
 /**
  * Writes to a connection. Made by `openConnection()` and `startServer()`.
@@ -23,18 +23,22 @@ import type { SocketTransport } from './transport';
  * ```
  */
 export class StreamWriter {
-  readonly #transport: SocketTransport;
+  readonly #transport: SocketTransport<StreamEndpoint>;
   readonly #reader: StreamReader | null;
   readonly #loop: EventLoop;
 
-  constructor(transport: SocketTransport, reader: StreamReader | null, loop: EventLoop) {
+  constructor(
+    transport: SocketTransport<StreamEndpoint>,
+    reader: StreamReader | null,
+    loop: EventLoop,
+  ) {
     this.#transport = transport;
     this.#reader = reader;
     this.#loop = loop;
   }
 
-  /** The transport written to. */
-  get transport(): SocketTransport {
+  /** The transport written to (over a Socket, or an SSLSocket for a TLS connection). */
+  get transport(): SocketTransport<StreamEndpoint> {
     return this.#transport;
   }
 
@@ -89,7 +93,10 @@ export class StreamWriter {
     return this.#transport.whenClosed();
   }
 
-  /** `'peername'`, `'sockname'`, `'socket'` … from the transport, else `fallback`. */
+  /**
+   * `'peername'`, `'sockname'`, `'socket'`, `'sslObject'` (a TLS connection's SSLSocket) … from
+   * the transport, else `fallback`.
+   */
   getExtraInfo(name: string, fallback?: unknown): unknown {
     return this.#transport.getExtraInfo(name, fallback);
   }
