@@ -150,6 +150,9 @@ export class SSLIOStream extends IOStream {
     });
     this.#tls = tls;
     this.setEndpoint(tls);
+    // No Nagle delay in the handshake either: its last flight (a server's session tickets, a
+    // client's Finished) and the first record right behind it leave at once.
+    this.setNodelay(true);
     const loop = this.ioloop.asyncioLoop;
     const handshake = sslDoHandshake(loop, tls);
     const result = new Future<void>(loop);

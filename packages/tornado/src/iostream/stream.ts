@@ -24,6 +24,7 @@
  * StreamClosedError (`realError`: what closed it), a `readUntilClose` gets the buffer, and the
  * close callback runs on the loop.
  */
+import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import type { EventLoop } from '@aio/loop';
 import { Future, sockConnect } from '@aio/future';
@@ -43,6 +44,7 @@ import {
   Socket,
   PipeEnd,
   TCP_NODELAY,
+  osError,
   type Address,
 } from '@aio/selector';
 import { IOLoop } from '../ioloop';
@@ -77,6 +79,11 @@ export interface IOStreamOptions {
   maxBufferSize?: number;
   /** The most unsent bytes `write()` buffers; over it, write() throws. Default: no limit. */
   maxWriteBufferSize?: number;
+  /**
+   * The most bytes one read takes from the socket: default 64 KiB, and never more than half of
+   * `maxBufferSize` (as tornado: a small buffer is not overrun by one read).
+   */
+  readChunkSize?: number;
 }
 
 /** `readBytes` and `readInto` options. */
@@ -86,6 +93,9 @@ export interface PartialReadOptions {
 }
 
 const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
+const { EBADF } = constants.errno;
+/** tornado's default `read_chunk_size`, and the most the transport reads at once. */
+const DEFAULT_READ_CHUNK_SIZE = 64 * 1024;
 
 /** What a read waits for. */
 const BYTES = 0;
@@ -148,6 +158,8 @@ export class BaseIOStream implements StreamSink {
   error: unknown = null;
   readonly maxBufferSize: number;
   readonly maxWriteBufferSize: number | null;
+  /** The most bytes one read takes: `min(readChunkSize, maxBufferSize / 2)`. */
+  readonly readChunkSize: number;
 
   readonly #loop: EventLoop;
   /** Null until the socket is connected (see `connect`). */
@@ -197,6 +209,14 @@ export class BaseIOStream implements StreamSink {
       options.maxWriteBufferSize === undefined
         ? null
         : checkInteger(where, 'maxWriteBufferSize', options.maxWriteBufferSize, 0);
+    this.readChunkSize = Math.max(
+      1,
+      Math.min(
+        checkInteger(where, 'readChunkSize', options.readChunkSize ?? DEFAULT_READ_CHUNK_SIZE, 1),
+        DEFAULT_READ_CHUNK_SIZE,
+        Math.floor(this.maxBufferSize / 2),
+      ),
+    );
     if (endpoint.getBlocking()) endpoint.setBlocking(false);
     this.ioloop = IOLoop.current();
     this.#loop = this.ioloop.asyncioLoop;
@@ -208,6 +228,7 @@ export class BaseIOStream implements StreamSink {
   #attach(): void {
     this.#transport = new SocketTransport(this.#loop, this.#endpoint, this, {
       onWritten: () => this.#settleWrites(),
+      readSize: this.readChunkSize,
     });
     const waiting = this.#unsentWhileConnecting;
     this.#unsentWhileConnecting = null;
@@ -255,15 +276,19 @@ export class BaseIOStream implements StreamSink {
     this.#connectResult = result;
     connecting.addDoneCallback((done) => {
       this.#connecting = null;
-      if (done.cancelled()) return; // closed meanwhile: close() failed the result
+      // Closed meanwhile (close() failed the result): also when `connecting` was already done
+      // and only this callback was still to run.
+      if (done.cancelled() || this.#closed) return;
       const error = done.exception();
       if (error !== undefined) {
         this.close(error); // fails the result, with the cause
         return;
       }
       this.#connectResult = null;
-      this.#attach();
+      // The connect future first, then the writes kept meanwhile (their futures settle as they
+      // go out): their callbacks run in that order, as tornado's (test_write_while_connecting).
       if (!result.done()) result.setResult(this);
+      this.#attach();
     });
     return result;
   }
@@ -428,6 +453,12 @@ export class BaseIOStream implements StreamSink {
         return future;
       }
       throw new StreamClosedError(this.error);
+    }
+    if (this.#transport !== null && this.#endpoint.closed) {
+      // Its socket was closed under the stream: the read fails now (tornado's inline read error),
+      // not when the loop finds the fd gone.
+      this.close(osError(EBADF, 'recv', 'the socket was closed under the stream'));
+      return future;
     }
     this.#updateReading();
     return future;
@@ -810,6 +841,7 @@ export class IOStream extends BaseIOStream {
       serverSide,
       serverHostname,
       maxBufferSize: this.maxBufferSize,
+      readChunkSize: this.readChunkSize,
       ...(this.maxWriteBufferSize === null ? {} : { maxWriteBufferSize: this.maxWriteBufferSize }),
       ...(options.handshakeTimeout === undefined
         ? {}
