@@ -61,6 +61,8 @@ interface CoroutineResult {
 
 interface IOStreamResult {
   echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
+  tlsEcho: { perSec: Record<string, number | null>; skipped: Record<string, string> };
+  tlsHandshakes: { perSec: Record<string, number | null>; skipped: Record<string, string> };
   goals: Record<string, { ratio: number | null; met: boolean | null }>;
 }
 
@@ -314,19 +316,30 @@ describe('pnpm bench', () => {
     ]);
   });
 
-  it('iostream --quick --json measures aio IOStream in both modes, and each peer or why not', async () => {
+  it('iostream --quick --json measures aio IOStream in both modes, plain and over TLS, and each peer or why not', async () => {
     const { code, stdout, stderr } = await bench(['iostream', '--quick', '--json']);
     expect(code, stderr).toBe(0);
     const { iostream } = (JSON.parse(stdout) as { results: { iostream: IOStreamResult } }).results;
-    const { echo, goals } = iostream;
+    const { echo, tlsEcho, tlsHandshakes, goals } = iostream;
     expect(Object.keys(echo.requestsPerSec)).toHaveLength(6);
     for (const [server, rate] of Object.entries(echo.requestsPerSec)) {
       if (rate === null) expect(echo.skipped[server] ?? 'no C compiler').toBeTruthy();
       else expect(rate).toBeGreaterThan(0);
     }
+    // TLS: aio in both modes and Node's tls, each measured or skipped with a reason (no C
+    // compiler, no libssl-dev, a server that failed the client).
+    for (const tls of [tlsEcho, tlsHandshakes]) {
+      expect(Object.keys(tls.perSec)).toHaveLength(3);
+      for (const [server, rate] of Object.entries(tls.perSec)) {
+        if (rate === null) expect(tls.skipped[server]).toBeTruthy();
+        else expect(rate).toBeGreaterThan(0);
+      }
+    }
     expect(Object.keys(goals).sort()).toEqual([
       'iostreamEchoAtLeast4xTornado',
       'iostreamEchoAtLeastUvloopStreams',
+      'tlsEchoAtLeastNodeTls',
+      'tlsHandshakesAtLeastNodeTls',
       'twoWorkersAtLeast16xOne',
     ]);
     for (const goal of Object.values(goals)) {

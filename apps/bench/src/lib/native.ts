@@ -1,7 +1,8 @@
 /**
  * Compiling the C peers in `src/peers/`. They ship as source, so a benchmark compiles them on
  * first use with the system `cc`; the binary is cached under the tmp directory by a hash of the
- * source text, so reruns skip the compile and an edited source never runs a stale binary.
+ * source text and the libraries it links, so reruns skip the compile and an edited source never
+ * runs a stale binary.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,13 +20,17 @@ export function hasCompiler(): boolean {
 
 /**
  * Compiles `source` (a file name in `src/peers/`, e.g. `echo_client.c`) with `cc -O2 -Wall
- * -Wextra` into `<tmpdir>/aio-bench-native/<hash>/<name>`, unless that binary already exists,
- * and returns the binary's path. Throws an Error carrying the compiler's output if it fails.
+ * -Wextra`, linked with `libs` (`['-lssl', '-lcrypto']`), into
+ * `<tmpdir>/aio-bench-native/<hash>/<name>`, unless that binary already exists, and returns the
+ * binary's path. Throws an Error carrying the compiler's output if it fails.
  */
-export function compileC(source: string): string {
+export function compileC(source: string, libs: readonly string[] = []): string {
   const file = isAbsolute(source) ? source : benchSource(`peers/${source}`);
   const text = readFileSync(file, 'utf8');
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update([text, ...libs].join('\0'))
+    .digest('hex')
+    .slice(0, 16);
   const dir = join(tmpdir(), 'aio-bench-native', hash);
   const binary = join(dir, basename(file, '.c'));
   if (existsSync(binary)) return binary;
@@ -33,7 +38,7 @@ export function compileC(source: string): string {
   mkdirSync(dir, { recursive: true });
   // Compiled under a private name, then renamed: a concurrent run never sees half a binary.
   const partial = `${binary}.${process.pid}.tmp`;
-  const result = spawnSync('cc', [...CFLAGS, '-o', partial, file], { encoding: 'utf8' });
+  const result = spawnSync('cc', [...CFLAGS, '-o', partial, file, ...libs], { encoding: 'utf8' });
   if (result.error) {
     throw new Error(`cannot run cc to compile ${source}: ${result.error.message}`);
   }

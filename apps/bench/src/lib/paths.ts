@@ -17,6 +17,11 @@ export function benchSource(relative: string): string {
   return fileURLToPath(new URL(relative, SRC));
 }
 
+/** The path of `relative` in the repository's TLS test fixtures, `tooling/fixtures/tls/`. */
+export function tlsFixture(relative: string): string {
+  return fileURLToPath(new URL(`../../../tooling/fixtures/tls/${relative}`, SRC));
+}
+
 /**
  * The built bundle of `src/<path>.ts` (a server or a child process): `dist/<path>.mjs`.
  * @throws Error if it is not built (`pnpm bench` builds it; or run `node build.mjs`)

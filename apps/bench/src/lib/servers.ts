@@ -193,7 +193,6 @@ export function startServer(
  * header has the mechanism and the figures.
  */
 export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResult> {
-  const client = compileC('echo_client.c');
   const args = [
     '127.0.0.1',
     String(port),
@@ -203,30 +202,47 @@ export function runEchoLoad(port: number, opts: EchoLoad): Promise<EchoLoadResul
     String(Math.round(opts.warmupMs)),
     ...(opts.lines === true ? ['lines'] : []),
   ];
-  const timeout = opts.durationMs + opts.warmupMs + 30_000;
+  return runLoadClient('echo_client', compileC('echo_client.c'), args, opts);
+}
+
+/**
+ * Runs a C load client (`binary args…`, named `name` in errors) for `load`'s warm-up and
+ * duration, and returns the JSON line it prints, checked for the fields every client prints.
+ * @throws Error naming the client, with its stderr, if it fails or prints something else
+ */
+export function runLoadClient(
+  name: string,
+  binary: string,
+  args: readonly string[],
+  load: Pick<EchoLoad, 'durationMs' | 'warmupMs'>,
+): Promise<EchoLoadResult & Record<string, unknown>> {
+  const timeout = load.durationMs + load.warmupMs + 30_000;
   return new Promise((resolve, reject) => {
-    execFile(client, args, { timeout, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(binary, args, { timeout, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
-        const why = stderr.trim() || err.message;
-        reject(new Error(`echo_client ${args.join(' ')} failed: ${why}`));
+        // The client's own message names it, the server and what failed; else the command line.
+        const why = stderr.trim();
+        reject(new Error(why || `${name} ${args.join(' ')} failed: ${err.message}`));
         return;
       }
+      let result: Record<string, unknown>;
       try {
-        const result = JSON.parse(stdout) as Partial<Record<keyof EchoLoadResult, unknown>>;
-        const { requestsPerSec, requests, errors } = result;
-        if (
-          typeof requestsPerSec !== 'number' ||
-          typeof requests !== 'number' ||
-          typeof errors !== 'number'
-        ) {
-          throw new TypeError('missing fields');
-        }
-        resolve({ requestsPerSec, requests, errors });
+        result = JSON.parse(stdout) as Record<string, unknown>;
       } catch {
-        reject(
-          new Error(`echo_client printed something that is not JSON: ${stdout.slice(0, 200)}`),
-        );
+        result = {};
       }
+      const { requestsPerSec, requests, errors } = result;
+      if (
+        typeof requestsPerSec !== 'number' ||
+        typeof requests !== 'number' ||
+        typeof errors !== 'number'
+      ) {
+        reject(
+          new Error(`${name} printed something that is not its JSON: ${stdout.slice(0, 200)}`),
+        );
+        return;
+      }
+      resolve({ ...result, requestsPerSec, requests, errors });
     });
   });
 }
@@ -256,9 +272,11 @@ export function pythonServer(
   return { name, command: python, args: [benchSource(script), ...args] };
 }
 
-export interface EchoResults {
+export interface EchoResults<R extends EchoLoadResult = EchoLoadResult> {
   /** Requests per second of every round, by server name. */
   readonly samples: Record<string, number[]>;
+  /** The load client's whole result of every round, by server name. */
+  readonly results: Record<string, R[]>;
   /** Why a server has no figures (not installed, failed to start …), by server name. */
   readonly skipped: Record<string, string>;
 }
@@ -267,23 +285,49 @@ export interface EchoResults {
  * Loads each server in turn with the C echo client, `rounds` times, alternating servers within
  * a round so machine noise hits them alike. A server that cannot start is skipped with a reason.
  */
-export async function runEchoServers(
+export function runEchoServers(
   servers: readonly EchoServer[],
   load: EchoLoad,
   rounds: number,
   onProgress: (message: string) => void,
 ): Promise<EchoResults> {
+  return runLoadRounds(servers, rounds, onProgress, {
+    label: 'TCP echo',
+    run: (server) => runEchoLoad(server.port, load),
+  });
+}
+
+/** How a benchmark loads a running server: `run` resolves with the round's result. */
+export interface LoadClient<R extends EchoLoadResult> {
+  /** What the progress line calls a round of it ('TCP echo', 'TLS handshakes'). */
+  readonly label: string;
+  run(server: RunningServer): Promise<R>;
+}
+
+/**
+ * Loads each server in turn with `client`, `rounds` times, each round in a fresh server process,
+ * alternating servers within a round so machine noise hits them alike. A server that cannot
+ * start, or whose round fails, is skipped from then on, with the first line of the error.
+ */
+export async function runLoadRounds<R extends EchoLoadResult>(
+  servers: readonly EchoServer[],
+  rounds: number,
+  onProgress: (message: string) => void,
+  client: LoadClient<R>,
+): Promise<EchoResults<R>> {
   const samples: Record<string, number[]> = {};
+  const results: Record<string, R[]> = {};
   const skipped: Record<string, string> = {};
   for (let round = 1; round <= rounds; round++) {
     for (const server of servers) {
       if (skipped[server.name]) continue;
-      onProgress(`TCP echo, ${server.name}, round ${round}/${rounds}`);
+      onProgress(`${client.label}, ${server.name}, round ${round}/${rounds}`);
       try {
         const running = await startServer(server.command, [...server.args]);
         try {
-          const result = await runEchoLoad(running.port, load);
+          const result = await client.run(running);
           (samples[server.name] ??= []).push(result.requestsPerSec);
+          (results[server.name] ??= []).push(result);
         } finally {
           await running.stop();
         }
@@ -295,5 +339,5 @@ export async function runEchoServers(
       }
     }
   }
-  return { samples, skipped };
+  return { samples, results, skipped };
 }

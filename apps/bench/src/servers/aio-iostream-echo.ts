@@ -4,6 +4,11 @@
  * coroutine, on @aio/tornado.
  *
  *   aio-iostream-echo.ts --mode hosted|blocking [--backlog N] [--workers N]
+ *                        [--certfile PEM --keyfile PEM]
+ *
+ * With `--certfile` and `--keyfile` it serves TLS: the TCPServer gets them as `sslOptions`, and
+ * each connection is an SSLIOStream whose handshake starts on accept (the same handler: its
+ * first `readUntil` waits for the handshake).
  *
  * With `--workers N` (N > 1) the listening socket is bound first, then `forkProcesses(N)`
  * (@aio/tornado/process) starts N worker processes that all accept on it; the supervisor prints
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'hosted' },
     backlog: { type: 'string', default: '1024' },
     workers: { type: 'string', default: '1' },
+    certfile: { type: 'string' },
+    keyfile: { type: 'string' },
   },
 });
 if (values.mode !== 'hosted' && values.mode !== 'blocking') {
@@ -53,6 +60,13 @@ if (!Number.isInteger(workers) || workers < 1) {
   );
   process.exit(2);
 }
+
+const { certfile, keyfile } = values;
+if ((certfile === undefined) !== (keyfile === undefined)) {
+  process.stderr.write('aio-iostream-echo.ts: --certfile and --keyfile go together\n');
+  process.exit(2);
+}
+const sslOptions = certfile === undefined ? undefined : { certfile, keyfile };
 
 class EchoServer extends TCPServer {
   readonly streams = new Set<IOStream>();
@@ -79,7 +93,7 @@ if (workers > 1) {
 
 const ioloop = new IOLoop({ mode });
 await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
-  const server = new EchoServer();
+  const server = new EchoServer({ sslOptions });
   server.addSockets([listener!]);
 
   const stopped = new Future<void>(ioloop.asyncioLoop);
