@@ -544,6 +544,30 @@ describe.each(MODES)('IOStream.connect (%s mode)', (mode: LoopMode) => {
     expect(got[0]).toBeInstanceOf(StreamClosedError);
     expect(got[1]).toBe(true);
   });
+
+  it('a connect that failed just before the stream closed leaves no unretrieved error behind', async () => {
+    // What a server stopping amid failing TLS handshakes did: the connect's future had failed,
+    // its callback had not run yet, and close() came in between.
+    class Probe extends IOStream {
+      begin(connecting: Future<void>): Future<this> {
+        return this.connectWith(() => connecting, 'begin()');
+      }
+    }
+    const reports: string[] = [];
+    await run(function* () {
+      const loop = getRunningLoop();
+      loop.setExceptionHandler((_loop, context) => void reports.push(context.message));
+      const connecting = new Future<void>(loop);
+      const stream = new Probe(new Socket(AF_INET, SOCK_STREAM));
+      const result = stream.begin(connecting);
+      connecting.setException(new ConnectionResetError(104, 'do_handshake'));
+      stream.close();
+      yield* sleep(5);
+      expect(result.exception()).toBeInstanceOf(StreamClosedError);
+    });
+    closeLoops(); // reports what no one retrieved
+    expect(reports.filter((m) => m.includes('never retrieved'))).toEqual([]);
+  });
 });
 
 describe.each(['TCP', 'TLS'] as const)('IOStream under a fast writer (%s)', (transport) => {

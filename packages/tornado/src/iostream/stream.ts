@@ -276,10 +276,11 @@ export class BaseIOStream implements StreamSink {
     this.#connectResult = result;
     connecting.addDoneCallback((done) => {
       this.#connecting = null;
-      // Closed meanwhile (close() failed the result): also when `connecting` was already done
-      // and only this callback was still to run.
-      if (done.cancelled() || this.#closed) return;
+      if (done.cancelled()) return; // closed meanwhile: close() failed the result
+      // Taken even when the stream was closed meanwhile (after `connecting` was done, before this
+      // callback ran): else it would be reported as never retrieved.
       const error = done.exception();
+      if (this.#closed) return;
       if (error !== undefined) {
         this.close(error); // fails the result, with the cause
         return;
