@@ -97,7 +97,6 @@ function bind(lib: Koffi.LibraryHandle) {
     SSL_CTX_use_PrivateKey_file: f(`int SSL_CTX_use_PrivateKey_file(${p}, const char *, int)`),
     SSL_CTX_check_private_key: f(`int SSL_CTX_check_private_key(${p})`),
     SSL_CTX_set_cipher_list: f(`int SSL_CTX_set_cipher_list(${p}, const char *)`),
-    SSL_CTX_set_ciphersuites: f(`int SSL_CTX_set_ciphersuites(${p}, const char *)`),
     SSL_CTX_set_alpn_protos: f(`int SSL_CTX_set_alpn_protos(${p}, ${p}, unsigned int)`),
     SSL_CTX_set_alpn_select_cb: f(
       `void SSL_CTX_set_alpn_select_cb(${p}, aio_alpn_select_cb *, ${p})`,
@@ -120,8 +119,6 @@ function bind(lib: Koffi.LibraryHandle) {
     SSL_write: f(`int SSL_write(${p}, ${p}, int)`),
     SSL_get_error: f(`int SSL_get_error(${p}, int)`),
     SSL_shutdown: f(`int SSL_shutdown(${p})`),
-    SSL_pending: f(`int SSL_pending(${p})`),
-    SSL_is_init_finished: f(`int SSL_is_init_finished(${p})`),
     SSL_get_verify_result: f(`long SSL_get_verify_result(${p})`),
     X509_verify_cert_error_string: f('const char *X509_verify_cert_error_string(long)'),
     SSL_get0_alpn_selected: f(`void SSL_get0_alpn_selected(${p}, ${p}, ${p})`),
@@ -145,12 +142,6 @@ function bind(lib: Koffi.LibraryHandle) {
     ERR_error_string_n: f(`void ERR_error_string_n(unsigned long, ${p}, size_t)`),
     ERR_lib_error_string: f('const char *ERR_lib_error_string(unsigned long)'),
     ERR_reason_error_string: f('const char *ERR_reason_error_string(unsigned long)'),
-    BIO_s_mem: f(`${p} BIO_s_mem()`),
-    BIO_new: f(`${p} BIO_new(${p})`),
-    BIO_write: f(`int BIO_write(${p}, ${p}, int)`),
-    BIO_read: f(`int BIO_read(${p}, ${p}, int)`),
-    BIO_ctrl_pending: f(`size_t BIO_ctrl_pending(${p})`),
-    SSL_set_bio: f(`void SSL_set_bio(${p}, ${p}, ${p})`),
   } as unknown as OpenSSL;
 }
 
@@ -160,7 +151,6 @@ export interface OpenSSL {
   AlpnSelect: Koffi.TypeObject;
   /** Where the library came from: 'process' (Node's own) or the file loaded. */
   source: string;
-  [name: string]: ((...args: never[]) => unknown) | Koffi.TypeObject | string;
   OpenSSL_version_num(): number;
   OpenSSL_version(type: number): string;
   TLS_method(): Pointer;
@@ -175,7 +165,6 @@ export interface OpenSSL {
   SSL_CTX_use_PrivateKey_file(ctx: Pointer, file: string, type: number): number;
   SSL_CTX_check_private_key(ctx: Pointer): number;
   SSL_CTX_set_cipher_list(ctx: Pointer, list: string): number;
-  SSL_CTX_set_ciphersuites(ctx: Pointer, list: string): number;
   SSL_CTX_set_alpn_protos(ctx: Pointer, wire: Uint8Array, len: number): number;
   SSL_CTX_set_alpn_select_cb(ctx: Pointer, cb: unknown, arg: null): void;
   SSL_select_next_proto(
@@ -201,8 +190,6 @@ export interface OpenSSL {
   SSL_write(ssl: Pointer, buf: Uint8Array, len: number): number;
   SSL_get_error(ssl: Pointer, ret: number): number;
   SSL_shutdown(ssl: Pointer): number;
-  SSL_pending(ssl: Pointer): number;
-  SSL_is_init_finished(ssl: Pointer): number;
   SSL_get_verify_result(ssl: Pointer): number;
   X509_verify_cert_error_string(code: number): string;
   SSL_get0_alpn_selected(ssl: Pointer, data: Uint8Array, len: Uint8Array): void;
@@ -226,12 +213,6 @@ export interface OpenSSL {
   ERR_error_string_n(code: number, buf: Uint8Array, len: number): void;
   ERR_lib_error_string(code: number): string | null;
   ERR_reason_error_string(code: number): string | null;
-  BIO_s_mem(): Pointer;
-  BIO_new(method: Pointer): Pointer;
-  BIO_write(bio: Pointer, buf: Uint8Array, len: number): number;
-  BIO_read(bio: Pointer, buf: Uint8Array, len: number): number;
-  BIO_ctrl_pending(bio: Pointer): number;
-  SSL_set_bio(ssl: Pointer, rbio: Pointer, wbio: Pointer): void;
 }
 
 /** The libraries tried after the process itself, in order. */

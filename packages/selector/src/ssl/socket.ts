@@ -479,5 +479,3 @@ export class SSLSocket {
     return this.toString();
   }
 }
-
-export { SSLCertVerificationError, SSLEOFError, SSLError };
