@@ -14,6 +14,9 @@ export default defineConfig(
     iostream: 'src/iostream.ts',
     tcpserver: 'src/tcpserver.ts',
     tcpclient: 'src/tcpclient.ts',
+    httputil: 'src/httputil.ts',
+    http1connection: 'src/http1connection.ts',
+    httpserver: 'src/httpserver.ts',
     process: 'src/process.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',

@@ -1,11 +1,15 @@
 /**
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
  * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`,
- * `/tcpserver`, `/tcpclient`, `/process`) and a namespace here:
+ * `/tcpserver`, `/tcpclient`, `/process`,
+ * `/httputil`, `/http1connection`, `/httpserver`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
 export * as gen from './gen';
+export * as http1connection from './http1connection';
+export * as httpserver from './httpserver';
+export * as httputil from './httputil';
 export * as ioloop from './ioloop';
 export * as iostream from './iostream';
 export * as locks from './locks';

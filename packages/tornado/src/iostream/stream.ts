@@ -359,7 +359,11 @@ export class BaseIOStream implements StreamSink {
     let regex: RegExp;
     if (typeof pattern === 'string') regex = new RegExp(pattern);
     else if (pattern instanceof RegExp)
-      regex = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      // Without `g` or `y`, exec() keeps no state in the pattern: the caller's is used as is.
+      regex =
+        pattern.global || pattern.sticky
+          ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))
+          : pattern;
     else throw optionTypeError('readUntilRegex()', 'pattern', 'a RegExp or a string', pattern);
     return this.#startRead(REGEX, {
       regex,
@@ -487,7 +491,9 @@ export class BaseIOStream implements StreamSink {
       }
       case REGEX: {
         if (size === 0) return null;
-        const match = read.regex!.exec(this.#buffer.latin1());
+        // A match must end within maxBytes: the bytes past it need not be searched (nor copied).
+        const limit = read.maxBytes === null ? size : Math.min(size, read.maxBytes);
+        const match = read.regex!.exec(this.#buffer.latin1(limit));
         if (match !== null) {
           const end = match.index + match[0].length;
           this.#checkMaxBytes(read, end);

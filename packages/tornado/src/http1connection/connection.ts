@@ -1,0 +1,832 @@
+/**
+ * tornado's `HTTP1Connection` (tornado/http1connection.py): one HTTP/1.x request/response exchange
+ * on an IOStream, for a server (it reads a request and writes the response) or a client (it
+ * writes a request and reads the response).
+ *
+ * Reading a message is tornado's `_read_message`, step by step as callbacks rather than one
+ * coroutine (a request costs a few read futures, not a Task): `#readHeaders` → `#onHeaders` (the
+ * strict parse, `headersReceived`) → `#readBody` (a length, chunks, or until close; each piece
+ * to `dataReceived`, waiting on what it returns) → `#onBodyRead` (`finish`) → waiting for the
+ * response to be finished → `#end`. Any `HTTPInputError` on the way is answered (a server
+ * writes its status, 400 unless more precise) and the connection closed, never reused.
+ */
+import { Future } from '@aio/future';
+import { resolvedVoid } from '@aio/future/internal';
+import type { EventLoop } from '@aio/loop';
+import { SHUT_WR } from '@aio/selector';
+import { STATUS_CODES } from 'node:http';
+import { convertYielded } from '../gen/convert';
+import { HTTPInputError, HTTPOutputError } from '../httputil/errors';
+import { FORBIDDEN_VALUE_CHARS, HTTPHeaders } from '../httputil/headers';
+import type { HTTPConnection, HTTPMessageDelegate } from '../httputil/delegate';
+import {
+  parseRequestStartLine,
+  parseResponseStartLine,
+  RequestStartLine,
+  ResponseStartLine,
+} from '../httputil/start-line';
+import { IOStream, type BaseIOStream } from '../iostream';
+import { StreamClosedError } from '../iostream/errors';
+import { appLog, genLog } from '../log';
+import { Deadline } from './deadline';
+import {
+  CHUNKED,
+  NO_BODY,
+  UNTIL_CLOSE,
+  isTransferEncodingChunked,
+  parseChunkSize,
+  parseContentLength,
+  requestFraming,
+  type BodyFraming,
+} from './framing';
+import { GzipMessageDelegate } from './gzip';
+import { KNOWN_METHODS, REFUSED_METHODS } from './methods';
+import { connectionParams, type ConnectionParams, type HTTP1ConnectionParameters } from './params';
+
+/**
+ * Where a header block ends — or where it stops being one a strict parser reads: the first
+ * CRLF CRLF, the first LF without its CR, or the first CR followed by anything but LF. The
+ * parser then sees a block that does not end in CRLF CRLF and answers 400 at once, rather than
+ * waiting for a blank line a bare-LF client never sends.
+ */
+const HEADER_END = /\r\n\r\n|(?<!\r)\n|\r[^\n]/;
+/** A chunked body's trailer section: an empty line at once, or fields then an empty line. */
+const TRAILER_END = /^\r\n|\r\n\r\n|(?<!\r)\n|\r[^\n]/;
+/** Longest chunk-size line taken (size, extensions, CRLF). */
+const MAX_CHUNK_LINE = 4096;
+/** A `Host` (or absolute-form authority): reg-name, IPv4 or a bracketed IPv6, and a port. */
+const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$/;
+/** What a lingering close reads and throws away, at most, before closing. */
+const LINGER_BYTES = 1024 * 1024;
+const LINGER_MS = 2000;
+
+/** @internal How a message read ended: true if the connection may carry another. */
+export type MessageDone = (keepGoing: boolean) => void;
+
+/** @internal What a server connection gives each of its requests' connections. */
+export interface SharedConnectionState {
+  readonly deadline: Deadline;
+  /** The connection is draining: finish this request, then close. */
+  readonly draining: () => boolean;
+}
+
+/**
+ * One HTTP/1.x message exchange on `stream`. A server makes one per request (through
+ * `HTTP1ServerConnection`); a client makes one, writes its request with `writeHeaders`, `write`
+ * and `finish`, then calls `readResponse`.
+ */
+export class HTTP1Connection implements HTTPConnection {
+  readonly isClient: boolean;
+  /** The stream, until `detach()` takes it. */
+  stream: BaseIOStream | null;
+  readonly params: ConnectionParams;
+  /** What the server knows of the connection (`HTTPServer`'s gives `remoteIp` and `protocol`). */
+  readonly context: unknown;
+  readonly #loop: EventLoop;
+  readonly #deadline: Deadline;
+  readonly #shared: SharedConnectionState | null;
+  #maxBodySize: number;
+  #bodyTimeout: number | null;
+
+  #delegate: HTTPMessageDelegate | null = null;
+  #done: MessageDone | null = null;
+  /** Once `headersReceived` was called: `finish` or `onConnectionClose` is owed. */
+  #delegateOwed = false;
+  #readFinished = false;
+  #writeFinished = false;
+  #disconnectOnFinish = false;
+  /** The response is finished and flushed (or the connection closed): reading may go on. */
+  #finished = false;
+  #waitingForFinish = false;
+  #closeCallback: (() => void) | null = null;
+
+  #requestStartLine: RequestStartLine | null = null;
+  #responseStartLine: ResponseStartLine | null = null;
+  #responseStarted = false;
+  #chunkingOutput = false;
+  /** Body bytes the output's `Content-Length` still owes; null without one; 0 for no body. */
+  #expectedContentRemaining: number | null = null;
+  /** A response that must not have a body (HEAD): body bytes written are dropped. */
+  #dropBody = false;
+  #pendingWrite: Future<void> | null = null;
+
+  #bodyLeft = 0;
+  #bodyTotal = 0;
+  #readingHeaders = false;
+
+  constructor(
+    stream: BaseIOStream,
+    isClient: boolean,
+    params?: HTTP1ConnectionParameters | ConnectionParams,
+    context: unknown = null,
+    shared: SharedConnectionState | null = null,
+  ) {
+    this.stream = stream;
+    this.isClient = isClient;
+    this.params = isConnectionParams(params)
+      ? params
+      : connectionParams(params, 'new HTTP1Connection()');
+    this.context = context;
+    this.#loop = stream.ioloop.asyncioLoop;
+    this.#shared = shared;
+    this.#deadline = shared?.deadline ?? new Deadline(this.#loop, () => this.#onTimeout());
+    this.#maxBodySize = this.params.maxBodySize;
+    this.#bodyTimeout = this.params.bodyTimeout;
+  }
+
+  // ─── Reading ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Reads one message (a response on a client, a request on a server) into `delegate`. The future
+   * is true when the connection may carry another message.
+   */
+  readResponse(delegate: HTTPMessageDelegate): Future<boolean> {
+    const result = new Future<boolean>(this.#loop);
+    this.readMessage(delegate, (keepGoing) => {
+      if (!result.done()) result.setResult(keepGoing);
+    });
+    return result;
+  }
+
+  /** @internal `readResponse` with a callback: what a server connection calls per request. */
+  readMessage(delegate: HTTPMessageDelegate, done: MessageDone): void {
+    this.#delegate = this.params.decompress
+      ? new GzipMessageDelegate(delegate, this.#maxBodySize)
+      : delegate;
+    this.#done = done;
+    this.#readHeaders();
+  }
+
+  #readHeaders(): void {
+    const stream = this.stream!;
+    if (stream.closed()) return this.#end(false);
+    this.#deadline.set(this.params.headerTimeout);
+    let read: Future<Buffer>;
+    try {
+      read = stream.readUntilRegex(HEADER_END, this.params.maxHeaderSize);
+    } catch (error) {
+      return this.#readFailed(error);
+    }
+    this.#readingHeaders = true;
+    read.addDoneCallback(this.#onHeaderBytes);
+  }
+
+  /** True while waiting for a message's start line and headers (an idle keep-alive connection). */
+  get readingHeaders(): boolean {
+    return this.#readingHeaders;
+  }
+
+  readonly #onHeaderBytes = (read: Future<Buffer>): void => {
+    this.#readingHeaders = false;
+    const error = read.exception();
+    if (error !== undefined) return this.#readFailed(error);
+    try {
+      this.#onHeaders(read.result());
+    } catch (caught) {
+      this.#fail(caught);
+    }
+  };
+
+  #onHeaders(data: Buffer): void {
+    const text = data.toString('latin1');
+    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request line.
+    let start = 0;
+    while (text.startsWith('\r\n', start)) start += 2;
+    if (start === text.length) return this.#readHeaders();
+    if (!text.endsWith('\r\n\r\n')) {
+      throw new HTTPInputError(
+        text.endsWith('\n') ? 'Bare LF in the header section' : 'Bare CR in the header section',
+      );
+    }
+    const eol = text.indexOf('\r\n', start);
+    const startLineText = text.slice(start, eol);
+    const headers = new HTTPHeaders();
+    headers.parseBlock(text, eol + 2, text.length);
+    let startLine: RequestStartLine | ResponseStartLine;
+    let framing: BodyFraming;
+    if (this.isClient) {
+      const line = parseResponseStartLine(startLineText);
+      this.#responseStartLine = startLine = line;
+      framing = this.#responseFraming(line, headers);
+    } else {
+      const line = parseRequestStartLine(startLineText);
+      this.#requestStartLine = startLine = line;
+      checkRequest(line, headers);
+      framing = requestFraming(line.version, headers, this.#maxBodySize);
+      this.#disconnectOnFinish =
+        !this.#canKeepAlive(line, headers) || (this.#shared?.draining() ?? false);
+    }
+    this.#deadline.set(null);
+    this.#delegateOwed = true;
+    this.#afterDelegate(this.#delegate!.headersReceived(startLine, headers), () => {
+      if (this.stream === null) {
+        // Detached in headersReceived (a WebSocket upgrade): HTTP is over here.
+        this.#delegateOwed = false;
+        return this.#end(false);
+      }
+      if (
+        !this.isClient &&
+        framing !== NO_BODY &&
+        !this.#writeFinished &&
+        this.#requestStartLine!.version === 'HTTP/1.1' &&
+        headers.get('Expect')?.toLowerCase() === '100-continue'
+      ) {
+        this.stream.write('HTTP/1.1 100 Continue\r\n\r\n');
+      }
+      this.#readBody(framing);
+    });
+  }
+
+  /** A client's view of the response's body framing (tornado's `_read_body` for responses). */
+  #responseFraming(line: ResponseStartLine, headers: HTTPHeaders): BodyFraming {
+    const code = line.code;
+    if (code >= 100 && code < 200) {
+      if (headers.has('Content-Length') || headers.has('Transfer-Encoding')) {
+        throw new HTTPInputError(`Response code ${String(code)} cannot have a body`);
+      }
+    }
+    const chunked = isTransferEncodingChunked(headers);
+    const length = chunked ? null : parseContentLength(headers);
+    if (code === 204 && (chunked || (length !== null && length !== 0))) {
+      throw new HTTPInputError('Response with code 204 should not have a body');
+    }
+    if (
+      this.#requestStartLine?.method === 'HEAD' ||
+      code === 304 ||
+      code === 204 ||
+      (code >= 100 && code < 200)
+    ) {
+      return NO_BODY;
+    }
+    if (chunked) return CHUNKED;
+    if (length !== null) {
+      if (length > this.#maxBodySize) throw new HTTPInputError('Content-Length too long', 413);
+      return length === 0 ? NO_BODY : { kind: 'length', length };
+    }
+    this.#disconnectOnFinish = true;
+    return UNTIL_CLOSE;
+  }
+
+  #readBody(framing: BodyFraming): void {
+    if (framing === NO_BODY) return this.#onBodyRead();
+    this.#deadline.set(this.#bodyTimeout);
+    if (framing.kind === 'length') {
+      this.#bodyLeft = framing.length;
+      this.#readFixedBody();
+    } else if (framing.kind === 'chunked') {
+      this.#readChunkSize();
+    } else {
+      this.#read(this.stream!.readUntilClose(), (body) =>
+        this.#deliver(body, () => this.#onBodyRead()),
+      );
+    }
+  }
+
+  #readFixedBody(): void {
+    if (this.#bodyLeft === 0) return this.#onBodyRead();
+    const size = Math.min(this.params.chunkSize, this.#bodyLeft);
+    this.#read(this.stream!.readBytes(size, { partial: true }), (chunk) => {
+      this.#bodyLeft -= chunk.length;
+      this.#deliver(chunk, () => this.#readFixedBody());
+    });
+  }
+
+  #readChunkSize(): void {
+    this.#read(this.stream!.readUntil('\r\n', MAX_CHUNK_LINE), (line) => {
+      const size = parseChunkSize(line.toString('latin1'));
+      if (size === 0) return this.#readTrailers();
+      this.#bodyTotal += size;
+      if (this.#bodyTotal > this.#maxBodySize) {
+        throw new HTTPInputError('Chunked body too large', 413);
+      }
+      this.#bodyLeft = size;
+      this.#readChunkData();
+    });
+  }
+
+  #readChunkData(): void {
+    if (this.#bodyLeft === 0) {
+      this.#read(this.stream!.readBytes(2), (crlf) => {
+        if (crlf[0] !== 0x0d || crlf[1] !== 0x0a) {
+          throw new HTTPInputError('Chunk data not followed by CRLF');
+        }
+        this.#readChunkSize();
+      });
+      return;
+    }
+    const size = Math.min(this.params.chunkSize, this.#bodyLeft);
+    this.#read(this.stream!.readBytes(size, { partial: true }), (chunk) => {
+      this.#bodyLeft -= chunk.length;
+      this.#deliver(chunk, () => this.#readChunkData());
+    });
+  }
+
+  /** Trailer fields are read with the header rules and limits, checked, and dropped. */
+  #readTrailers(): void {
+    this.#read(this.stream!.readUntilRegex(TRAILER_END, this.params.maxHeaderSize), (data) => {
+      const text = data.toString('latin1');
+      if (text === '\r\n') return this.#onBodyRead();
+      if (!text.endsWith('\r\n\r\n')) throw new HTTPInputError('Bare CR or LF in the trailers');
+      new HTTPHeaders().parseBlock(text, 0, text.length);
+      this.#onBodyRead();
+    });
+  }
+
+  /** Waits for a body read, then `then(bytes)`; a failure ends the message. */
+  #read(read: Future<Buffer>, then: (bytes: Buffer) => void): void {
+    read.addDoneCallback((done) => {
+      const error = done.exception();
+      if (error !== undefined) return this.#readFailed(error);
+      try {
+        then(done.result());
+      } catch (caught) {
+        this.#fail(caught);
+      }
+    });
+  }
+
+  /** Hands a body chunk to the delegate (unless the response is done), then `then()`. */
+  #deliver(chunk: Buffer, then: () => void): void {
+    if (this.#writeFinished && !this.isClient) return then();
+    this.#afterDelegate(this.#delegate!.dataReceived(chunk), then);
+  }
+
+  #onBodyRead(): void {
+    this.#deadline.set(null);
+    const delegate = this.#delegate;
+    if (delegate instanceof GzipMessageDelegate && (!this.#writeFinished || this.isClient)) {
+      // Inflated now that it is whole; a body too large or not gzip is answered as bad input.
+      return this.#afterDelegate(delegate.complete(), () => this.#onBodyComplete());
+    }
+    this.#onBodyComplete();
+  }
+
+  #onBodyComplete(): void {
+    this.#readFinished = true;
+    if (!this.#writeFinished || this.isClient) {
+      this.#delegateOwed = false;
+      try {
+        this.#delegate!.finish();
+      } catch (error) {
+        return this.#delegateFailed(error);
+      }
+    }
+    if (this.isClient) {
+      if (this.#disconnectOnFinish) this.close();
+      return this.#end(this.stream !== null && !this.stream.closed());
+    }
+    if (this.#finished) return this.#end(this.stream !== null);
+    // The application answers later: watch for the client going away meanwhile.
+    this.#waitingForFinish = true;
+    this.stream?.setCloseCallback(this.#onConnectionClose);
+  }
+
+  /**
+   * Runs `then` once what a delegate method returned is done (at once when it returned
+   * nothing). A delegate that throws or fails is logged and the connection closed.
+   */
+  #afterDelegate(result: unknown, then: () => void): void {
+    if (result === undefined || result === null) return then();
+    let future;
+    try {
+      future = convertYielded(result);
+    } catch (error) {
+      return this.#delegateFailed(error);
+    }
+    if (!(future instanceof Future)) return then();
+    future.addDoneCallback((done) => {
+      const error = done.cancelled() ? new StreamClosedError() : done.exception();
+      if (error !== undefined) return this.#delegateFailed(error);
+      try {
+        then();
+      } catch (caught) {
+        this.#fail(caught);
+      }
+    });
+  }
+
+  #delegateFailed(error: unknown): void {
+    if (!(error instanceof StreamClosedError)) appLog.error(error, 'Uncaught exception');
+    this.close();
+    this.#end(false);
+  }
+
+  /** A read failed: the stream closed (EOF, reset, a timeout) or a limit was passed. */
+  #readFailed(error: unknown): void {
+    if (!(error instanceof StreamClosedError))
+      genLog.info(`Error reading HTTP message: ${String(error)}`);
+    this.close();
+    this.#end(false);
+  }
+
+  /**
+   * Something went wrong while reading: bad input is answered with its status (a server that
+   * has not started its response) and the connection closed; anything else is a bug, logged.
+   */
+  #fail(error: unknown): void {
+    if (!(error instanceof HTTPInputError)) {
+      appLog.error(error, 'Uncaught exception in HTTP1Connection');
+      this.close();
+      return this.#end(false);
+    }
+    genLog.info(`Malformed HTTP message from ${String(this.context)}: ${error.message}`);
+    if (this.isClient || this.#responseStarted || this.stream === null || this.stream.closed()) {
+      this.close();
+      return this.#end(false);
+    }
+    const status = error.status;
+    const reason = STATUS_CODES[status] ?? 'Bad Request';
+    this.#responseStarted = true;
+    this.#lingeringClose(
+      `HTTP/1.1 ${String(status)} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+    this.#end(false);
+  }
+
+  /**
+   * Sends a last response, then half-closes and reads (and drops) what the client still sends,
+   * for a while, before closing: closing with unread input makes the kernel send a reset, which
+   * can destroy the response before the client reads it (RFC 9112 §9.6).
+   */
+  #lingeringClose(response: string): void {
+    const stream = this.stream!;
+    this.#deadline.set(LINGER_MS);
+    stream.write(response).addDoneCallback((written) => {
+      if (written.exception() !== undefined || stream.closed()) return;
+      if (!(stream instanceof IOStream) || stream.constructor !== IOStream) return stream.close();
+      try {
+        stream.socket.shutdown(SHUT_WR);
+      } catch {
+        return stream.close();
+      }
+      let left = LINGER_BYTES;
+      const drain = (): void => {
+        if (stream.closed()) return;
+        stream.readBytes(65536, { partial: true }).addDoneCallback((read) => {
+          if (read.exception() !== undefined) return stream.close();
+          left -= read.result().length;
+          if (left <= 0) stream.close();
+          else drain();
+        });
+      };
+      drain();
+    });
+  }
+
+  readonly #onConnectionClose = (): void => {
+    const callback = this.#closeCallback;
+    this.#closeCallback = null;
+    if (callback !== null) callback();
+    this.#markFinished();
+  };
+
+  #onTimeout(): void {
+    if (this.stream !== null && !this.stream.closed()) {
+      genLog.info(`Timeout on HTTP connection from ${String(this.context)}`);
+      this.stream.close();
+    }
+  }
+
+  /** The message is over: owed delegate calls made, then the reader told. */
+  #end(keepGoing: boolean): void {
+    if (this.#delegateOwed) {
+      this.#delegateOwed = false;
+      try {
+        this.#delegate!.onConnectionClose();
+      } catch (error) {
+        appLog.error(error, 'Uncaught exception in onConnectionClose');
+      }
+    }
+    this.#clearCallbacks();
+    const done = this.#done;
+    this.#done = null;
+    done?.(keepGoing);
+  }
+
+  #clearCallbacks(): void {
+    this.#closeCallback = null;
+    if (this.#waitingForFinish) this.stream?.setCloseCallback(null);
+  }
+
+  #canKeepAlive(line: RequestStartLine, headers: HTTPHeaders): boolean {
+    if (this.params.noKeepAlive) return false;
+    const connection = connectionTokens(headers);
+    if (line.version === 'HTTP/1.1') return !connection.includes('close');
+    return connection.includes('keep-alive') && !connection.includes('close');
+  }
+
+  /** Called when the client closes the connection while the application is answering. */
+  setCloseCallback(callback: (() => void) | null): void {
+    this.#closeCallback = callback;
+  }
+
+  /** This request's body timeout, in milliseconds (null: none), over the parameters'. */
+  setBodyTimeout(timeout: number | null): void {
+    this.#bodyTimeout = timeout;
+  }
+
+  /** This request's largest body, over the parameters'. */
+  setMaxBodySize(maxBodySize: number): void {
+    this.#maxBodySize = maxBodySize;
+  }
+
+  /** Closes the stream; a message being read ends. */
+  close(): void {
+    if (this.stream !== null && !this.stream.closed()) this.stream.close();
+    this.#markFinished();
+  }
+
+  /**
+   * Takes the stream, ending HTTP on it (for protocols that start with an HTTP exchange:
+   * WebSocket). Only from `headersReceived`.
+   */
+  detach(): BaseIOStream {
+    const stream = this.stream;
+    if (stream === null) throw new TypeError('HTTP1Connection.detach(): detached already');
+    this.#clearCallbacks();
+    this.#deadline.set(null);
+    this.stream = null;
+    this.#markFinished();
+    return stream;
+  }
+
+  // ─── Writing ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Writes the start line and headers, and `chunk` in the same write. A server's response:
+   * `Connection` is set as the request and the connection's state want it, and the body is
+   * chunked when it has no `Content-Length` and the client speaks HTTP/1.1.
+   * @throws HTTPOutputError for a header, reason or status the wire cannot carry safely
+   */
+  writeHeaders(
+    startLine: RequestStartLine | ResponseStartLine,
+    headers: HTTPHeaders,
+    chunk?: Uint8Array | string,
+  ): Future<void> {
+    let head: string;
+    if (this.isClient) {
+      if (!(startLine instanceof RequestStartLine)) {
+        throw new TypeError('HTTP1Connection.writeHeaders(): a client writes a RequestStartLine');
+      }
+      head = this.#requestHead(startLine, headers);
+    } else {
+      if (!(startLine instanceof ResponseStartLine)) {
+        throw new TypeError('HTTP1Connection.writeHeaders(): a server writes a ResponseStartLine');
+      }
+      const interim = startLine.code >= 100 && startLine.code < 200;
+      head = this.#responseHead(startLine, headers);
+      if (interim) return this.#send(Buffer.from(head, 'latin1'));
+      this.#responseStarted = true;
+    }
+    if (chunk === undefined || chunk === null) return this.#send(Buffer.from(head, 'latin1'));
+    const body = this.#formatChunk(toBytes(chunk));
+    const headLength = Buffer.byteLength(head, 'latin1');
+    const data = Buffer.allocUnsafe(headLength + body.length);
+    data.write(head, 0, 'latin1');
+    data.set(body, headLength);
+    return this.#send(data);
+  }
+
+  #requestHead(line: RequestStartLine, headers: HTTPHeaders): string {
+    this.#requestStartLine = line;
+    this.#chunkingOutput =
+      (line.method === 'POST' || line.method === 'PUT' || line.method === 'PATCH') &&
+      !headers.has('Content-Length') &&
+      !headers.has('Transfer-Encoding');
+    if (this.#chunkingOutput) headers.set('Transfer-Encoding', 'chunked');
+    this.#expectedContentRemaining = outputContentLength(headers);
+    // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
+    if (/[\x00-\x20\x7f]/.test(line.method + line.path)) {
+      throw new HTTPOutputError('Illegal characters in the request line');
+    }
+    return `${line.method} ${line.path} HTTP/1.1\r\n${headerLines(headers)}\r\n`;
+  }
+
+  #responseHead(line: ResponseStartLine, headers: HTTPHeaders): string {
+    const request = this.#requestStartLine;
+    if (request === null) {
+      throw new TypeError('HTTP1Connection.writeHeaders(): no request to answer');
+    }
+    const code = line.code;
+    if (!Number.isInteger(code) || code < 100 || code > 999) {
+      throw new HTTPOutputError(`Invalid status code ${String(code)}`);
+    }
+    // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
+    if (FORBIDDEN_VALUE_CHARS.test(line.reason) || /[^\x00-\xff]/.test(line.reason)) {
+      throw new HTTPOutputError(`Illegal characters in the reason ${JSON.stringify(line.reason)}`);
+    }
+    if (headers.has('Transfer-Encoding')) {
+      throw new HTTPOutputError(
+        "Transfer-Encoding is the connection's to set, not the application's",
+      );
+    }
+    const interim = code < 200;
+    const bodiless = interim || code === 204 || code === 304;
+    if ((interim || code === 204) && headers.has('Content-Length')) {
+      throw new HTTPOutputError(`A ${String(code)} response cannot have a Content-Length`);
+    }
+    if (!interim) {
+      this.#responseStartLine = line;
+      const hasLength = headers.has('Content-Length');
+      this.#chunkingOutput =
+        request.version === 'HTTP/1.1' && request.method !== 'HEAD' && !bodiless && !hasLength;
+      if (this.#chunkingOutput) headers.set('Transfer-Encoding', 'chunked');
+      // A body that ends at the close (an HTTP/1.0 client, no length) cannot be kept alive.
+      if (!this.#chunkingOutput && !hasLength && !bodiless && request.method !== 'HEAD') {
+        this.#disconnectOnFinish = true;
+      }
+      if (request.version === 'HTTP/1.1') {
+        if (this.#disconnectOnFinish) headers.set('Connection', 'close');
+      } else if (!this.#disconnectOnFinish) {
+        headers.set('Connection', 'Keep-Alive');
+      }
+      this.#dropBody = request.method === 'HEAD';
+      this.#expectedContentRemaining =
+        this.#dropBody || bodiless ? 0 : outputContentLength(headers);
+    }
+    return `HTTP/1.1 ${String(code)} ${line.reason}\r\n${headerLines(headers)}\r\n`;
+  }
+
+  /** Writes body bytes (chunked when the response is). */
+  write(chunk: Uint8Array | string): Future<void> {
+    return this.#send(this.#formatChunk(toBytes(chunk)));
+  }
+
+  #formatChunk(chunk: Uint8Array): Uint8Array {
+    if (this.#dropBody) return EMPTY;
+    if (this.#expectedContentRemaining !== null) {
+      this.#expectedContentRemaining -= chunk.length;
+      if (this.#expectedContentRemaining < 0) {
+        // Close now: the peer must not read what follows as another message.
+        this.stream?.close();
+        throw new HTTPOutputError(
+          this.#responseStartLine !== null && isBodiless(this.#responseStartLine.code)
+            ? `A ${String(this.#responseStartLine.code)} response cannot have a body`
+            : 'Tried to write more data than Content-Length',
+        );
+      }
+    }
+    if (!this.#chunkingOutput || chunk.length === 0) return chunk;
+    const size = chunk.length.toString(16);
+    const out = Buffer.allocUnsafe(size.length + 4 + chunk.length);
+    out.write(size, 0, 'latin1');
+    out[size.length] = 0x0d;
+    out[size.length + 1] = 0x0a;
+    out.set(chunk, size.length + 2);
+    out[out.length - 2] = 0x0d;
+    out[out.length - 1] = 0x0a;
+    return out;
+  }
+
+  #send(data: Uint8Array): Future<void> {
+    const stream = this.stream;
+    if (stream === null || stream.closed()) {
+      const failed = new Future<void>(this.#loop);
+      failed.setException(new StreamClosedError(stream?.error ?? null));
+      failed.exception(); // nobody need wait for it
+      return failed;
+    }
+    if (data.length === 0) return this.#pendingWrite ?? resolvedVoid(this.#loop);
+    const write = stream.write(data);
+    this.#pendingWrite = write;
+    return write;
+  }
+
+  /**
+   * The message is complete. On a server, once its bytes are flushed, the connection reads the
+   * next request, or closes (`Connection: close`, HTTP/1.0, a request not read to its end).
+   * @throws HTTPOutputError when fewer bytes were written than `Content-Length` said
+   */
+  finish(): void {
+    const stream = this.stream;
+    if (
+      this.#expectedContentRemaining !== null &&
+      this.#expectedContentRemaining !== 0 &&
+      stream !== null &&
+      !stream.closed()
+    ) {
+      const missing = this.#expectedContentRemaining;
+      stream.close();
+      throw new HTTPOutputError(`Tried to write ${String(missing)} bytes less than Content-Length`);
+    }
+    if (this.#chunkingOutput && stream !== null && !stream.closed()) {
+      this.#pendingWrite = stream.write(LAST_CHUNK);
+    }
+    this.#writeFinished = true;
+    // Finished while the request is still being read: the rest of it is not read but the
+    // connection closed, the only way not to read a whole body nobody wants.
+    if (!this.#readFinished) this.#disconnectOnFinish = true;
+    const pending = this.#pendingWrite;
+    if (pending === null || pending.done()) this.#finishRequest();
+    else pending.addDoneCallback(() => this.#finishRequest());
+  }
+
+  #finishRequest(): void {
+    if (!this.isClient && this.#disconnectOnFinish) {
+      this.close();
+      return;
+    }
+    this.#markFinished();
+  }
+
+  #markFinished(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#waitingForFinish) {
+      this.#waitingForFinish = false;
+      this.#clearCallbacks();
+      this.#end(this.stream !== null && !this.stream.closed());
+    }
+  }
+
+  toString(): string {
+    return `<HTTP1Connection ${this.isClient ? 'client' : 'server'} ${String(this.stream)}>`;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+function isConnectionParams(value: unknown): value is ConnectionParams {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.isFrozen(value) &&
+    'maxHeaderSize' in value
+  );
+}
+
+function toBytes(chunk: Uint8Array | string): Uint8Array {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return chunk;
+  throw new TypeError(
+    `HTTP1Connection: a chunk must be a string or Uint8Array, got ${typeof chunk}`,
+  );
+}
+
+function isBodiless(code: number): boolean {
+  return code < 200 || code === 204 || code === 304;
+}
+
+/** The header lines of an outgoing message, each checked for what latin1 cannot carry. */
+function headerLines(headers: HTTPHeaders): string {
+  let out = '';
+  for (const [name, value] of headers.getAll()) out += `${name}: ${value}\r\n`;
+  // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
+  if (/[^\x00-\xff]/.test(out)) {
+    throw new HTTPOutputError('Header values must be latin1 (encode other text first)');
+  }
+  return out;
+}
+
+/** An outgoing `Content-Length`, which must be digits (one value). */
+function outputContentLength(headers: HTTPHeaders): number | null {
+  const values = headers.getList('Content-Length');
+  if (values.length === 0) return null;
+  if (values.length > 1 || !/^[0-9]{1,15}$/.test(values[0]!)) {
+    throw new HTTPOutputError(`Invalid Content-Length ${JSON.stringify(values.join(','))}`);
+  }
+  return Number(values[0]);
+}
+
+/** The `Connection` header's tokens, lowercased. */
+function connectionTokens(headers: HTTPHeaders): string[] {
+  const value = headers.get('Connection');
+  if (value === undefined) return [];
+  return value
+    .toLowerCase()
+    .split(',')
+    .map((token) => token.trim());
+}
+
+/**
+ * A request's checks beyond its syntax: a method this server knows (405 otherwise), and for
+ * HTTP/1.1 exactly one valid `Host` (RFC 9112 §3.2), whose value an absolute-form target's
+ * authority overrides.
+ */
+function checkRequest(line: RequestStartLine, headers: HTTPHeaders): void {
+  if (!KNOWN_METHODS.has(line.method) || REFUSED_METHODS.has(line.method)) {
+    throw new HTTPInputError(`Method ${line.method} not allowed`, 405);
+  }
+  const target = line.path;
+  if (target.charCodeAt(0) !== 0x2f /* / */) {
+    if (target === '*') {
+      if (line.method !== 'OPTIONS')
+        throw new HTTPInputError('Asterisk-form target is for OPTIONS');
+    } else if (!/^https?:\/\/[^/?#]*(?:[/?].*)?$/i.test(target)) {
+      throw new HTTPInputError('Request target in an unsupported form');
+    } else {
+      const authority = /^https?:\/\/([^/?#]*)/i.exec(target)![1]!;
+      if (authority.includes('@') || !HOST.test(authority) || authority === '') {
+        throw new HTTPInputError('Invalid authority in the request target');
+      }
+    }
+  }
+  const hosts = headers.getList('Host');
+  if (hosts.length > 1) throw new HTTPInputError('More than one Host header');
+  if (hosts.length === 0) {
+    if (line.version === 'HTTP/1.1') throw new HTTPInputError('HTTP/1.1 request without Host');
+  } else if (!HOST.test(hosts[0]!)) {
+    throw new HTTPInputError('Invalid Host header');
+  }
+}

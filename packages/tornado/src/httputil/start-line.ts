@@ -1,0 +1,96 @@
+/**
+ * The first line of an HTTP/1 message (tornado/httputil.py): a request's
+ * `METHOD SP request-target SP HTTP-version` and a response's `HTTP-version SP status SP reason`,
+ * parsed strictly (RFC 9112 §3 and §4).
+ */
+import { HTTPInputError } from './errors';
+import { TOKEN } from './headers';
+
+/** A request line: `GET /path?q HTTP/1.1`. (tornado's `path` is the whole target.) */
+export class RequestStartLine {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly version: string,
+  ) {}
+
+  toString(): string {
+    return `${this.method} ${this.path} ${this.version}`;
+  }
+}
+
+/** A status line: `HTTP/1.1 200 OK`. */
+export class ResponseStartLine {
+  constructor(
+    readonly version: string,
+    readonly code: number,
+    readonly reason: string,
+  ) {}
+
+  toString(): string {
+    return `${this.version} ${String(this.code)} ${this.reason}`;
+  }
+}
+
+/** `HTTP/d.d` (RFC 9112 §2.3). */
+const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
+/** A request-target's bytes: visible ASCII only (no SP, no controls, no DEL, no obs-text). */
+const TARGET = /^[\x21-\x7e]+$/;
+/** A reason phrase: HTAB, SP, visible ASCII and obs-text. */
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Parses a request line, strictly: one SP between the three parts, the method a token, the
+ * target visible ASCII without a `#fragment`, the version `HTTP/1.d`.
+ * @example
+ * ```ts
+ * parseRequestStartLine('GET /foo HTTP/1.1'); // RequestStartLine { method: 'GET', path: '/foo', version: 'HTTP/1.1' }
+ * ```
+ * @throws HTTPInputError (status 400; 505 for a well-formed version other than HTTP/1.x)
+ */
+export function parseRequestStartLine(line: string): RequestStartLine {
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 === -1 || line.indexOf(' ', sp2 + 1) !== -1) {
+    throw new HTTPInputError('Malformed HTTP request line');
+  }
+  const method = line.slice(0, sp1);
+  const target = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!TOKEN.test(method)) throw new HTTPInputError('Malformed HTTP request line: bad method');
+  if (!TARGET.test(target)) {
+    throw new HTTPInputError('Malformed HTTP request line: bad request target');
+  }
+  if (target.includes('#')) {
+    throw new HTTPInputError('Malformed HTTP request line: a fragment in the request target');
+  }
+  checkVersion(version);
+  return new RequestStartLine(method, target, version);
+}
+
+/**
+ * Parses a status line: `HTTP/1.d`, a three-digit code, and a reason (possibly empty; the SP
+ * before it may be missing when it is).
+ * @throws HTTPInputError
+ */
+export function parseResponseStartLine(line: string): ResponseStartLine {
+  const version = line.slice(0, 8);
+  const code = line.slice(9, 12);
+  if (line.charCodeAt(8) !== 0x20 || !/^[0-9]{3}$/.test(code)) {
+    throw new HTTPInputError('Error parsing response start line');
+  }
+  if (line.length > 12 && line.charCodeAt(12) !== 0x20) {
+    throw new HTTPInputError('Error parsing response start line');
+  }
+  const reason = line.slice(13);
+  if (!REASON.test(reason)) throw new HTTPInputError('Error parsing response start line: reason');
+  checkVersion(version);
+  return new ResponseStartLine(version, Number(code), reason);
+}
+
+function checkVersion(version: string): void {
+  if (!VERSION.test(version)) throw new HTTPInputError('Malformed HTTP version');
+  if (version.charCodeAt(5) !== 0x31) {
+    throw new HTTPInputError(`Unsupported HTTP version ${version}`, 505);
+  }
+}
