@@ -212,7 +212,7 @@ export class HTTP1Connection implements HTTPConnection {
       const line = parseRequestStartLine(startLineText);
       this.#requestStartLine = startLine = line;
       checkRequest(line, headers);
-      framing = requestFraming(line.version, headers, this.#maxBodySize);
+      framing = requestFraming(line.version, headers);
       this.#disconnectOnFinish =
         !this.#canKeepAlive(line, headers) || (this.#shared?.draining() ?? false);
     }
@@ -223,6 +223,10 @@ export class HTTP1Connection implements HTTPConnection {
         // Detached in headersReceived (a WebSocket upgrade): HTTP is over here.
         this.#delegateOwed = false;
         return this.#end(false);
+      }
+      // Checked now, not before: headersReceived may have changed the limit (setMaxBodySize).
+      if (framing.kind === 'length' && framing.length > this.#maxBodySize) {
+        throw new HTTPInputError('Content-Length too long', 413);
       }
       if (
         !this.isClient &&
@@ -406,6 +410,8 @@ export class HTTP1Connection implements HTTPConnection {
   }
 
   #delegateFailed(error: unknown): void {
+    // Bad input found by the delegate (a malformed multipart body) is answered as the parser's is.
+    if (error instanceof HTTPInputError) return this.#fail(error);
     if (!(error instanceof StreamClosedError)) appLog.error(error, 'Uncaught exception');
     this.close();
     this.#end(false);
@@ -440,7 +446,6 @@ export class HTTP1Connection implements HTTPConnection {
     this.#lingeringClose(
       `HTTP/1.1 ${String(status)} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );
-    this.#end(false);
   }
 
   /**
@@ -450,7 +455,9 @@ export class HTTP1Connection implements HTTPConnection {
    */
   #lingeringClose(response: string): void {
     const stream = this.stream!;
+    // The message ends once the stream has closed (the deadline bounds the wait).
     this.#deadline.set(LINGER_MS);
+    stream.setCloseCallback(() => this.#end(false));
     stream.write(response).addDoneCallback((written) => {
       if (written.exception() !== undefined || stream.closed()) return;
       if (!(stream instanceof IOStream) || stream.constructor !== IOStream) return stream.close();
@@ -498,6 +505,8 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     this.#clearCallbacks();
+    // A server connection's deadline is shared with the next request; a lone one is done.
+    if (this.#shared === null) this.#deadline.cancel();
     const done = this.#done;
     this.#done = null;
     done?.(keepGoing);
@@ -627,6 +636,8 @@ export class HTTP1Connection implements HTTPConnection {
     }
     if (!interim) {
       this.#responseStartLine = line;
+      // A server draining closes after this response: it says so.
+      if (this.#shared?.draining() === true) this.#disconnectOnFinish = true;
       const hasLength = headers.has('Content-Length');
       this.#chunkingOutput =
         request.version === 'HTTP/1.1' && request.method !== 'HEAD' && !bodiless && !hasLength;

@@ -15,8 +15,8 @@ export type BodyFraming =
 
 /** Decimal digits only: no sign, no `_`, no `0x`, no spaces, not empty. */
 const DIGITS = /^[0-9]+$/;
-/** A chunk size: hex digits only, at most 16 of them (no `0x`, no sign, no `_`). */
-const HEX_SIZE = /^[0-9a-fA-F]{1,16}$/;
+/** A chunk size: hex digits only (no `0x`, no sign, no `_`), at most 16 once leading zeros go. */
+const HEX_SIZE = /^0*[0-9a-fA-F]{1,16}$/;
 /**
  * What may follow a chunk size: extensions `;name[=value]`, value a token or a quoted string
  * (RFC 9112 §7.1.1), with optional spaces and tabs around `;` and `=` (BWS).
@@ -71,21 +71,17 @@ export function isTransferEncodingChunked(headers: HTTPHeaders): boolean {
 
 /**
  * A request's body framing. A request without either header has no body; HTTP/1.0 cannot be
- * chunked (RFC 9112 §6.1: faulty framing).
- * @throws HTTPInputError (413 when `Content-Length` is over `maxBodySize`)
+ * chunked (RFC 9112 §6.1: faulty framing). (The length is checked against the limit later, once
+ * the delegate has had its say.)
+ * @throws HTTPInputError
  */
-export function requestFraming(
-  version: string,
-  headers: HTTPHeaders,
-  maxBodySize: number,
-): BodyFraming {
+export function requestFraming(version: string, headers: HTTPHeaders): BodyFraming {
   if (isTransferEncodingChunked(headers)) {
     if (version === 'HTTP/1.0')
       throw new HTTPInputError('Transfer-Encoding in an HTTP/1.0 request');
     return CHUNKED;
   }
   const length = parseContentLength(headers) ?? 0;
-  if (length > maxBodySize) throw new HTTPInputError('Content-Length too long', 413);
   return length === 0 ? NO_BODY : { kind: 'length', length };
 }
 

@@ -70,13 +70,13 @@ export class HTTP1ServerConnection {
     conn.readMessage(delegate, (keepGoing) => {
       this.#current = null;
       if (keepGoing) this.#next();
-      else this.#stop();
+      else this.#stop(conn.stream !== null); // a detached stream is the application's now
     });
   }
 
-  #stop(): void {
+  #stop(closeStream = true): void {
     this.#deadline.cancel();
-    if (!this.stream.closed()) this.stream.close();
+    if (closeStream && !this.stream.closed()) this.stream.close();
     const serving = this.#serving;
     if (serving === null || serving.done()) return;
     serving.setResult(undefined);
