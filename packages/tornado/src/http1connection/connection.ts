@@ -781,8 +781,7 @@ function isBodiless(code: number): boolean {
 
 /** The header lines of an outgoing message, each checked for what latin1 cannot carry. */
 function headerLines(headers: HTTPHeaders): string {
-  let out = '';
-  for (const [name, value] of headers.getAll()) out += `${name}: ${value}\r\n`;
+  const out = headers.wireLines();
   // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
   if (/[^\x00-\xff]/.test(out)) {
     throw new HTTPOutputError('Header values must be latin1 (encode other text first)');

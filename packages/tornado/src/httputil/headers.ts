@@ -251,6 +251,16 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     return Object.fromEntries(this.entries());
   }
 
+  /** @internal `Name: value\r\n` per pair: the header lines of a message being written. */
+  wireLines(): string {
+    let out = '';
+    for (const field of this.#fields.values()) {
+      const values = field.values;
+      for (let i = 0; i < values.length; i++) out += `${field.name}: ${values[i]!}\r\n`;
+    }
+    return out;
+  }
+
   /** `Name: value\n` per pair, as tornado's `str(headers)`. */
   toString(): string {
     let out = '';

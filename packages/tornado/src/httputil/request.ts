@@ -57,8 +57,6 @@ export class HTTPServerRequest {
   protocol: string;
   /** `Host` (or an absolute-form target's authority): `example.com:8080`. */
   host: string;
-  /** `host` without its port, lowercased. */
-  hostName: string;
   path: string;
   query: string;
   files: Record<string, HTTPFile[]>;
@@ -71,6 +69,7 @@ export class HTTPServerRequest {
   #queryArguments: HTTPArguments | null = null;
   #arguments: HTTPArguments | null = null;
   #cookies: Record<string, string> | null = null;
+  #hostName: string | null = null;
 
   /** @throws HTTPInputError for a missing (HTTP/1.1) or invalid `Host` */
   constructor(init: HTTPServerRequestInit) {
@@ -104,10 +103,18 @@ export class HTTPServerRequest {
     }
     if (host.includes(',')) throw new HTTPInputError(`Multiple host headers not allowed: ${host}`);
     this.host = host;
-    this.hostName = splitHostAndPort(host.toLowerCase())[0];
     const question = target.indexOf('?');
     this.path = question === -1 ? target : target.slice(0, question);
     this.query = question === -1 ? '' : target.slice(question + 1);
+  }
+
+  /** `host` without its port, lowercased. */
+  get hostName(): string {
+    return (this.#hostName ??= splitHostAndPort(this.host.toLowerCase())[0]);
+  }
+
+  set hostName(value: string) {
+    this.#hostName = value;
   }
 
   /** The query string's arguments. */
