@@ -232,7 +232,7 @@ export class HTTP1Connection implements HTTPConnection {
         !this.isClient &&
         framing !== NO_BODY &&
         !this.#writeFinished &&
-        this.#requestStartLine!.version === 'HTTP/1.1' &&
+        this.#requestStartLine!.version !== 'HTTP/1.0' &&
         headers.get('Expect')?.toLowerCase() === '100-continue'
       ) {
         this.stream.write('HTTP/1.1 100 Continue\r\n\r\n');
@@ -430,6 +430,8 @@ export class HTTP1Connection implements HTTPConnection {
    * has not started its response) and the connection closed; anything else is a bug, logged.
    */
   #fail(error: unknown): void {
+    // The stream closed under a read about to start (a timeout, the application closing it).
+    if (error instanceof StreamClosedError) return this.#readFailed(error);
     if (!(error instanceof HTTPInputError)) {
       appLog.error(error, 'Uncaught exception in HTTP1Connection');
       this.close();
@@ -520,7 +522,7 @@ export class HTTP1Connection implements HTTPConnection {
   #canKeepAlive(line: RequestStartLine, headers: HTTPHeaders): boolean {
     if (this.params.noKeepAlive) return false;
     const connection = connectionTokens(headers);
-    if (line.version === 'HTTP/1.1') return !connection.includes('close');
+    if (line.version !== 'HTTP/1.0') return !connection.includes('close'); // 1.1 (and 1.2…: RFC 9110 §2.5)
     return connection.includes('keep-alive') && !connection.includes('close');
   }
 
@@ -640,13 +642,13 @@ export class HTTP1Connection implements HTTPConnection {
       if (this.#shared?.draining() === true) this.#disconnectOnFinish = true;
       const hasLength = headers.has('Content-Length');
       this.#chunkingOutput =
-        request.version === 'HTTP/1.1' && request.method !== 'HEAD' && !bodiless && !hasLength;
+        request.version !== 'HTTP/1.0' && request.method !== 'HEAD' && !bodiless && !hasLength;
       if (this.#chunkingOutput) headers.set('Transfer-Encoding', 'chunked');
       // A body that ends at the close (an HTTP/1.0 client, no length) cannot be kept alive.
       if (!this.#chunkingOutput && !hasLength && !bodiless && request.method !== 'HEAD') {
         this.#disconnectOnFinish = true;
       }
-      if (request.version === 'HTTP/1.1') {
+      if (request.version !== 'HTTP/1.0') {
         if (this.#disconnectOnFinish) headers.set('Connection', 'close');
       } else if (!this.#disconnectOnFinish) {
         headers.set('Connection', 'Keep-Alive');
@@ -835,7 +837,7 @@ function checkRequest(line: RequestStartLine, headers: HTTPHeaders): void {
   const hosts = headers.getList('Host');
   if (hosts.length > 1) throw new HTTPInputError('More than one Host header');
   if (hosts.length === 0) {
-    if (line.version === 'HTTP/1.1') throw new HTTPInputError('HTTP/1.1 request without Host');
+    if (line.version !== 'HTTP/1.0') throw new HTTPInputError('HTTP/1.1 request without Host');
   } else if (!HOST.test(hosts[0]!)) {
     throw new HTTPInputError('Invalid Host header');
   }
