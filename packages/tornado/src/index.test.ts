@@ -8,6 +8,9 @@ describe('@aio/tornado surface', () => {
     expect(Object.keys(api).sort()).toEqual([
       'concurrent',
       'gen',
+      'http1connection',
+      'httpserver',
+      'httputil',
       'ioloop',
       'iostream',
       'locks',
