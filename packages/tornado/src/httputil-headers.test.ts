@@ -262,7 +262,7 @@ describe('HTTPHeaders', () => {
     });
   });
 
-  describe('linear time (tornado GHSA-qppv-j76h-2rpx)', () => {
+  describe('linear time (tornado 6.5.3, GHSA-c98p-7wgm-6p64, CVE-2025-67725)', () => {
     function time(fn: () => void): number {
       const started = performance.now();
       fn();

@@ -3,7 +3,7 @@
  * fields that keeps `Http-Header-Case` for its names. Each field keeps its list of values; `get`
  * joins them with `,` (computed once, then cached until the field changes), so a thousand
  * repeated `add`s cost a thousand appends, never a thousand growing joins (tornado's quadratic
- * `HTTPHeaders.add`, GHSA-qppv-j76h-2rpx).
+ * `HTTPHeaders.add`, tornado 6.5.3, GHSA-c98p-7wgm-6p64, CVE-2025-67725).
  */
 import { inspect } from 'node:util';
 import { HTTPInputError } from './errors';
