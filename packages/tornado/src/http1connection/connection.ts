@@ -17,7 +17,7 @@ import { SHUT_WR } from '@aio/selector';
 import { STATUS_CODES } from 'node:http';
 import { convertYielded } from '../gen/convert';
 import { HTTPInputError, HTTPOutputError } from '../httputil/errors';
-import { FORBIDDEN_VALUE_CHARS, HTTPHeaders } from '../httputil/headers';
+import { HTTPHeaders } from '../httputil/headers';
 import type { HTTPConnection, HTTPMessageDelegate } from '../httputil/delegate';
 import {
   parseRequestStartLine,
@@ -590,11 +590,20 @@ export class HTTP1Connection implements HTTPConnection {
       this.#responseStarted = true;
     }
     if (chunk === undefined || chunk === null) return this.#send(Buffer.from(head, 'latin1'));
+    if (typeof chunk === 'string' && !this.#chunkingOutput && !this.#dropBody) {
+      // The usual small response: head and text encoded straight into one buffer, one write.
+      const length = Buffer.byteLength(chunk, 'utf8');
+      this.#countBody(length);
+      const data = Buffer.allocUnsafe(head.length + length);
+      data.write(head, 0, 'latin1');
+      data.write(chunk, head.length, 'utf8');
+      return this.#send(data);
+    }
     const body = this.#formatChunk(toBytes(chunk));
-    const headLength = Buffer.byteLength(head, 'latin1');
-    const data = Buffer.allocUnsafe(headLength + body.length);
+    // latin1: one byte per character of the head.
+    const data = Buffer.allocUnsafe(head.length + body.length);
     data.write(head, 0, 'latin1');
-    data.set(body, headLength);
+    data.set(body, head.length);
     return this.#send(data);
   }
 
@@ -622,8 +631,7 @@ export class HTTP1Connection implements HTTPConnection {
     if (!Number.isInteger(code) || code < 100 || code > 999) {
       throw new HTTPOutputError(`Invalid status code ${String(code)}`);
     }
-    // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
-    if (FORBIDDEN_VALUE_CHARS.test(line.reason) || /[^\x00-\xff]/.test(line.reason)) {
+    if (!REASON_CHARS.test(line.reason)) {
       throw new HTTPOutputError(`Illegal characters in the reason ${JSON.stringify(line.reason)}`);
     }
     if (headers.has('Transfer-Encoding')) {
@@ -667,18 +675,7 @@ export class HTTP1Connection implements HTTPConnection {
 
   #formatChunk(chunk: Uint8Array): Uint8Array {
     if (this.#dropBody) return EMPTY;
-    if (this.#expectedContentRemaining !== null) {
-      this.#expectedContentRemaining -= chunk.length;
-      if (this.#expectedContentRemaining < 0) {
-        // Close now: the peer must not read what follows as another message.
-        this.stream?.close();
-        throw new HTTPOutputError(
-          this.#responseStartLine !== null && isBodiless(this.#responseStartLine.code)
-            ? `A ${String(this.#responseStartLine.code)} response cannot have a body`
-            : 'Tried to write more data than Content-Length',
-        );
-      }
-    }
+    this.#countBody(chunk.length);
     if (!this.#chunkingOutput || chunk.length === 0) return chunk;
     const size = chunk.length.toString(16);
     const out = Buffer.allocUnsafe(size.length + 4 + chunk.length);
@@ -689,6 +686,22 @@ export class HTTP1Connection implements HTTPConnection {
     out[out.length - 2] = 0x0d;
     out[out.length - 1] = 0x0a;
     return out;
+  }
+
+  /** Counts `length` body bytes against the response's `Content-Length`, if it has one. */
+  #countBody(length: number): void {
+    if (this.#expectedContentRemaining !== null) {
+      this.#expectedContentRemaining -= length;
+      if (this.#expectedContentRemaining < 0) {
+        // Close now: the peer must not read what follows as another message.
+        this.stream?.close();
+        throw new HTTPOutputError(
+          this.#responseStartLine !== null && isBodiless(this.#responseStartLine.code)
+            ? `A ${String(this.#responseStartLine.code)} response cannot have a body`
+            : 'Tried to write more data than Content-Length',
+        );
+      }
+    }
   }
 
   #send(data: Uint8Array): Future<void> {
@@ -758,6 +771,8 @@ export class HTTP1Connection implements HTTPConnection {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What a reason phrase may hold: HTAB, SP, visible ASCII, obs-text (RFC 9112 §4). */
+const REASON_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 function isConnectionParams(value: unknown): value is ConnectionParams {

@@ -76,6 +76,7 @@ export function isTransferEncodingChunked(headers: HTTPHeaders): boolean {
  * @throws HTTPInputError
  */
 export function requestFraming(version: string, headers: HTTPHeaders): BodyFraming {
+  if (!headers.has('Transfer-Encoding') && !headers.has('Content-Length')) return NO_BODY;
   if (isTransferEncodingChunked(headers)) {
     if (version === 'HTTP/1.0')
       throw new HTTPInputError('Transfer-Encoding in an HTTP/1.0 request');

@@ -14,6 +14,13 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
 export const FORBIDDEN_VALUE_CHARS = /[\x00-\x08\x0a-\x1f\x7f]/;
 
+/**
+ * One well-formed field line, matched where the last one ended: a token, a colon, a value of
+ * allowed characters (trimmed after), CRLF. Its classes do not overlap, so a line that does not
+ * match fails in one pass (no backtracking to blow up on a long run of spaces).
+ */
+const FIELD_LINE = /([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)\r\n/y;
+
 interface Field {
   /** The name in `Http-Header-Case`. */
   readonly name: string;
@@ -103,6 +110,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    */
   parseBlock(text: string, start: number, end: number, utf8 = false): void {
     let pos = start;
+    if (!utf8 && end === text.length) pos = this.#parseWellFormed(text, pos);
     while (pos < end) {
       let eol = text.indexOf('\r\n', pos);
       if (eol === -1 || eol > end) eol = end;
@@ -116,6 +124,34 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       this.#parseLine(text, pos, eol, utf8);
       pos = eol + 2;
     }
+  }
+
+  /**
+   * The fast path of `parseBlock` for bytes off the wire: one sticky match per well-formed line,
+   * `name:value` ending in CRLF, the value's characters all allowed (HTAB, SP, visible, obs-text),
+   * its SP and HTAB trimmed here. Returns where it stopped: the end of the block, or the first
+   * line it could not read, which the careful path then reads (and names what is wrong with it).
+   */
+  #parseWellFormed(text: string, start: number): number {
+    let pos = start;
+    const end = text.length;
+    while (pos < end) {
+      if (text.charCodeAt(pos) === 0x0d && pos + 2 === end && text.charCodeAt(pos + 1) === 0x0a) {
+        return end; // the empty line that ends the block
+      }
+      FIELD_LINE.lastIndex = pos;
+      const match = FIELD_LINE.exec(text);
+      if (match === null) return pos;
+      let value = match[2]!;
+      let from = 0;
+      let to = value.length;
+      while (from < to && isSpaceOrTab(value.charCodeAt(from))) from++;
+      while (to > from && isSpaceOrTab(value.charCodeAt(to - 1))) to--;
+      if (from !== 0 || to !== value.length) value = value.slice(from, to);
+      this.#append(match[1]!, value);
+      pos = FIELD_LINE.lastIndex;
+    }
+    return pos;
   }
 
   #parseLine(text: string, start: number, end: number, utf8: boolean): void {

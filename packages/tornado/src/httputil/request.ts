@@ -91,7 +91,7 @@ export class HTTPServerRequest {
 
     let target = this.uri;
     let host = this.headers.get('Host');
-    const absolute = ABSOLUTE_FORM.exec(target);
+    const absolute = target.charCodeAt(0) === 0x2f /* / */ ? null : ABSOLUTE_FORM.exec(target);
     if (absolute !== null) {
       // RFC 9112 §3.2.2: an absolute-form target's authority is the host, whatever Host says.
       host = absolute[2]!;

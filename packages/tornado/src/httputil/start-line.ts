@@ -32,6 +32,8 @@ export class ResponseStartLine {
   }
 }
 
+/** A well-formed HTTP/1.x request line, all in one match (the common case). */
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21\x22\x24-\x7e]+) (HTTP\/1\.[0-9])$/;
 /** `HTTP/d.d` (RFC 9112 §2.3). */
 const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
 /** A request-target's bytes: visible ASCII only (no SP, no controls, no DEL, no obs-text). */
@@ -49,6 +51,9 @@ const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
  * @throws HTTPInputError (status 400; 505 for a well-formed version other than HTTP/1.x)
  */
 export function parseRequestStartLine(line: string): RequestStartLine {
+  const match = REQUEST_LINE.exec(line);
+  if (match !== null) return new RequestStartLine(match[1]!, match[2]!, match[3]!);
+  // Not the common shape: the checks one by one, to say what is wrong.
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 === -1 || line.indexOf(' ', sp2 + 1) !== -1) {
