@@ -43,11 +43,13 @@ const SPECIFIERS = readdirSync(join('node_modules', '@aio')).flatMap((dir) => {
 
 /**
  * Exports whose `name` is not their exported name on purpose, in the sources too:
- * `DefaultSelector` is the best backend class itself, `run` is an arrow given `run.with`.
+ * `DefaultSelector` is the best backend class itself, `run` is an arrow given `run.with`,
+ * `HTTPRequest` is tornado's old name for `HTTPServerRequest` (tornado.httpserver keeps it).
  */
 const NAMED_OTHERWISE: Record<string, RegExp> = {
   DefaultSelector: /^(Epoll|Kqueue|Poll|Select)Selector$/,
   run: /^$/,
+  HTTPRequest: /^HTTPServerRequest$/,
 };
 
 const require = createRequire(import.meta.url);
