@@ -1297,7 +1297,8 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
         withServer(
           (request) => {
             const c = request.connection!;
-            getRunningLoop().callLater(30, () => {
+            // Written once the server has seen the client go (not after a guess at how long that takes).
+            http1(c).setCloseCallback(() => {
               written = c.writeHeaders(ok, new HTTPHeaders({ 'Content-Length': '2' }), 'hi');
               c.finish();
             });
