@@ -799,8 +799,9 @@ function isBodiless(code: number): boolean {
 /** The header lines of an outgoing message, each checked for what latin1 cannot carry. */
 function headerLines(headers: HTTPHeaders): string {
   const out = headers.wireLines();
+  // All ASCII (the usual case) when its UTF-8 length is its length; only otherwise look closer.
   // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
-  if (/[^\x00-\xff]/.test(out)) {
+  if (Buffer.byteLength(out, 'utf8') !== out.length && /[^\x00-\xff]/.test(out)) {
     throw new HTTPOutputError('Header values must be latin1 (encode other text first)');
   }
   return out;

@@ -6,9 +6,9 @@
  */
 import { Future } from '@aio/future';
 import type { HTTPServerConnectionDelegate } from '../httputil/delegate';
-import { IOStream, type BaseIOStream } from '../iostream';
+import type { BaseIOStream } from '../iostream';
 import { appLog } from '../log';
-import { HTTP1Connection } from './connection';
+import { HTTP1Connection, type SharedConnectionState } from './connection';
 import { Deadline } from './deadline';
 import { connectionParams, type ConnectionParams, type HTTP1ConnectionParameters } from './params';
 
@@ -22,6 +22,8 @@ export class HTTP1ServerConnection {
   /** The request being read or answered; null between requests. */
   #current: HTTP1Connection | null = null;
   #draining = false;
+  /** What each request's connection shares with this one: made once, not per request. */
+  readonly #shared: SharedConnectionState;
 
   constructor(
     stream: BaseIOStream,
@@ -37,27 +39,24 @@ export class HTTP1ServerConnection {
     this.#deadline = new Deadline(stream.ioloop.asyncioLoop, () => {
       if (!stream.closed()) stream.close();
     });
+    this.#shared = { deadline: this.#deadline, draining: () => this.#draining };
   }
 
   /**
-   * Serves requests with `delegate` until the connection closes. Responses are small and written
-   * whole, so Nagle's algorithm only delays them: TCP_NODELAY is set once here (tornado turns it
-   * on and off around each response, two system calls per request).
+   * Serves requests with `delegate` until the connection closes. Responses are written whole, so
+   * Nagle's algorithm would only delay them: TCP_NODELAY stays on, as the socket transport sets
+   * it (tornado turns it on and off around each response, two system calls per request).
    */
   startServing(delegate: HTTPServerConnectionDelegate): void {
     if (this.#serving !== null) throw new TypeError('HTTP1ServerConnection: serving already');
     this.#delegate = delegate;
     this.#serving = new Future<void>(this.stream.ioloop.asyncioLoop);
-    if (this.stream instanceof IOStream) this.stream.setNodelay(true);
     this.#next();
   }
 
   #next(): void {
     if (this.stream.closed() || this.#draining) return this.#stop();
-    const conn = new HTTP1Connection(this.stream, false, this.params, this.context, {
-      deadline: this.#deadline,
-      draining: () => this.#draining,
-    });
+    const conn = new HTTP1Connection(this.stream, false, this.params, this.context, this.#shared);
     this.#current = conn;
     let delegate;
     try {

@@ -311,7 +311,7 @@ class CallableAdapter implements HTTPMessageDelegate {
     const chunks = this.#chunks;
     if (chunks.length > 0) request.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.#chunks = [];
-    request.parseBody();
+    if (request.body.length > 0) request.parseBody(); // nothing to parse in an empty body
     const result = this.#callback(request);
     if (result === undefined || result === null) return;
     // An async callback: what it throws is logged, and its connection closed.
