@@ -66,6 +66,29 @@ interface IOStreamResult {
   goals: Record<string, { ratio: number | null; met: boolean | null }>;
 }
 
+interface HttpLoadData {
+  medians: Record<string, { requestsPerSec: number; serverCpuUsPerRequest: number | null } | null>;
+  skipped: Record<string, string>;
+  failed: Record<string, string>;
+}
+
+interface HttpResult {
+  keepAlive?: HttpLoadData;
+  connectionClose?: HttpLoadData;
+  post64KiB?: HttpLoadData;
+  idle: {
+    connections: number;
+    servers: Record<
+      string,
+      { settledPerConnectionKiB: number; connected: number; servedAgain: number } | null
+    >;
+    skipped: Record<string, string>;
+  };
+  goals: Record<string, { met: boolean | null }>;
+  failures: string[];
+  notes: string[];
+}
+
 interface StreamsResult {
   echo: { requestsPerSec: Record<string, number | null>; skipped: Record<string, string> };
   c10k: {
@@ -346,6 +369,39 @@ describe('pnpm bench', () => {
       // Judged exactly when both sides were measured.
       expect(goal.met === null).toBe(goal.ratio === null);
     }
+  });
+
+  it('http --quick --json measures every server under each wrk load and with idle keep-alive connections, or says why not', async () => {
+    const { code, stdout, stderr } = await bench(['http', '--quick', '--json']);
+    expect(code, stderr).toBe(0);
+    const { http } = (JSON.parse(stdout) as { results: { http: HttpResult } }).results;
+    expect(http.failures).toEqual([]);
+    const loads = [http.keepAlive, http.connectionClose, http.post64KiB];
+    if (loads.some((load) => load === undefined)) {
+      // No wrk here: every load is skipped, and the notes say so.
+      expect(http.notes.join('\n')).toMatch(/wrk loads skipped/);
+    }
+    for (const load of loads) {
+      if (load === undefined) continue;
+      expect(Object.keys(load.medians)).toHaveLength(4);
+      for (const [server, figures] of Object.entries(load.medians)) {
+        if (figures === null) expect(load.skipped[server]).toBeTruthy();
+        else expect(figures.requestsPerSec).toBeGreaterThan(0);
+      }
+    }
+    for (const [server, result] of Object.entries(http.idle.servers)) {
+      if (result === null) {
+        expect(http.idle.skipped[server] ?? 'no C compiler').toBeTruthy();
+      } else {
+        expect(result.connected).toBe(http.idle.connections);
+        expect(result.servedAgain).toBe(http.idle.connections);
+      }
+    }
+    expect(Object.keys(http.goals).sort()).toEqual([
+      'helloAtLeast10xTornado',
+      'helloAtLeast15xNodeHttp',
+      'idleAtMost4KiBPerConnection',
+    ]);
   });
 
   it('tornado-core --quick measures aio in both modes against tornado, or says why tornado is missing', async () => {

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { coroutineBenchmark } from './coroutine';
 import { crawlBenchmark } from './crawl';
+import { httpBenchmark } from './http';
 import { environment, progressDone } from './lib/report';
 import { iostreamBenchmark } from './iostream';
 import { loopBenchmark } from './loop';
@@ -38,6 +39,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   streamsBenchmark,
   tornadoCoreBenchmark,
   iostreamBenchmark,
+  httpBenchmark,
   crawlBenchmark,
 ];
 

@@ -26,11 +26,11 @@
  * the hard limit; if that is lower, N is scaled down to fit, and the report says so).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { hasCompiler, compileC } from './lib/native';
 import { findPython } from './lib/peers';
+import { openFds, rssKiB } from './lib/proc';
 import { median, progress, ratio, table, type Cell } from './lib/report';
 import {
   nodeServer,
@@ -107,18 +107,6 @@ function c10kServers(python: string | null): EchoServer[] {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The resident set of process `pid`, in KiB (`VmRSS` in `/proc/<pid>/status`). */
-function rssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
-function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
 
 export interface C10kResult {
   readonly idleRssKiB: number;

@@ -3,9 +3,9 @@
  * the system's OpenSSL) driving a TLS line-echo server, and the CPU each side spent meanwhile, so
  * a report can show that the server, not the client, set the pace.
  */
-import { readFileSync } from 'node:fs';
 import { compileC } from './native';
 import { tlsFixture } from './paths';
+import { processCpuSeconds } from './proc';
 import { runLoadClient, type EchoLoad, type EchoLoadResult, type LoadClient } from './servers';
 
 /**
@@ -109,21 +109,4 @@ export function tlsLoadClient(
       };
     },
   };
-}
-
-/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat's times. */
-const CLOCK_TICKS = 100;
-
-/** User + system CPU seconds of process `pid` so far (`/proc/<pid>/stat`), or null without /proc. */
-function processCpuSeconds(pid: number): number | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // Fields after the command name (in parentheses, which may hold spaces): state is field 3,
-  // utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
