@@ -280,19 +280,6 @@ describe('HTTPHeaders', () => {
       expect(elapsed).toBeLessThan(1000);
     });
 
-    it('adds scale linearly: ten times the headers, not a hundred times the time', () => {
-      const f = (n: number): number =>
-        time(() => {
-          const h = new HTTPHeaders();
-          for (let i = 0; i < n; i++) h.add('X-Foo', 'bar');
-        });
-      const best = (n: number): number => Math.min(f(n), f(n), f(n)); // the least disturbed run
-      best(10_000); // warm up
-      const d1 = Math.max(best(10_000), 0.5);
-      const d2 = best(100_000);
-      expect(d2 / d1).toBeLessThan(40);
-    });
-
     it('parsing 100 000 repeated lines takes well under a second', () => {
       const block = 'X-Foo: bar\r\n'.repeat(100_000);
       let h = new HTTPHeaders();
