@@ -55,6 +55,15 @@ function request(line: string, headers: string[], body = ''): Buffer {
   return Buffer.from(`${line}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`, 'latin1');
 }
 
+/** A multipart POST (boundary `B`) of `body`. */
+function multipartPost(body: string): Buffer {
+  return request(
+    'POST / HTTP/1.1',
+    ['Host: x', 'Content-Type: multipart/form-data; boundary=B', `Content-Length: ${body.length}`],
+    body,
+  );
+}
+
 /**
  * Sends `attack` on one connection and, at the same time, a plain GET on another: the plain one
  * must be answered while the attack's request is in the server. Returns what the attack's
@@ -182,17 +191,7 @@ describe("tornado's HTTP advisories, end to end", () => {
     const body = `${parts}--B--\r\n`;
     const got = await run(() =>
       withServer(hello, {}, function* (h) {
-        return yield* h.rawFetch(
-          request(
-            'POST / HTTP/1.1',
-            [
-              'Host: x',
-              'Content-Type: multipart/form-data; boundary=B',
-              `Content-Length: ${body.length}`,
-            ],
-            body,
-          ),
-        );
+        return yield* h.rawFetch(multipartPost(body));
       }),
     );
     expect(got).toBe(BAD_REQUEST);
@@ -208,18 +207,7 @@ describe("tornado's HTTP advisories, end to end", () => {
           req.path === '/plain' ? hello(req) : respond(req, String(Object.keys(req.files))),
         {},
         function* (h) {
-          return yield* alongside(
-            h,
-            request(
-              'POST / HTTP/1.1',
-              [
-                'Host: x',
-                'Content-Type: multipart/form-data; boundary=B',
-                `Content-Length: ${body.length}`,
-              ],
-              body,
-            ),
-          );
+          return yield* alongside(h, multipartPost(body));
         },
       ),
     );
@@ -292,18 +280,7 @@ describe("tornado's HTTP advisories, end to end", () => {
     const body = `${parts}--B--\r\n`;
     const got = await run(() =>
       withServer(hello, {}, function* (h) {
-        return yield* alongside(
-          h,
-          request(
-            'POST / HTTP/1.1',
-            [
-              'Host: x',
-              'Content-Type: multipart/form-data; boundary=B',
-              `Content-Length: ${body.length}`,
-            ],
-            body,
-          ),
-        );
+        return yield* alongside(h, multipartPost(body));
       }),
     );
     expect(got.attack).toBe(BAD_REQUEST);
@@ -322,17 +299,7 @@ describe("tornado's HTTP advisories, end to end", () => {
         },
         {},
         function* (h) {
-          return yield* h.rawFetch(
-            request(
-              'POST / HTTP/1.1',
-              [
-                'Host: x',
-                'Content-Type: multipart/form-data; boundary=B',
-                `Content-Length: ${body.length}`,
-              ],
-              body,
-            ),
-          );
+          return yield* h.rawFetch(multipartPost(body));
         },
       ),
     );

@@ -123,9 +123,7 @@ export class HTTP1Connection implements HTTPConnection {
   ) {
     this.stream = stream;
     this.isClient = isClient;
-    this.params = isConnectionParams(params)
-      ? params
-      : connectionParams(params, 'new HTTP1Connection()');
+    this.params = connectionParams(params, 'new HTTP1Connection()');
     this.context = context;
     this.#loop = stream.ioloop.asyncioLoop;
     this.#shared = shared;
@@ -264,6 +262,8 @@ export class HTTP1Connection implements HTTPConnection {
     }
     if (chunked) return CHUNKED;
     if (length !== null) {
+      // A client refuses it before its delegate hears of it (a server waits for headersReceived,
+      // which may raise the limit).
       if (length > this.#maxBodySize) throw new HTTPInputError('Content-Length too long', 413);
       return length === 0 ? NO_BODY : { kind: 'length', length };
     }
@@ -774,15 +774,6 @@ const EMPTY = new Uint8Array(0);
 /** What a reason phrase may hold: HTAB, SP, visible ASCII, obs-text (RFC 9112 §4). */
 const REASON_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
-
-function isConnectionParams(value: unknown): value is ConnectionParams {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.isFrozen(value) &&
-    'maxHeaderSize' in value
-  );
-}
 
 function toBytes(chunk: Uint8Array | string): Uint8Array {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');

@@ -36,12 +36,19 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 export const DEFAULT_MAX_HEADER_SIZE = 64 * 1024;
 export const DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024;
 
-/** Checks `params` (naming `where` in its errors) and fills in the defaults. */
+/** The parameters `connectionParams` made: checked already, passed on as they are. */
+const checked = new WeakSet<ConnectionParams>();
+
+/**
+ * Checks `params` (naming `where` in its errors) and fills in the defaults; parameters it made
+ * before (a server's, shared by its connections) come back as they are.
+ */
 export function connectionParams(
-  params: HTTP1ConnectionParameters | undefined,
+  params: HTTP1ConnectionParameters | ConnectionParams | undefined,
   where: string,
 ): ConnectionParams {
   if (params === undefined || params === null) params = {};
+  if (checked.has(params as ConnectionParams)) return params as ConnectionParams;
   if (typeof params !== 'object') throw optionTypeError(where, 'params', 'an object', params);
   const timeout = (name: 'headerTimeout' | 'bodyTimeout'): number | null => {
     const value = params[name];
@@ -52,7 +59,7 @@ export function connectionParams(
     if (typeof value !== 'boolean') throw optionTypeError(where, name, 'a boolean', value);
     return value;
   };
-  return Object.freeze({
+  const result: ConnectionParams = Object.freeze({
     noKeepAlive: flag('noKeepAlive'),
     chunkSize: checkInteger(where, 'chunkSize', params.chunkSize ?? DEFAULT_CHUNK_SIZE, 1),
     maxHeaderSize: checkInteger(
@@ -66,4 +73,6 @@ export function connectionParams(
     bodyTimeout: timeout('bodyTimeout'),
     decompress: flag('decompress'),
   });
+  checked.add(result);
+  return result;
 }

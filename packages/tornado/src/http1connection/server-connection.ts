@@ -31,10 +31,7 @@ export class HTTP1ServerConnection {
     context: unknown = null,
   ) {
     this.stream = stream;
-    this.params =
-      params !== undefined && Object.isFrozen(params)
-        ? (params as ConnectionParams)
-        : connectionParams(params, 'new HTTP1ServerConnection()');
+    this.params = connectionParams(params, 'new HTTP1ServerConnection()');
     this.context = context;
     this.#deadline = new Deadline(stream.ioloop.asyncioLoop, () => {
       if (!stream.closed()) stream.close();
