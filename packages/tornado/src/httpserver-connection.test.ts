@@ -1358,11 +1358,14 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
 
     it('a request in progress is answered and its connection closed; the pipelined one after it is not read', async () => {
       const seen: string[] = [];
+      // Answered by the test once the drain has begun, not on a timer a loaded machine may
+      // run before the drain starts.
+      const pending: HTTPServerRequest[] = [];
       const got = await run(() =>
         withServer(
           (request) => {
             seen.push(request.path);
-            getRunningLoop().callLater(30, () => respond(request, 'slow'));
+            pending.push(request);
           },
           {},
           function* (h) {
@@ -1372,6 +1375,8 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
             );
             yield* until(() => seen.length === 1);
             const drained = h.server.drain(5000);
+            yield* sleep(10);
+            respond(pending.shift()!, 'slow');
             const data = String(yield* stream.readUntilClose());
             yield* drained;
             return [data, drained.done(), h.server.connectionCount];
@@ -1384,21 +1389,21 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
     });
 
     it('a response finished during a drain says Connection: close (HTTP/1.1) and not Keep-Alive (HTTP/1.0)', async () => {
-      let started = 0;
+      // Answered by the test once the drain has begun (see above).
+      const pending: HTTPServerRequest[] = [];
       const got = await run(() =>
         withServer(
-          (request) => {
-            started++;
-            getRunningLoop().callLater(30, () => respond(request, 'slow'));
-          },
+          (request) => void pending.push(request),
           {},
           function* (h) {
             const a = yield* h.connect();
             const b = yield* h.connect();
             void a.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
             void b.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
-            yield* until(() => started === 2);
+            yield* until(() => pending.length === 2);
             const drained = h.server.drain(5000);
+            yield* sleep(10);
+            for (const request of pending.splice(0)) respond(request, 'slow');
             const out = [String(yield* a.readUntilClose()), String(yield* b.readUntilClose())];
             yield* drained;
             return out;
