@@ -14,6 +14,7 @@ import * as http1connection from './http1connection';
 import { HTTP1Connection, HTTP1ServerConnection } from './http1connection';
 import {
   HTTPHeaders,
+  HTTPInputError,
   HTTPOutputError,
   RequestStartLine,
   ResponseStartLine,
@@ -149,13 +150,13 @@ describe.each(MODES)('HTTP1Connection (%s mode)', (mode: LoopMode) => {
         }
         return out;
       });
-      // After HEAD the connection is not kept: a client that finished its request before the
-      // response was read closes after it (tornado's finish(): not _read_finished →
-      // _disconnect_on_finish; its client never reuses a connection).
+      // Each connection may carry another request: a client finishing its request before the
+      // response is read is the usual order, not a reason to close (tornado's client closes
+      // there: it never reuses a connection; ours keeps it for the pool).
       expect(got).toEqual([
         ['', ['headers', 'finish'], true],
         ['', ['headers', 'finish'], true],
-        ['', ['headers', 'finish'], false],
+        ['', ['headers', 'finish'], true],
       ]);
     });
 
@@ -169,17 +170,40 @@ describe.each(MODES)('HTTP1Connection (%s mode)', (mode: LoopMode) => {
       ['a bad status line', 'HTTP/1.1 2000 OK\r\n\r\n'],
       ['a bad Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nab'],
     ])(
-      'refuses a response with %s: the connection closed, the delegate not finished',
+      'refuses a response with %s: readResponse fails with HTTPInputError, the connection closed, the delegate not finished',
       async (_name, raw) => {
-        const [delegate, keepGoing, conn] = await run(() => readRaw(raw));
-        expect(keepGoing).toBe(false);
+        const [delegate, error, conn] = await run(function* () {
+          const [server, client] = streamPair();
+          const conn = new HTTP1Connection(client, true);
+          void server.write(raw);
+          const delegate = new Recorder();
+          try {
+            yield* conn.readResponse(delegate);
+          } catch (caught) {
+            return [delegate, caught, conn] as const;
+          }
+          throw new Error('readResponse did not fail');
+        });
+        expect(error).toBeInstanceOf(HTTPInputError);
         expect(delegate.events).not.toContain('finish');
         expect(conn.stream?.closed() ?? true).toBe(true);
-        expect(logs.gen.map((r) => r.message)).toEqual([
-          expect.stringMatching(/^Malformed HTTP message/),
-        ]);
+        // The caller hears of it; nothing is logged.
+        expect(logs.gen).toEqual([]);
       },
     );
+
+    it('a 100 Continue and a 103 before the response: the delegate hears each, then the response', async () => {
+      const [delegate, keepGoing] = await run(() =>
+        readRaw(
+          'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n' +
+            'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+        ),
+      );
+      expect((delegate.startLine as ResponseStartLine).code).toBe(200);
+      expect(delegate.events).toEqual(['headers', 'headers', 'headers', 'data', 'finish']);
+      expect(delegate.body).toBe('ok');
+      expect(keepGoing).toBe(true);
+    });
 
     it('a response body over maxBodySize is refused', async () => {
       const got = await run(function* () {
@@ -187,10 +211,15 @@ describe.each(MODES)('HTTP1Connection (%s mode)', (mode: LoopMode) => {
         const conn = new HTTP1Connection(client, true, { maxBodySize: 4 });
         void server.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
         const delegate = new Recorder();
-        return [yield* conn.readResponse(delegate), delegate.events];
+        try {
+          yield* conn.readResponse(delegate);
+        } catch (error) {
+          return [(error as HTTPInputError).status, delegate.events];
+        }
+        return 'read';
       });
       // Refused before headersReceived: the delegate is owed nothing.
-      expect(got).toEqual([false, []]);
+      expect(got).toEqual([413, []]);
     });
   });
 
@@ -299,9 +328,9 @@ describe.each(MODES)('HTTP1Connection (%s mode)', (mode: LoopMode) => {
         );
         client.finish();
         const response = new Recorder();
-        // False: as tornado's, a client that finished its request before reading the response
-        // closes the connection after it.
+        // True: the connection may carry another request (tornado's client would close it).
         const keepGoing = yield* client.readResponse(response);
+        clientStream.close();
         yield* until(() => closed === 1);
         return [
           (response.startLine as ResponseStartLine).code,
@@ -310,7 +339,7 @@ describe.each(MODES)('HTTP1Connection (%s mode)', (mode: LoopMode) => {
           keepGoing,
         ];
       });
-      expect(got).toEqual([201, 'chunked', '/one got payload', false]);
+      expect(got).toEqual([201, 'chunked', '/one got payload', true]);
     });
   });
 

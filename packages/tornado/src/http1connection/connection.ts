@@ -57,6 +57,8 @@ const MAX_CHUNK_LINE = 4096;
 /** A `Host` (or absolute-form authority): reg-name, IPv4 or a bracketed IPv6, and a port. */
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$/;
 /** What a lingering close reads and throws away, at most, before closing. */
+/** A client's framing for a 1xx interim response: no body, and the response still to come. */
+const INTERIM: BodyFraming = Object.freeze({ kind: 'length', length: 0 });
 const LINGER_BYTES = 1024 * 1024;
 const LINGER_MS = 2000;
 
@@ -113,6 +115,8 @@ export class HTTP1Connection implements HTTPConnection {
   #bodyLeft = 0;
   #bodyTotal = 0;
   #readingHeaders = false;
+  /** Why a client's read of a response ended early (bad input, a reset, a limit), or null. */
+  #readError: unknown = null;
 
   constructor(
     stream: BaseIOStream,
@@ -136,12 +140,19 @@ export class HTTP1Connection implements HTTPConnection {
 
   /**
    * Reads one message (a response on a client, a request on a server) into `delegate`. The future
-   * is true when the connection may carry another message.
+   * is true when the connection may carry another message. On a client it fails with what went
+   * wrong when the response could not be read: an `HTTPInputError` for a malformed or oversized
+   * one, the stream's error (a `StreamClosedError`) for one cut short.
    */
   readResponse(delegate: HTTPMessageDelegate): Future<boolean> {
     const result = new Future<boolean>(this.#loop);
     this.readMessage(delegate, (keepGoing) => {
-      if (!result.done()) result.setResult(keepGoing);
+      if (result.done()) return;
+      const error = this.#readError;
+      if (this.isClient && error !== null) {
+        result.setException(error);
+        result.exception(); // a caller that only watches the delegate need not wait for it
+      } else result.setResult(keepGoing);
     });
     return result;
   }
@@ -215,6 +226,14 @@ export class HTTP1Connection implements HTTPConnection {
         !this.#canKeepAlive(line, headers) || (this.#shared?.draining() ?? false);
     }
     this.#deadline.set(null);
+    if (framing === INTERIM) {
+      // A 1xx before the response (100 Continue, 103 Early Hints): the delegate hears it, and
+      // may start sending the request's body; then the response itself is read.
+      this.#afterDelegate(this.#delegate!.headersReceived(startLine, headers), () =>
+        this.#readHeaders(),
+      );
+      return;
+    }
     this.#delegateOwed = true;
     this.#afterDelegate(this.#delegate!.headersReceived(startLine, headers), () => {
       if (this.stream === null) {
@@ -246,6 +265,8 @@ export class HTTP1Connection implements HTTPConnection {
       if (headers.has('Content-Length') || headers.has('Transfer-Encoding')) {
         throw new HTTPInputError(`Response code ${String(code)} cannot have a body`);
       }
+      // 101 Switching Protocols ends HTTP on the connection; the others come before a response.
+      if (code !== 101) return INTERIM;
     }
     const chunked = isTransferEncodingChunked(headers);
     const length = chunked ? null : parseContentLength(headers);
@@ -412,14 +433,18 @@ export class HTTP1Connection implements HTTPConnection {
   #delegateFailed(error: unknown): void {
     // Bad input found by the delegate (a malformed multipart body) is answered as the parser's is.
     if (error instanceof HTTPInputError) return this.#fail(error);
-    if (!(error instanceof StreamClosedError)) appLog.error(error, 'Uncaught exception');
+    this.#readError ??= error;
+    // A client's delegate failing is its caller's to hear of (readResponse fails with it).
+    if (!(error instanceof StreamClosedError) && !this.isClient)
+      appLog.error(error, 'Uncaught exception');
     this.close();
     this.#end(false);
   }
 
   /** A read failed: the stream closed (EOF, reset, a timeout) or a limit was passed. */
   #readFailed(error: unknown): void {
-    if (!(error instanceof StreamClosedError))
+    this.#readError ??= error;
+    if (!(error instanceof StreamClosedError) && !this.isClient)
       genLog.info(`Error reading HTTP message: ${String(error)}`);
     this.close();
     this.#end(false);
@@ -432,13 +457,19 @@ export class HTTP1Connection implements HTTPConnection {
   #fail(error: unknown): void {
     // The stream closed under a read about to start (a timeout, the application closing it).
     if (error instanceof StreamClosedError) return this.#readFailed(error);
+    this.#readError ??= error;
     if (!(error instanceof HTTPInputError)) {
       appLog.error(error, 'Uncaught exception in HTTP1Connection');
       this.close();
       return this.#end(false);
     }
+    if (this.isClient) {
+      // The caller hears of it: readResponse fails with the error.
+      this.close();
+      return this.#end(false);
+    }
     genLog.info(`Malformed HTTP message from ${String(this.context)}: ${error.message}`);
-    if (this.isClient || this.#responseStarted || this.stream === null || this.stream.closed()) {
+    if (this.#responseStarted || this.stream === null || this.stream.closed()) {
       this.close();
       return this.#end(false);
     }
@@ -741,7 +772,8 @@ export class HTTP1Connection implements HTTPConnection {
     this.#writeFinished = true;
     // Finished while the request is still being read: the rest of it is not read but the
     // connection closed, the only way not to read a whole body nobody wants.
-    if (!this.#readFinished) this.#disconnectOnFinish = true;
+    // (A client finishes its request before reading the response: that is the usual order.)
+    if (!this.#readFinished && !this.isClient) this.#disconnectOnFinish = true;
     const pending = this.#pendingWrite;
     if (pending === null || pending.done()) this.#finishRequest();
     else pending.addDoneCallback(() => this.#finishRequest());
