@@ -17,6 +17,7 @@ export default defineConfig(
     httputil: 'src/httputil.ts',
     http1connection: 'src/http1connection.ts',
     httpserver: 'src/httpserver.ts',
+    httpclient: 'src/httpclient.ts',
     process: 'src/process.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',

@@ -735,6 +735,11 @@ export class BaseIOStream implements StreamSink {
     if (this.#closed) throw new StreamClosedError(this.error);
   }
 
+  /** Bytes read from the transport that no read has taken yet. */
+  get bufferedBytes(): number {
+    return this.#buffer.size;
+  }
+
   /** True once the stream is closed. */
   closed(): boolean {
     return this.#closed;
