@@ -141,7 +141,8 @@ export class AsyncHTTPClient {
     checkOptionNames(where, options, OPTION_NAMES);
     const ioloop = IOLoop.current();
     const force = options.forceInstance ?? false;
-    if (typeof force !== 'boolean') throw optionTypeError(where, 'forceInstance', 'a boolean', force);
+    if (typeof force !== 'boolean')
+      throw optionTypeError(where, 'forceInstance', 'a boolean', force);
     if (!force) {
       const existing = shared.get(ioloop);
       if (existing !== undefined && !existing.#closed) return existing;
@@ -178,7 +179,8 @@ export class AsyncHTTPClient {
     }
     this.#ownResolver = o.resolver === undefined;
     let resolver = o.resolver ?? new Resolver();
-    if (o.hostnameMapping !== undefined) resolver = new OverrideResolver(resolver, o.hostnameMapping);
+    if (o.hostnameMapping !== undefined)
+      resolver = new OverrideResolver(resolver, o.hostnameMapping);
     this.resolver = resolver;
     this.tcpClient = new TCPClient(resolver);
     const loop = ioloop.asyncioLoop;
@@ -202,7 +204,10 @@ export class AsyncHTTPClient {
    * Sets what clients made from now on are made with (tornado's `configure(impl, **kwargs)`; the
    * only implementation is this one, so `impl` must be null or AsyncHTTPClient).
    */
-  static configure(impl: typeof AsyncHTTPClient | null, options: AsyncHTTPClientOptions = {}): void {
+  static configure(
+    impl: typeof AsyncHTTPClient | null,
+    options: AsyncHTTPClientOptions = {},
+  ): void {
     if (impl !== null && impl !== AsyncHTTPClient && !(impl.prototype instanceof AsyncHTTPClient)) {
       throw optionTypeError('AsyncHTTPClient.configure()', 'impl', 'null or AsyncHTTPClient', impl);
     }

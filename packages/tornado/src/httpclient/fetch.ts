@@ -17,7 +17,7 @@ import { HTTPInputError } from '../httputil/errors';
 import { HTTPHeaders } from '../httputil/headers';
 import { RequestStartLine, type ResponseStartLine } from '../httputil/start-line';
 import type { HTTPMessageDelegate, MaybeAwaitable } from '../httputil/delegate';
-import { IOStream, StreamClosedError, type BaseIOStream } from '../iostream';
+import { IOStream, StreamClosedError } from '../iostream';
 import type { SSLOptions, SSLOptionsDict } from '../netutil/ssl';
 import { SSLContext } from '@aio/selector/ssl';
 import { AF_INET, AF_UNSPEC } from '@aio/selector';
@@ -68,7 +68,9 @@ export function parseTarget(raw: string): Target {
   // eslint-disable-next-line no-control-regex -- the characters a request line cannot carry
   if (/[\x00-\x20\x7f]/.test(raw)) {
     throw Object.assign(
-      new TypeError(`Invalid URL ${JSON.stringify(raw)}: spaces and control characters must be percent-encoded`),
+      new TypeError(
+        `Invalid URL ${JSON.stringify(raw)}: spaces and control characters must be percent-encoded`,
+      ),
       { code: 'ERR_INVALID_URL' },
     );
   }
@@ -169,7 +171,7 @@ export class Fetch implements HTTPMessageDelegate {
 
   #target!: Target;
   #key = '';
-  #stream: BaseIOStream | null = null;
+  #stream: IOStream | null = null;
   #connection: HTTP1Connection | null = null;
   #reused = false;
   #retried = false;
@@ -375,9 +377,10 @@ export class Fetch implements HTTPMessageDelegate {
     const client = this.#client;
     const connection = new HTTP1Connection(stream, true, {
       maxHeaderSize: client.maxHeaderSize,
-      maxBodySize: request.streamingCallback === null
-        ? Math.min(client.maxBodySize, client.maxBufferSize)
-        : client.maxBodySize,
+      maxBodySize:
+        request.streamingCallback === null
+          ? Math.min(client.maxBodySize, client.maxBufferSize)
+          : client.maxBodySize,
       decompress: this.#settled.decompressResponse,
     });
     this.#connection = connection;
@@ -557,7 +560,7 @@ export class Fetch implements HTTPMessageDelegate {
       return;
     }
     connection.detach();
-    this.#client.pool.give(this.#key, stream as IOStream, keepAliveTimeout(headers));
+    this.#client.pool.give(this.#key, stream, keepAliveTimeout(headers));
   }
 
   #timeInfo(): Record<string, number> {
@@ -607,7 +610,10 @@ export class Fetch implements HTTPMessageDelegate {
     }
     // RFC 9110 §15.4: 303 is a GET (but HEAD stays HEAD); 301 and 302 turn a POST into a GET,
     // as every browser does; 307 and 308 keep the method and the body.
-    if ((code === 303 && request.method !== 'HEAD') || ((code === 301 || code === 302) && request.method === 'POST')) {
+    if (
+      (code === 303 && request.method !== 'HEAD') ||
+      ((code === 301 || code === 302) && request.method === 'POST')
+    ) {
       redirected.method = 'GET';
       redirected.body = null;
       redirected.bodyProducer = null;
@@ -710,7 +716,7 @@ export function copyRequest(request: HTTPRequest): HTTPRequest {
   return copy;
 }
 
-function toFuture(loop: EventLoop, value: unknown): Future<unknown> {
+function toFuture(loop: EventLoop, value: unknown): Future {
   if (value instanceof Future) return value;
   const future = new Future<unknown>(loop);
   Promise.resolve(value as PromiseLike<unknown>).then(

@@ -11,7 +11,7 @@ import { checkInteger, optionTypeError, optionValueError } from '../log/errors';
 import type { SSLOptions } from '../netutil/ssl';
 
 /** What a `streamingCallback` or `bodyProducer` may return to make the client wait. */
-export type MaybeFuture = void | undefined | null | Future<unknown> | PromiseLike<unknown>;
+export type MaybeFuture = void | undefined | null | Future | PromiseLike<unknown>;
 
 /** Writes a piece of the request body; the future settles once the kernel took it. */
 export type BodyWriter = (chunk: Uint8Array | string) => Future<void>;
@@ -382,10 +382,15 @@ export function checkDefaults(where: string, defaults: unknown): RequestDefaults
   if (typeof defaults !== 'object') throw optionTypeError(where, 'defaults', 'an object', defaults);
   for (const key of ['headers', 'body', 'bodyProducer']) {
     if (key in defaults) {
-      throw optionValueError(where, `defaults.${key}`, 'set on each request, not as a default', '…');
+      throw optionValueError(
+        where,
+        `defaults.${key}`,
+        'set on each request, not as a default',
+        '…',
+      );
     }
   }
   // The request constructor checks each value.
-  new HTTPRequest('http://checked.invalid/', defaults as HTTPRequestOptions);
+  new HTTPRequest('http://checked.invalid/', defaults);
   return { ...(defaults as RequestDefaults) };
 }
