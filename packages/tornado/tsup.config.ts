@@ -21,5 +21,7 @@ export default defineConfig(
     process: 'src/process.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
+    // Not a subpath either: the thread behind the blocking HTTPClient.
+    'httpclient/blocking-worker': 'src/httpclient/blocking-worker.ts',
   }),
 );

@@ -175,6 +175,7 @@ function* failure(future: Future<HTTPResponse>): Generator<unknown, unknown, unk
 it('exports the names it promises; HTTPError is HTTPClientError', () => {
   expect(Object.keys(httpclient).sort()).toEqual([
     'AsyncHTTPClient',
+    'HTTPClient',
     'HTTPClientError',
     'HTTPError',
     'HTTPRequest',

@@ -31,3 +31,4 @@ export {
   type HTTPResponseInit,
 } from './httpclient/response';
 export { ProxyTunnelError } from './httpclient/proxy';
+export { HTTPClient } from './httpclient/blocking';

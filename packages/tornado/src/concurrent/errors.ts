@@ -6,6 +6,7 @@
  * `BrokenProcessPool`; here each case has its own class, so a `catch` can tell a job's own
  * failure (whatever it threw) from the pool failing to run it.
  */
+import { inspect } from 'node:util';
 
 /** The base of the errors an executor raises about itself (never the errors a job throws). */
 export abstract class ExecutorError extends Error {
@@ -109,6 +110,41 @@ export function rebuildError(serialized: SerializedError): Error {
       'value' in serialized.cause ? serialized.cause.value : rebuildError(serialized.cause);
   }
   return error;
+}
+
+/** An Error, or an object with its shape (from another realm). */
+export function isErrorLike(value: unknown): value is Error {
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' && value !== null && 'stack' in value && 'message' in value)
+  );
+}
+
+const PRIMITIVES = new Set(['string', 'number', 'boolean', 'bigint', 'undefined']);
+
+/** `error` as plain data that survives structured cloning (see SerializedError). */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!isErrorLike(error)) {
+    return { name: 'Error', message: inspect(error), stack: undefined, props: {} };
+  }
+  const props: Record<string, string | number | boolean | bigint | null | undefined> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
+    if (value === null || PRIMITIVES.has(typeof value)) props[key] = value as string;
+  }
+  const serialized: SerializedError = {
+    name: error.name,
+    message: error.message,
+    stack: typeof error.stack === 'string' ? error.stack : undefined,
+    props,
+  };
+  const cause: unknown = error.cause;
+  if (cause === undefined || depth >= 4) return serialized;
+  if (isErrorLike(cause)) return { ...serialized, cause: serializeError(cause, depth + 1) };
+  return {
+    ...serialized,
+    cause: { value: cause === null || PRIMITIVES.has(typeof cause) ? cause : inspect(cause) },
+  };
 }
 
 /** The exception a job's failed outcome stands for. */

@@ -14,10 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { inspect } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
-import type { JobOutcome, SerializedError } from './errors';
+import { isErrorLike, serializeError, type JobOutcome } from './errors';
 
 /** One job as the pool sends it: `args` is `v8.serialize(argsArray)`. */
 export interface JobRequest {
@@ -84,7 +83,7 @@ export default async function runJob(request: JobRequest): Promise<Uint8Array> {
     return encode({
       ok: false,
       invalid: loaded.invalid,
-      ...(loaded.cause === undefined ? {} : { cause: toSerializedError(loaded.cause) }),
+      ...(loaded.cause === undefined ? {} : { cause: serializeError(loaded.cause) }),
     });
   }
   let value: unknown;
@@ -112,45 +111,12 @@ function encode(outcome: JobOutcome): Uint8Array {
 }
 
 function encodeFailure(thrown: unknown): Uint8Array {
-  if (isErrorLike(thrown)) return encode({ ok: false, error: toSerializedError(thrown) });
+  if (isErrorLike(thrown)) return encode({ ok: false, error: serializeError(thrown) });
   try {
     return serialize({ ok: false, thrown } satisfies JobOutcome);
   } catch {
     return encode({ ok: false, thrown: String(thrown) });
   }
-}
-
-function isErrorLike(value: unknown): value is Error {
-  return (
-    value instanceof Error ||
-    (typeof value === 'object' && value !== null && 'stack' in value && 'message' in value)
-  );
-}
-
-const PRIMITIVES = new Set(['string', 'number', 'boolean', 'bigint', 'undefined']);
-
-function toSerializedError(error: unknown, depth = 0): SerializedError {
-  if (!isErrorLike(error)) {
-    return { name: 'Error', message: inspect(error), stack: undefined, props: {} };
-  }
-  const props: Record<string, string | number | boolean | bigint | null | undefined> = {};
-  for (const [key, value] of Object.entries(error)) {
-    if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
-    if (value === null || PRIMITIVES.has(typeof value)) props[key] = value as string;
-  }
-  const serialized: SerializedError = {
-    name: error.name,
-    message: error.message,
-    stack: typeof error.stack === 'string' ? error.stack : undefined,
-    props,
-  };
-  const cause: unknown = error.cause;
-  if (cause === undefined || depth >= 4) return serialized;
-  if (isErrorLike(cause)) return { ...serialized, cause: toSerializedError(cause, depth + 1) };
-  return {
-    ...serialized,
-    cause: { value: cause === null || PRIMITIVES.has(typeof cause) ? cause : inspect(cause) },
-  };
 }
 
 // ─── As a child process of a ProcessPoolExecutor ──────────────────────────────────────────────

@@ -42,6 +42,34 @@ export const POOL_WORKER_FILE = fromSource
   ? join(dirname(here), 'pool-worker.ts')
   : join(dirname(here), 'concurrent', 'pool-worker.js');
 
+/**
+ * How to start the thread behind the blocking `HTTPClient` (httpclient/blocking.ts): the built
+ * worker file; or from source, code that loads it through tsx's require hook. Not `--import tsx`
+ * as for the pool: that loads the worker through module hooks that answer on the thread that
+ * made the worker, and that thread is blocked in `Atomics.wait` until the worker is ready.
+ */
+export function httpClientWorker(): {
+  readonly filename: string;
+  readonly eval: boolean;
+  readonly execArgv: string[];
+} {
+  if (!fromSource) {
+    return {
+      filename: join(dirname(here), 'httpclient', 'blocking-worker.js'),
+      eval: false,
+      execArgv: [...process.execArgv],
+    };
+  }
+  const file = join(dirname(here), '..', 'httpclient', 'blocking-worker.ts');
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--import'));
+  if (!execArgv.includes('--conditions=@aio/source')) execArgv.push('--conditions=@aio/source');
+  return {
+    filename: `require('tsx/cjs'); require(${JSON.stringify(file)});`,
+    eval: true,
+    execArgv,
+  };
+}
+
 /** `execArgv` for a worker: the caller's (default: this process's), plus tsx when from source. */
 export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const flags = [...execArgv];
