@@ -32,7 +32,7 @@ import { HTTPHeaders, ResponseStartLine, type HTTPServerRequest } from './httput
 import type { IOStream } from './iostream';
 import { bindSockets } from './netutil';
 import { MODES, closeLoops, main, until } from './locks/test-support';
-import { untilListening } from './test-listening';
+import { NGINX, freePort, startNginx, which } from './test-nginx';
 
 // ─── Peers ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -41,14 +41,6 @@ const CA = join(TLS_DIR, 'ca.pem');
 const SERVER_CERT = join(TLS_DIR, 'server.pem');
 const SERVER_KEY = join(TLS_DIR, 'server.key');
 
-/** The path of `command` if it is installed, else null. */
-function which(command: string): string | null {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
-    if (existsSync(join(dir, command))) return join(dir, command);
-  }
-  return null;
-}
-
 /** describe(), or describe.skip with why in its title when `missing` names a missing peer. */
 function describePeer(missing: string | null, title: string, body: () => void): void {
   if (missing === null) describe(title, body);
@@ -56,7 +48,7 @@ function describePeer(missing: string | null, title: string, body: () => void): 
 }
 
 const curl = which('curl');
-const nginx = which('nginx');
+const nginx = NGINX;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : null;
 
 /** Why /usr/bin/python3 cannot run `code` (an import and a version check), or null if it can. */
@@ -1002,103 +994,68 @@ describePeer(
 
 // ─── nginx as a reverse proxy, keep-alive upstream ──────────────────────────────────────────────
 
-/** A port nobody listens on right now. */
-function freePort(): number {
-  const [sock] = bindSockets(0, '127.0.0.1');
-  const port = (sock!.getsockname() as [string, number])[1];
-  sock!.close();
-  return port;
-}
-
 describePeer(
   nginx === null ? 'no nginx binary' : curl === null ? 'no curl binary' : null,
   'curl → nginx (proxy_http_version 1.1, upstream keepalive) → our HTTPServer',
   () => {
     it('ten requests through nginx reuse one upstream connection; xheaders takes X-Real-Ip', async () => {
-      const dir = mkdtempSync(join(scratch, 'nginx-'));
       const proxyPort = freePort();
-      const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-        .map((name) => `${name}_temp_path ${join(dir, name)};`)
-        .join(' ');
-      try {
-        const out = await serve(
-          async (port) => {
-            writeFileSync(
-              join(dir, 'nginx.conf'),
-              `daemon off; master_process off; worker_processes 1;
-               pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')};
-               events { worker_connections 64; }
-               http { access_log off; ${temp}
-                 upstream aio { server 127.0.0.1:${port}; keepalive 4; }
+      const out = await serve(
+        async (port) => {
+          const proxy = await startNginx(
+            () => `upstream aio { server 127.0.0.1:${port}; keepalive 4; }
                  server { listen 127.0.0.1:${proxyPort};
                    location / { proxy_pass http://aio; proxy_http_version 1.1;
                                 proxy_set_header Connection "";
-                                proxy_set_header X-Real-Ip 203.0.113.7; } } }`,
-            );
-            const proxy = start(
-              nginx!,
-              ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
-              60_000,
-            );
-            const results: Ran[] = [];
-            try {
-              await untilListening(proxyPort, 10_000);
-              const base = `http://127.0.0.1:${proxyPort}`;
-              // Separate curl processes: each is its own downstream connection to nginx.
-              for (const args of [
-                [`${base}/hello`],
-                ['--data', 'a=1', `${base}/echo`],
-                [
-                  '-H',
-                  'Transfer-Encoding: chunked',
-                  '--data-binary',
-                  'chunked body',
-                  `${base}/echo`,
-                ],
-                [`${base}/chunked`],
-                ['-I', `${base}/hello`],
-                [`${base}/status/204`],
-                [`${base}/status/304`],
-                [`${base}/big?n=1000000`, '-o', '/dev/null'],
-                [`${base}/hello`],
-                [`${base}/echo?last=1`],
-              ]) {
-                results.push(await curlRun(...args));
-              }
-            } finally {
-              // nginx closes its upstream connection as it exits.
-              proxy.child.kill('SIGTERM');
-              await proxy.done;
+                                proxy_set_header X-Real-Ip 203.0.113.7; } }`,
+            [proxyPort],
+          );
+          const results: Ran[] = [];
+          try {
+            const base = `http://127.0.0.1:${proxyPort}`;
+            // Separate curl processes: each is its own downstream connection to nginx.
+            for (const args of [
+              [`${base}/hello`],
+              ['--data', 'a=1', `${base}/echo`],
+              ['-H', 'Transfer-Encoding: chunked', '--data-binary', 'chunked body', `${base}/echo`],
+              [`${base}/chunked`],
+              ['-I', `${base}/hello`],
+              [`${base}/status/204`],
+              [`${base}/status/304`],
+              [`${base}/big?n=1000000`, '-o', '/dev/null'],
+              [`${base}/hello`],
+              [`${base}/echo?last=1`],
+            ]) {
+              results.push(await curlRun(...args));
             }
-            return {
-              code: results.every((r) => r.code === 0) ? 0 : 1,
-              stdout: JSON.stringify(results.map((r) => transfers(r.stdout)[0])),
-              stderr: results.map((r) => r.stderr).join(''),
-            };
-          },
-          { xheaders: true },
-        );
-        expect(out.code, out.stderr).toBe(0);
-        const got = JSON.parse(out.stdout) as { body: string; status: number }[];
-        expect(got.map((t) => t.status)).toEqual([
-          200, 200, 200, 200, 200, 204, 304, 200, 200, 200,
-        ]);
-        expect(got[0]!.body).toBe('hello\n');
-        expect(JSON.parse(got[1]!.body)).toMatchObject({
-          arguments: { a: ['1'] },
-          remoteIp: '203.0.113.7',
-        });
-        expect(JSON.parse(got[2]!.body)).toMatchObject({ length: 12 });
-        expect(got[3]!.body).toBe('one,two,three\n');
-        expect(JSON.parse(got[9]!.body)).toMatchObject({
-          query: { last: ['1'] },
-          remoteIp: '203.0.113.7',
-        });
-        // nginx kept its upstream connection between downstream ones.
-        expect([out.connections, out.perConnection]).toEqual([1, [10]]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+          } finally {
+            // nginx closes its upstream connection as it exits.
+            await proxy.stop();
+          }
+          return {
+            code: results.every((r) => r.code === 0) ? 0 : 1,
+            stdout: JSON.stringify(results.map((r) => transfers(r.stdout)[0])),
+            stderr: results.map((r) => r.stderr).join(''),
+          };
+        },
+        { xheaders: true },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      const got = JSON.parse(out.stdout) as { body: string; status: number }[];
+      expect(got.map((t) => t.status)).toEqual([200, 200, 200, 200, 200, 204, 304, 200, 200, 200]);
+      expect(got[0]!.body).toBe('hello\n');
+      expect(JSON.parse(got[1]!.body)).toMatchObject({
+        arguments: { a: ['1'] },
+        remoteIp: '203.0.113.7',
+      });
+      expect(JSON.parse(got[2]!.body)).toMatchObject({ length: 12 });
+      expect(got[3]!.body).toBe('one,two,three\n');
+      expect(JSON.parse(got[9]!.body)).toMatchObject({
+        query: { last: ['1'] },
+        remoteIp: '203.0.113.7',
+      });
+      // nginx kept its upstream connection between downstream ones.
+      expect([out.connections, out.perConnection]).toEqual([1, [10]]);
     });
   },
 );

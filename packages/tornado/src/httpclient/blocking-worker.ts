@@ -68,6 +68,7 @@ function toAnswer(response: HTTPResponse): BlockingAnswer {
 function serve(data: BlockingWorkerData): void {
   const ioloop = new IOLoop();
   let client: AsyncHTTPClient;
+  let closing = false;
   ioloop.addCallback(() => {
     try {
       client = new AsyncHTTPClient({ ...data.options, forceInstance: true });
@@ -80,10 +81,11 @@ function serve(data: BlockingWorkerData): void {
   data.port.on('message', (message: BlockingRequest) => {
     ioloop.addCallback(() => {
       if (message.type === 'close') {
-        // Its sockets are the process's: closed here, before the thread ends.
+        // Its sockets and the loop's own fds are the process's: closed here, before the thread
+        // ends (the answer goes once the loop is closed too, below).
         client.close();
+        closing = true;
         ioloop.stop();
-        answer(data, { type: 'closed' });
         return;
       }
       let fetching;
@@ -106,7 +108,10 @@ function serve(data: BlockingWorkerData): void {
       });
     });
   });
-  void ioloop.start().finally(() => ioloop.close());
+  void ioloop.start().finally(() => {
+    ioloop.close();
+    if (closing) answer(data, { type: 'closed' });
+  });
 }
 
 serve(workerData as BlockingWorkerData);

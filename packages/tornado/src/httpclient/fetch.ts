@@ -10,8 +10,9 @@
  */
 import { Future } from '@aio/future';
 import type { EventLoop, TimerHandle } from '@aio/loop';
-import { CERT_NONE } from '@aio/selector/ssl';
+import { CERT_NONE, SSLCertVerificationError } from '@aio/selector/ssl';
 import { TimeoutError } from '../gen';
+import { convertYielded } from '../gen/convert';
 import { HTTP1Connection } from '../http1connection';
 import { HTTPInputError } from '../httputil/errors';
 import { HTTPHeaders } from '../httputil/headers';
@@ -372,7 +373,10 @@ export class Fetch implements HTTPMessageDelegate {
   }
 
   #send(stream: IOStream): void {
-    if (stream instanceof IOStream && stream.constructor === IOStream) stream.setNodelay(true);
+    // Once per connection: a kept one has it already (a setsockopt call saved per request).
+    if (!this.#reused && stream instanceof IOStream && stream.constructor === IOStream) {
+      stream.setNodelay(true);
+    }
     const request = this.#request;
     const client = this.#client;
     const connection = new HTTP1Connection(stream, true, {
@@ -500,12 +504,14 @@ export class Fetch implements HTTPMessageDelegate {
     const error = read.exception();
     if (error !== undefined) {
       // A reused connection the server closed just as the request went out: nothing of the
-      // response came, so an idempotent request is sent once more, on a new connection.
+      // response came, so an idempotent request is sent once more, on a new connection. (Not a
+      // byte: the start of a status line left unread in the buffer is a response cut short.)
       if (
         this.#reused &&
         !this.#retried &&
         this.#startLine === null &&
         this.#firstByteMs === 0 &&
+        (this.#stream?.bufferedBytes ?? 0) === 0 &&
         error instanceof StreamClosedError &&
         IDEMPOTENT.has(this.#request.method) &&
         this.#request.bodyProducer === null &&
@@ -668,6 +674,11 @@ export class Fetch implements HTTPMessageDelegate {
     } else if (error instanceof TimeoutError) {
       reason = new HTTPTimeoutError('Timeout while connecting');
     }
+    if (reason instanceof SSLCertVerificationError && this.#target !== undefined) {
+      // OpenSSL says what failed, not where: name the server whose certificate it was.
+      const where = ` (https://${this.#target.url.host})`;
+      if (!reason.message.endsWith(where)) reason.message += where;
+    }
     this.#pendingConnect?.cancel();
     this.#closeStream();
     this.#deliver(
@@ -718,6 +729,11 @@ export function copyRequest(request: HTTPRequest): HTTPRequest {
 
 function toFuture(loop: EventLoop, value: unknown): Future {
   if (value instanceof Future) return value;
+  // A generator object (a generator function as bodyProducer) runs as a coroutine, as a
+  // streamingCallback's does; Promise.resolve would take it for a value and send no body.
+  if (typeof (value as { then?: unknown }).then !== 'function') {
+    return convertYielded(value) as Future;
+  }
   const future = new Future<unknown>(loop);
   Promise.resolve(value as PromiseLike<unknown>).then(
     (result) => {

@@ -10,8 +10,17 @@ import { formatTimestamp } from '../httputil/url';
 import { checkInteger, optionTypeError, optionValueError } from '../log/errors';
 import type { SSLOptions } from '../netutil/ssl';
 
-/** What a `streamingCallback` or `bodyProducer` may return to make the client wait. */
-export type MaybeFuture = void | undefined | null | Future | PromiseLike<unknown>;
+/**
+ * What a `streamingCallback` or `bodyProducer` may return to make the client wait: a Future, a
+ * promise, or a generator object (a generator function's: it runs as a coroutine).
+ */
+export type MaybeFuture =
+  | void
+  | undefined
+  | null
+  | Future
+  | PromiseLike<unknown>
+  | Generator<unknown, unknown, unknown>;
 
 /** Writes a piece of the request body; the future settles once the kernel took it. */
 export type BodyWriter = (chunk: Uint8Array | string) => Future<void>;

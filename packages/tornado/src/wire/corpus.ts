@@ -33,6 +33,11 @@ export interface ParsedMessage {
   upgrade: boolean;
   /** llhttp would read another message on the connection after this one. */
   keepAlive: boolean;
+  /** A response's status code and reason (request messages have neither). */
+  status?: number;
+  reason?: string;
+  /** A response whose body ends with the connection (no framing; llhttp_message_needs_eof). */
+  needsEof?: boolean;
 }
 
 /** Where and why llhttp stopped with an error. */
@@ -71,6 +76,10 @@ export interface CorpusMeta {
 
 /** Where a message the log shows begun has its request line, and whether it has a `Host`. */
 export interface MessageStart {
+  /** Offset of the message's first byte (llhttp's `message begin`). */
+  begin: number;
+  /** Offset just past its last byte (llhttp's `message complete`), or -1 if it never completed. */
+  end: number;
   /** Offset of the CRLF that ends the request line (-1: the log has no complete request line). */
   lineEnd: number;
   /** The version span (`1.1`), or '' if none. */
@@ -92,6 +101,8 @@ export interface CorpusCase extends ParseResult {
   log: string[];
   /** Every message the log shows begun (complete or not), in order. */
   starts: MessageStart[];
+  /** The message begun and not completed where the log ends (what came of it so far), or null. */
+  partial: ParsedMessage | null;
 }
 
 /** llhttp's error codes (llhttp.h `llhttp_errno`). */
@@ -137,17 +148,24 @@ const F_CONNECTION_KEEP_ALIVE = 0x1;
 const F_CONNECTION_CLOSE = 0x2;
 const F_CONNECTION_UPGRADE = 0x4;
 const F_UPGRADE = 0x10;
+const F_CHUNKED = 0x8;
+const F_CONTENT_LENGTH = 0x20;
+const F_SKIPBODY = 0x40;
+const F_TRANSFER_ENCODING = 0x200;
 const METHOD_CONNECT = 5;
 
 /**
  * The input bytes of an `http` block (README: drop the final newline, newlines become CRLF, then
- * `\r`, `\n`, `\t`, `\f` and `\xNN` are expanded), encoded as UTF-8. `\xNN` is the character
+ * `\r`, `\n`, `\t`, `\f` and `\xNN` are expanded), encoded as UTF-8. A line ending in a
+ * backslash continues on the next without a newline (llhttp's test/md-test.ts removes `\` and
+ * the newline before it normalises newlines; the logs' offsets count that way). `\xNN` is the character
  * U+00NN, so `\xff` is the two bytes C3 BF: that is what llhttp's own harness fed its parser, as
  * the offsets in the logs show (`255 ASCII in header value` has `len=8` for `\xffValue2`).
  */
 export function decodeInput(block: string): Buffer {
   const text = block
     .replace(/\n$/, '')
+    .replace(/\\\n/g, '')
     .replace(/\n/g, '\r\n')
     .replace(/\\(?:([rntf])|x([0-9a-fA-F]{2}))/g, (_all, simple?: string, hex?: string) =>
       simple !== undefined
@@ -155,6 +173,14 @@ export function decodeInput(block: string): Buffer {
         : String.fromCharCode(parseInt(hex!, 16)),
     );
   return Buffer.from(text, 'utf8');
+}
+
+/** llhttp's `llhttp_message_needs_eof` for a response: its body ends only with the connection. */
+function responseNeedsEof(status: number, flags: number): boolean {
+  if (Math.floor(status / 100) === 1 || status === 204 || status === 304) return false;
+  if ((flags & F_SKIPBODY) !== 0) return false;
+  if ((flags & F_TRANSFER_ENCODING) !== 0 && (flags & F_CHUNKED) === 0) return true;
+  return (flags & (F_CHUNKED | F_CONTENT_LENGTH)) === 0;
 }
 
 /** llhttp's `llhttp_should_keep_alive` for a request (which never needs EOF to end). */
@@ -174,7 +200,7 @@ interface Building {
 export function interpretLog(
   input: Buffer,
   log: readonly string[],
-): ParseResult & { starts: MessageStart[] } {
+): ParseResult & { starts: MessageStart[]; partial: ParsedMessage | null } {
   const messages: ParsedMessage[] = [];
   const starts: MessageStart[] = [];
   let current: Building | null = null;
@@ -199,7 +225,7 @@ export function interpretLog(
           upgrade: false,
           keepAlive: false,
         },
-        start: { lineEnd: -1, version: '', hosts: 0 },
+        start: { begin: off, end: -1, lineEnd: -1, version: '', hosts: 0 },
         headersDone: false,
         field: null,
       };
@@ -234,7 +260,10 @@ export function interpretLog(
         case 'body':
           m.body = Buffer.concat([m.body, input.subarray(off, off + Number(span[1]))]);
           break;
-        default: // protocol, chunk extensions, status
+        case 'status':
+          m.reason = (m.reason ?? '') + text;
+          break;
+        default: // protocol, chunk extensions
           break;
       }
       continue;
@@ -270,8 +299,28 @@ export function interpretLog(
       current.message.keepAlive = shouldKeepAlive(major, minor, flags);
       continue;
     }
+    const response = /^headers complete status=(\d+) v=(\d+)\/(\d+) flags=([0-9a-f]+)/.exec(event);
+    if (response !== null && current !== null) {
+      const [status, major, minor, flags] = [
+        Number(response[1]),
+        Number(response[2]),
+        Number(response[3]),
+        parseInt(response[4]!, 16),
+      ];
+      const m = current.message;
+      current.headersDone = true;
+      current.field = null;
+      m.version = `${String(major)}.${String(minor)}`;
+      m.status = status;
+      m.reason ??= '';
+      m.needsEof = responseNeedsEof(status, flags);
+      m.upgrade = (flags & F_UPGRADE) !== 0 && (flags & F_CONNECTION_UPGRADE) !== 0;
+      m.keepAlive = !m.needsEof && shouldKeepAlive(major, minor, flags);
+      continue;
+    }
     if (event === 'message complete') {
       if (current === null) throw new Error(`message complete outside a message: ${line}`);
+      current.start.end = off;
       messages.push(current.message);
       current = null;
       continue;
@@ -294,11 +343,18 @@ export function interpretLog(
     throw new Error(`unknown log event ${JSON.stringify(line)}`);
   }
 
+  const partial = current?.message ?? null;
   if (error !== null && UPGRADE_CODES.has(error.code)) {
-    return { outcome: 'upgrade', messages, error, starts };
+    return { outcome: 'upgrade', messages, error, starts, partial };
   }
-  if (error !== null) return { outcome: 'error', messages, error, starts };
-  return { outcome: current === null ? 'complete' : 'incomplete', messages, error: null, starts };
+  if (error !== null) return { outcome: 'error', messages, error, starts, partial };
+  return {
+    outcome: current === null ? 'complete' : 'incomplete',
+    messages,
+    error: null,
+    starts,
+    partial,
+  };
 }
 
 /** The field line the `+Host` variants add. */
