@@ -15,12 +15,7 @@ import type { SSLOptions } from '../netutil/ssl';
  * promise, or a generator object (a generator function's: it runs as a coroutine).
  */
 export type MaybeFuture =
-  | void
-  | undefined
-  | null
-  | Future
-  | PromiseLike<unknown>
-  | Generator<unknown, unknown, unknown>;
+  void | undefined | null | Future | PromiseLike<unknown> | Generator<unknown, unknown, unknown>;
 
 /** Writes a piece of the request body; the future settles once the kernel took it. */
 export type BodyWriter = (chunk: Uint8Array | string) => Future<void>;
