@@ -2,9 +2,10 @@
  * `--url`: crawl a real site instead of the embedded one. Before any strategy runs, this finds
  * what to fetch: the address to connect to and up to N pages of the site.
  *
- * The strategies speak HTTP/1.0 over raw AF_INET sockets, so the site is reduced to what they
+ * Most strategies speak HTTP/1.0 over raw AF_INET sockets, so the site is reduced to what they
  * need: one IPv4 address (from `dns.lookup`, the resolver Node's own sockets use), the Host header,
- * and the path + query of each page. The pages are found the webspider's way: a breadth-first walk
+ * and the path + query of each page. Those with an HTTP client (tornado, webspider, node-fetch)
+ * fetch the page's URL instead, and only they can fetch an `https://` site. The pages are found the webspider's way: a breadth-first walk
  * from the start URL over same-origin `<a href>` links, fetched here with Node's `fetch`, so that
  * every strategy then downloads the same list.
  *
@@ -241,8 +242,9 @@ const ANCHOR = /<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi;
 /**
  * The `href` of each `<a>` in `html`, made absolute (against `<base href>` when there is one).
  * A regular expression, not a parser: enough for links, the way the article's crawler did it.
+ * (The webspider stage finds its links with it too.)
  */
-function extractLinks(html: string, url: URL): string[] {
+export function extractLinks(html: string, url: URL): string[] {
   const baseMatch = BASE.exec(html);
   let base = url;
   if (baseMatch) {

@@ -27,6 +27,8 @@ const USAGE = `usage: pnpm crawl [options]
   --faults SPEC            the embedded site misbehaves on some pages: refused, reset,
                            malformed, slow, as a list with counts (reset=2,slow) or all
   --url URL                crawl a real site instead: up to --pages pages linked from URL
+                           (https: the stages with TLS; a private CA goes in
+                           NODE_EXTRA_CA_CERTS=FILE, which every one of them trusts)
   --json                   results as JSON on stdout (no table, no progress)
   --no-timeline            do not draw each stage's timeline after the table
   --timeline-file FILE     write the timelines to FILE, an .svg or a whole .html page
@@ -193,10 +195,11 @@ const knownLatency = site === undefined ? undefined : latencyMs;
 
 const refused: { strategy: string; why: string }[] = [];
 const chosen: StrategyInfo[] = [];
+const withTls = STRATEGIES.filter((s) => s.https).map((s) => s.name);
 for (const strategy of STRATEGIES.filter((s) => names.includes(s.name))) {
   const why =
     https && !strategy.https
-      ? 'it speaks plain HTTP over its own sockets; https needs TLS, which only node-fetch has here'
+      ? `it speaks plain HTTP over its own sockets; https needs TLS, which only ${withTls.join(', ')} have here`
       : strategy.refuse?.({ pages: pageCount, concurrency, latencyMs: knownLatency });
   if (why === undefined) chosen.push(strategy);
   else refused.push({ strategy: strategy.name, why });
@@ -271,11 +274,12 @@ try {
     if (runs.length < repeat) continue;
     const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
     const effective = Math.min(info.concurrency(concurrency, pageCount), pageCount);
+    // A stage that finds its pages by their links waits for the rounds of links, at best.
+    const waves = info.discovers?.waves(pageCount, effective) ?? Math.ceil(pageCount / effective);
     results.push({
       info,
       concurrency: effective,
-      floorMs:
-        knownLatency === undefined ? undefined : Math.ceil(pageCount / effective) * knownLatency,
+      floorMs: knownLatency === undefined ? undefined : waves * knownLatency,
       runs,
       typical: byWall[(byWall.length - 1) >> 1]!,
     });
@@ -353,8 +357,12 @@ if (args.json) {
   });
   const align = header.map((_, i) => (i < 2 || i >= 9 ? 'left' : 'right'));
   console.log(formatTable(header, rows, align));
+  const spiders = results.filter((r) => r.info.discovers !== undefined).map((r) => r.info.name);
   console.log(
     `\nspeed-up: over blocking · vs floor: wall time ÷ (ceil(pages / concurrency) × latency), 1.00× is perfect` +
+      (spiders.length > 0 && knownLatency !== undefined
+        ? ` (${spiders.join(', ')}: the rounds of links from / × latency)`
+        : '') +
       (repeat > 1 ? ` · medians of ${repeat} runs` : ''),
   );
   for (const r of summary) {

@@ -7,7 +7,7 @@ import type { PageTimes } from './report/index';
 import type { Site } from './site/index';
 import { pageBody, pageIndex } from './site/pages';
 import type { HostPort, StrategyInfo, Target } from './strategies/types';
-import { Timeline, now, type PageRecord } from './timeline';
+import { Timeline, now, type PageRecord, type PageResponse, type ParsedResponse } from './timeline';
 
 /** Everything a strategy's run needs to know about the site, as plain data (it crosses IPC). */
 export interface TargetSpec {
@@ -46,12 +46,28 @@ export interface Measurement {
 /**
  * What is wrong with `response` as the page at `path`, or undefined when it is right: a 200
  * whose body is `expected` byte for byte when the site's pages are known, else any 200.
+ * `response` is the raw bytes off the socket (status line, headers, blank line, body), or the
+ * code, reason and body of a client that parsed them: the same checks either way, from the
+ * status on.
  */
 export function checkResponse(
   path: string,
-  response: Buffer,
+  response: PageResponse,
   expected?: Buffer,
 ): string | undefined {
+  const parsed = Buffer.isBuffer(response) ? parseRaw(response) : response;
+  if (typeof parsed === 'string') return parsed;
+  const { code, reason, body } = parsed;
+  if (code !== 200) return `HTTP ${code}${reason ? ` ${reason}` : ''}`;
+  if (expected === undefined) return undefined;
+  if (body.equals(expected)) return undefined;
+  return body.length === expected.length
+    ? `the body differs from the site's page ${path}`
+    : `the body has ${body.length} bytes, the site's page ${path} has ${expected.length}`;
+}
+
+/** A raw HTTP/1.x response's status and body, or what keeps it from being one. */
+function parseRaw(response: Buffer): ParsedResponse | string {
   if (response.length === 0) return 'empty response: the server closed without answering';
   const statusLine = response
     .toString('latin1', 0, Math.min(response.length, 64))
@@ -61,13 +77,11 @@ export function checkResponse(
     return `malformed response: ${JSON.stringify(statusLine.slice(0, 40))} is no status line`;
   const headerEnd = response.indexOf('\r\n\r\n');
   if (headerEnd < 0) return `malformed response: the headers never end (${response.length} bytes)`;
-  if (status[1] !== '200') return `HTTP ${status[1]}${status[2] ? ` ${status[2]}` : ''}`;
-  if (expected === undefined) return undefined;
-  const body = response.subarray(headerEnd + 4);
-  if (body.equals(expected)) return undefined;
-  return body.length === expected.length
-    ? `the body differs from the site's page ${path}`
-    : `the body has ${body.length} bytes, the site's page ${path} has ${expected.length}`;
+  return {
+    code: Number(status[1]),
+    reason: status[2] ?? '',
+    body: response.subarray(headerEnd + 4),
+  };
 }
 
 /** The spec for crawling the embedded `site` (of `embedded`'s shape), refused pages included. */
@@ -137,8 +151,13 @@ export async function measure(strategy: StrategyInfo, target: Target): Promise<M
   const { timeline } = target;
   // Once the clocks have stopped, as the Python peers do theirs.
   timeline.checkResponses();
-  // A page the strategy never even began is a failure of the strategy's, not of the site's.
-  timeline.failUnfinished(target.paths, new Error(`${strategy.name} never fetched it`), end);
+  // A page the strategy never even began is a failure of the strategy's, not of the site's; for
+  // one that finds its pages by their links, it is a page no page it fetched links to.
+  const neverBegun =
+    strategy.discovers === undefined
+      ? `${strategy.name} never fetched it`
+      : `${strategy.name} never reached it: no page it fetched links to it`;
+  timeline.failUnfinished(target.paths, new Error(neverBegun), end);
   return {
     strategy: strategy.name,
     wallMs: end - start,

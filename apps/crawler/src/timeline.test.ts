@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Timeline } from './timeline';
+import { Timeline, type PageResponse } from './timeline';
 
-/** A check that wants every response to be `ok`. */
-const wantsOk = (path: string, response: Buffer): string | undefined =>
-  response.toString() === 'ok' ? undefined : `${path} answered ${response.toString()}`;
+/** A check that wants every response (a parsed one's body) to be `ok`. */
+const wantsOk = (path: string, response: PageResponse): string | undefined => {
+  const text = (Buffer.isBuffer(response) ? response : response.body).toString();
+  return text === 'ok' ? undefined : `${path} answered ${text}`;
+};
 
 describe('Timeline', () => {
   it('counts a page with a response as fetched until checkResponses() finds it wrong', () => {
@@ -44,5 +46,17 @@ describe('Timeline', () => {
     timeline.done('/a', Buffer.from('ok'), 9);
     timeline.checkResponses();
     expect([timeline.fetchedCount, timeline.failedCount]).toEqual([0, 1]);
+  });
+
+  it('takes a parsed response as well as raw bytes, and counts its body', () => {
+    const timeline = new Timeline(wantsOk);
+    timeline.begin('/a', 0);
+    timeline.begin('/b', 0);
+    timeline.done('/a', { code: 200, reason: 'OK', body: Buffer.from('ok') }, 5);
+    timeline.done('/b', { code: 200, reason: 'OK', body: Buffer.from('not ok') }, 9);
+    timeline.checkResponses();
+    expect([timeline.fetchedCount, timeline.failedCount]).toEqual([1, 1]);
+    expect(timeline.records().map((p) => p.bytes)).toEqual([2, 6]);
+    expect(timeline.firstError).toBe('/b: /b answered not ok');
   });
 });

@@ -7,7 +7,9 @@
  * performance.now()`), so that a pool member in another process or thread can take its own times
  * and hand the record over whole (`add`).
  *
- * `done` writes the response down, and the page counts as fetched; `checkResponses()` checks
+ * `done` writes the response down — the bytes that came off the socket, or the `{ code, reason,
+ * body }` of an HTTP client that parsed them (tornado's `HTTPResponse` is one) — and the page counts
+ * as fetched; `checkResponses()` checks
  * every response written down (`check`) once the run is over, as the Python peers of `pnpm bench
  * crawl` check theirs after their clocks stop, and a page whose response is wrong turns into a
  * failure. So checking costs the measured run nothing (building a 2 KiB page to compare with
@@ -26,8 +28,26 @@ export interface PageRecord {
   error?: string;
 }
 
+/**
+ * A response as an HTTP client hands it over once it has parsed the bytes: tornado's
+ * `HTTPResponse` is one. Its body is checked byte for byte as a raw response's is.
+ */
+export interface ParsedResponse {
+  readonly code: number;
+  readonly reason: string;
+  readonly body: Buffer;
+}
+
+/** What a strategy got for a page: the raw bytes off the socket, or a client's parsed response. */
+export type PageResponse = Buffer | ParsedResponse;
+
+/** How many bytes a response counts for: all of a raw one, the body of a parsed one. */
+function sizeOf(response: PageResponse): number {
+  return Buffer.isBuffer(response) ? response.length : response.body.length;
+}
+
 /** Returns what is wrong with `response` for `path`, or undefined when it is the page. */
-export type ResponseCheck = (path: string, response: Buffer) => string | undefined;
+export type ResponseCheck = (path: string, response: PageResponse) => string | undefined;
 
 /** The wall clock in ms, with a fraction, comparable across processes. */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -47,7 +67,7 @@ export class Timeline {
   #failed = 0;
   #firstError: string | undefined;
   /** Pages that ended with a response, and the response, until `checkResponses()`. */
-  #unchecked: [PageRecord, Buffer][] = [];
+  #unchecked: [PageRecord, PageResponse][] = [];
   /** Called after each page ends (fetched or failed). */
   onPageEnd: ((timeline: Timeline) => void) | undefined;
 
@@ -88,10 +108,13 @@ export class Timeline {
     page.bytes += bytes;
   }
 
-  /** The whole response arrived: the page is fetched, unless `checkResponses()` finds it wrong. */
-  done(path: string, response: Buffer, at = now()): void {
+  /**
+   * The whole response arrived: the page is fetched, unless `checkResponses()` finds it wrong.
+   * Its bytes are the response's (a parsed response's body: its headers are not counted).
+   */
+  done(path: string, response: PageResponse, at = now()): void {
     const page = this.#page(path);
-    page.bytes = response.length;
+    page.bytes = sizeOf(response);
     this.#endWith(page, at, response);
   }
 
@@ -100,14 +123,14 @@ export class Timeline {
   }
 
   /** Takes over a record made elsewhere (by a pool member), checking its response if given. */
-  add(record: PageRecord, response?: Buffer): void {
+  add(record: PageRecord, response?: PageResponse): void {
     // Its end and verdict are decided again here, by this timeline's check.
     const page: PageRecord = { ...record, end: undefined, error: undefined };
     this.#pages.set(page.path, page);
     if (record.error !== undefined || response === undefined) {
       this.#end(page, record.end ?? now(), record.error ?? 'no response');
     } else {
-      page.bytes = response.length;
+      page.bytes = sizeOf(response);
       this.#endWith(page, record.end ?? now(), response);
     }
   }
@@ -158,7 +181,7 @@ export class Timeline {
   }
 
   /** Ends `page` as fetched with `response`, to be checked by `checkResponses()`. */
-  #endWith(page: PageRecord, at: number, response: Buffer): void {
+  #endWith(page: PageRecord, at: number, response: PageResponse): void {
     if (page.end !== undefined) return; // already ended: the first verdict stands
     if (this.#check !== undefined) this.#unchecked.push([page, response]);
     this.#end(page, at, undefined);

@@ -17,10 +17,14 @@ export function pageIndex(path: string, pages: number): number {
   return Number.isInteger(index) && index >= 0 && index < pages ? index : -1;
 }
 
+/** The pages page `index` links to: the next three, wrapping around to `/`. */
+export function pageLinks(index: number, pages: number): number[] {
+  return [1, 2, 3].map((step) => (index + step) % pages);
+}
+
 /** The HTML of page `index` of a site of `pages` pages of about `size` bytes. */
 export function pageBody(index: number, pages: number, size: number): string {
-  const links = [1, 2, 3]
-    .map((step) => (index + step) % pages)
+  const links = pageLinks(index, pages)
     .map((target) => `<a href="${pagePath(target)}">page ${target}</a>`)
     .join(' ');
   const head = `<!doctype html><html><head><title>page ${index}</title></head><body><h1>page ${index}</h1><p>${links}</p><p>`;

@@ -9,6 +9,7 @@ import { nonblocking } from './nonblocking';
 import { processes } from './processes';
 import { threads } from './threads';
 import { tornadoStrategy } from './tornado';
+import { webspiderStrategy } from './webspider';
 import { yieldFromStrategy } from './yield-from';
 import type { StrategyInfo } from './types';
 
@@ -25,5 +26,6 @@ export const STRATEGIES: readonly StrategyInfo[] = [
   asyncioStrategy,
   asyncAwaitStrategy,
   tornadoStrategy,
+  webspiderStrategy,
   nodeFetchStrategy,
 ];

@@ -69,8 +69,20 @@ export interface StrategyInfo {
   concurrency(requested: number, pages: number): number;
   /** Why this strategy will not take on `plan` (it would take too long), or undefined. */
   refuse?(plan: CrawlPlan): string | undefined;
-  /** Whether it can fetch `https://` pages (only through Node's TLS; raw sockets cannot). */
+  /** Whether it can fetch `https://` pages: through a client with TLS (raw sockets cannot). */
   readonly https?: boolean;
+  /**
+   * Set by a stage that finds its pages by following links from the first one (webspider)
+   * instead of taking the list: a page of the list it never began is one it never reached.
+   */
+  readonly discovers?: {
+    /**
+     * How many latencies a crawl of the embedded site's `pages` pages takes at best with
+     * `concurrency` in flight: a page can be fetched only after a page linking to it was, so
+     * the site's links, not only the concurrency, say how many rounds it needs.
+     */
+    waves(pages: number, concurrency: number): number;
+  };
 }
 
 /** The longest a sequential or pool stage is allowed to run, in seconds: a few minutes. */
