@@ -29,7 +29,8 @@ def page_body(index, pages, size):
     `pageBody`, which is all ASCII, so JavaScript's UTF-16 slicing and Python's agree)."""
     links = " ".join(
         f'<a href="{page_path(target)}">page {target}</a>'
-        for target in ((index + step) % pages for step in (1, 2, 3))
+        for target in (index * 10 + k for k in range(1, 11))
+        if target < pages
     )
     head = (
         f"<!doctype html><html><head><title>page {index}</title></head>"

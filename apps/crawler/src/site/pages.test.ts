@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, faultPlan, pageBody, pageIndex, pagePath, parseFaults } from './pages';
+import {
+  FAULT_KINDS,
+  faultPlan,
+  pageBody,
+  pageIndex,
+  pageLinks,
+  pagePath,
+  parseFaults,
+} from './pages';
 
 describe('pages', () => {
   it('are / and /1 … /N-1, and pageIndex reads them back', () => {
@@ -9,8 +17,16 @@ describe('pages', () => {
     ]);
   });
 
-  it('link to the next three pages, wrapping around', () => {
-    expect(pageBody(8, 10, 300)).toContain('<a href="/9">page 9</a> <a href="/">page 0</a>');
+  it('link as a tree from /: page n to pages 10n+1 … 10n+10, those there are', () => {
+    expect(pageLinks(0, 5)).toEqual([1, 2, 3, 4]);
+    expect(pageLinks(1, 25)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(pageLinks(2, 25)).toEqual([21, 22, 23, 24]);
+    expect(pageLinks(3, 25)).toEqual([]);
+    expect(pageBody(0, 3, 300)).toContain('<p><a href="/1">page 1</a> <a href="/2">page 2</a></p>');
+    // Every page is reachable from /.
+    const seen = new Set([0]);
+    for (const page of seen) for (const linked of pageLinks(page, 1000)) seen.add(linked);
+    expect(seen.size).toBe(1000);
   });
 });
 

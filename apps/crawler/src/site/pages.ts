@@ -2,8 +2,9 @@
  * What the embedded site serves, as pure functions: the server (server.ts) sends these pages, and
  * the crawler checks every page it fetched against them, byte for byte.
  *
- * Pages are `/` and `/1` … `/N-1`, deterministic, of about `size` bytes, each linking to the next
- * three pages (a graph for later crawling stages).
+ * Pages are `/` and `/1` … `/N-1`, deterministic, of about `size` bytes, linked as a tree from
+ * `/`: page n links to pages 10n+1 … 10n+10 (those there are), so a crawler that finds pages by
+ * their links (the webspider stage) reaches all of 1,000 pages in four levels.
  */
 
 /** The path of page `index`: `/` for 0, else `/<index>`. */
@@ -17,9 +18,17 @@ export function pageIndex(path: string, pages: number): number {
   return Number.isInteger(index) && index >= 0 && index < pages ? index : -1;
 }
 
-/** The pages page `index` links to: the next three, wrapping around to `/`. */
+/** How many pages a page links to, at most: its children in the site's tree. */
+export const LINKS_PER_PAGE = 10;
+
+/** The pages page `index` links to: its children 10·index+1 … 10·index+10 that exist. */
 export function pageLinks(index: number, pages: number): number[] {
-  return [1, 2, 3].map((step) => (index + step) % pages);
+  const links: number[] = [];
+  for (let k = 1; k <= LINKS_PER_PAGE; k++) {
+    const target = index * LINKS_PER_PAGE + k;
+    if (target < pages) links.push(target);
+  }
+  return links;
 }
 
 /** The HTML of page `index` of a site of `pages` pages of about `size` bytes. */

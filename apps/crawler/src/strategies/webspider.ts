@@ -21,14 +21,14 @@
  * with the error that made it dead. As in the demo a response outside 2xx is an `HTTPClientError`:
  * the page is dead. A page of the crawl that no fetched page links to is never begun: measure.ts
  * fails it as one the spider "never reached" (`discovers`), so fetched + failed is the number of
- * pages here as for every stage. On the embedded site every page is reachable from `/` (each links
- * to the next three), so a crawl without faults fetches every page; a dead page's links are never
+ * pages here as for every stage. On the embedded site every page is reachable from `/` (a tree:
+ * page n links to 10n+1 … 10n+10), so a crawl without faults fetches every page; a dead page's links are never
  * seen, so a run of faulty pages can hide a page that only they link to.
  *
  * How long it takes at best is not ceil(pages / concurrency) latencies: a page can be fetched only
- * once a page that links to it has been, and on the embedded site each round of fetches finds
- * the next three pages. `waves` counts those rounds: main.ts's floor for this stage is them, and
- * a crawl of more rounds than a few minutes hold is refused (`refuse`), as the sequential stages
+ * once a page that links to it has been: on the embedded site 1,000 pages are four levels of
+ * the tree (1, 10, 100, 889 pages), 12 rounds with 100 workers. `waves` counts those rounds: main.ts's floor for this stage is them, and
+ * a crawl of more rounds than a few minutes hold (few workers for many pages) is refused (`refuse`), as the sequential stages
  * refuse theirs.
  *
  * Left out from the demo: its prints (the crawler draws the timeline instead). `q.join`'s timeout
@@ -186,7 +186,7 @@ function waves(pages: number, concurrency: number): number {
 
 /**
  * Refuses a crawl of the embedded site whose rounds of links would take more than a few
- * minutes (10,000 pages at 100 ms: 3,334 rounds, five and a half minutes), saying what size
+ * minutes (10,000 pages with one worker at 100 ms: 10,000 rounds), saying what size
  * would run. A site of `--url` has its own links: nothing to go by.
  */
 function refuse(plan: CrawlPlan): string | undefined {
@@ -204,7 +204,7 @@ function refuse(plan: CrawlPlan): string | undefined {
   const minutes = Math.round((rounds(plan.pages) * latencyMs) / 60_000);
   return (
     `${plan.pages} pages found by their links take ${rounds(plan.pages)} rounds of ${latencyMs} ms ` +
-    `(each page links to the next three), about ${minutes} min; it runs up to ${low} pages`
+    `with ${String(plan.concurrency)} workers, about ${minutes} min; it runs up to ${low} pages`
   );
 }
 
