@@ -14,7 +14,8 @@
  * koffi (a native module) stays an import, resolved to the copy @aio/selector depends on; so do
  * piscina and pino (CommonJS packages that `require` Node built-ins, which an ES module bundle
  * cannot, and piscina starts its own worker script from its own directory), resolved to the
- * copies @aio/tornado depends on.
+ * copies @aio/tornado depends on; and undici (CommonJS too), the peer of `pnpm bench httpclient`,
+ * resolved to the copy this package depends on.
  *
  * Pool worker threads (@aio/tornado's ThreadPoolExecutor) load two more files, which are built
  * here too, each on its own:
@@ -44,11 +45,12 @@ const workers = readdirSync(join(root, 'src', 'workers'))
   .map((file) => join(root, 'src', 'workers', file));
 
 const tornadoDir = join(root, '../../packages/tornado');
-/** Packages left as imports, and the aio package whose copy of each the bundles import. */
+/** Packages left as imports, and the package whose copy of each the bundles import. */
 const externals = new Map([
   ['koffi', join(root, '../../packages/selector')],
   ['piscina', tornadoDir],
   ['pino', tornadoDir],
+  ['undici', root],
 ]);
 
 /**
@@ -59,7 +61,7 @@ const externals = new Map([
 const externalsFromPackages = {
   name: 'externals-from-packages',
   setup(b) {
-    b.onResolve({ filter: /^(koffi|piscina|pino)$/ }, async (args) => {
+    b.onResolve({ filter: /^(koffi|piscina|pino|undici)$/ }, async (args) => {
       if (args.pluginData === 'external') return undefined;
       const resolved = await b.resolve(args.path, {
         kind: 'import-statement',

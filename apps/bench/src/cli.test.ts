@@ -213,6 +213,58 @@ async function crawl(env: NodeJS.ProcessEnv): Promise<{ result: CrawlResult; tex
   }
 }
 
+interface HttpclientFigures {
+  requestsPerSec: number;
+  cpuUsPerRequest: number;
+  requestsPerConnection: number;
+  connections: number;
+}
+
+interface HttpclientResult {
+  server: string;
+  requests: number;
+  medians: Record<string, HttpclientFigures | null>;
+  skipped: Record<string, string>;
+  failed: Record<string, string>;
+  goals: Record<string, { ratio: number | null; met: boolean | null }>;
+  notes: string[];
+}
+
+/** A quick httpclient run: its table text (stdout) and its JSON (`--out`). */
+async function httpclient(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ result: HttpclientResult; text: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
+  try {
+    const out = join(dir, 'httpclient.json');
+    const { code, stdout, stderr } = await bench(['httpclient', '--quick', '--out', out], env);
+    expect(code, stderr).toBe(0);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: { httpclient: HttpclientResult };
+    };
+    return { result: results.httpclient, text: stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Node clients of every httpclient run: measured, over kept connections. */
+function expectNodeClientsMeasured(result: HttpclientResult): void {
+  expect(result.failed).toEqual({});
+  for (const name of [
+    'aio AsyncHTTPClient, hosted',
+    'aio AsyncHTTPClient, blocking',
+    'undici Pool',
+  ]) {
+    const figures = result.medians[name]!;
+    expect(figures.requestsPerSec).toBeGreaterThan(0);
+    expect(figures.cpuUsPerRequest).toBeGreaterThan(0);
+    // 50 kept connections (at most) carried every measured request.
+    expect(figures.connections).toBeLessThanOrEqual(50);
+    expect(figures.requestsPerConnection).toBeGreaterThanOrEqual(result.requests / 50);
+  }
+}
+
 const CRAWL_STAGES = ['callbacks', 'generators', 'yield-from', 'asyncio', 'async-await', 'tornado'];
 
 describe('pnpm bench', () => {
@@ -444,6 +496,38 @@ describe('pnpm bench', () => {
     expect(result.peers).toEqual({ python: null, tornado: null });
     expect(text).toMatch(/tornado \(python3 not found\)/);
     expect(text).toMatch(/gen\.coroutine step ≥ 10× tornado \(both modes\): not measured/);
+  });
+
+  it('httpclient --quick measures each client against the server, with the requests each connection carried', async () => {
+    const { result, text } = await httpclient();
+    expectNodeClientsMeasured(result);
+    const tornado = result.medians['tornado AsyncHTTPClient'] ?? null;
+    if (tornado === null) {
+      expect(result.skipped['tornado AsyncHTTPClient']).toBeTruthy();
+      expect(result.goals.atLeast5xTornado!.met).toBeNull();
+    } else {
+      // tornado's simple client closes every connection after its request.
+      expect(tornado.requestsPerConnection).toBe(1);
+      expect(typeof result.goals.atLeast5xTornado!.met).toBe('boolean');
+    }
+    expect(typeof result.goals.atLeastUndiciPool!.met).toBe('boolean');
+    expect(text).toMatch(/≥ 1\.0× undici Pool: (met|NOT met) \(\d/);
+  });
+
+  it('httpclient --quick without nginx or Python serves from the Node fallback and skips tornado', async () => {
+    const { result, text } = await httpclient({
+      ...process.env,
+      AIO_BENCH_NGINX: '/nonexistent/nginx',
+      AIO_BENCH_PYTHON: '/nonexistent/python3',
+    });
+    expectNodeClientsMeasured(result);
+    expect(result.server).toMatch(/^Node http/);
+    expect(result.notes.join('\n')).toMatch(/no nginx at \/nonexistent\/nginx/);
+    expect(result.medians['tornado AsyncHTTPClient']).toBeNull();
+    expect(result.skipped['tornado AsyncHTTPClient']).toBe('python3 not found');
+    expect(result.goals.atLeast5xTornado).toMatchObject({ ratio: null, met: null });
+    expect(text).toMatch(/tornado AsyncHTTPClient \(python3 not found\)/);
+    expect(text).toMatch(/≥ 5× tornado AsyncHTTPClient: not measured/);
   });
 
   it("crawl --quick reports the crawler's stages and the Python peers, which fetch every page byte for byte or are skipped with a reason", async () => {

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { coroutineBenchmark } from './coroutine';
 import { crawlBenchmark } from './crawl';
 import { httpBenchmark } from './http';
+import { httpclientBenchmark } from './httpclient';
 import { environment, progressDone } from './lib/report';
 import { iostreamBenchmark } from './iostream';
 import { loopBenchmark } from './loop';
@@ -40,6 +41,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   tornadoCoreBenchmark,
   iostreamBenchmark,
   httpBenchmark,
+  httpclientBenchmark,
   crawlBenchmark,
 ];
 

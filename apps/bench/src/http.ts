@@ -33,12 +33,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { compileC, hasCompiler } from './lib/native';
 import { findPython } from './lib/peers';
+import { pinning, prefixed, type Pinning } from './lib/pinning';
 import { openFds, processCpuSeconds, rssKiB } from './lib/proc';
 import { formatNumber, median, progress, ratio, table, type Cell } from './lib/report';
 import {
@@ -120,38 +121,6 @@ wrk.method = "POST"
 wrk.body = string.rep("x", ${POST_BODY_BYTES})
 wrk.headers["Content-Type"] = "application/octet-stream"
 `;
-
-/** Where the servers and the clients run: each pinned to its CPU, or why not. */
-interface Pinning {
-  readonly server: readonly string[];
-  readonly client: readonly string[];
-  readonly note: string;
-}
-
-function pinning(): Pinning {
-  const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!hasTaskset) {
-    return { server: [], client: [], note: 'servers and clients not pinned: no taskset' };
-  }
-  if (cpus().length < 2) {
-    return { server: [], client: [], note: 'servers and clients not pinned: one CPU' };
-  }
-  return {
-    server: ['taskset', '-c', '0'],
-    client: ['taskset', '-c', '1'],
-    note: 'servers pinned to CPU 0 (taskset -c 0), wrk and the idle client to CPU 1',
-  };
-}
-
-/** `server`, started under `prefix` (taskset …), which execs it: the pid is the server's. */
-function prefixed(server: EchoServer, prefix: readonly string[]): EchoServer {
-  if (prefix.length === 0) return server;
-  return {
-    ...server,
-    command: prefix[0]!,
-    args: [...prefix.slice(1), server.command, ...server.args],
-  };
-}
 
 function servers(python: string | null): EchoServer[] {
   const backlog = `--backlog=${BACKLOG}`;
@@ -496,7 +465,7 @@ export const httpBenchmark: Benchmark = {
   async run(options: BenchOptions) {
     const python = findPython();
     const tornado = python ? tornadoVersion(python.path) : null;
-    const pin = pinning();
+    const pin = pinning('wrk and the idle client');
     const notes: string[] = [];
     const rounds = options.quick ? 1 : 3;
     const durationSec = options.quick ? 2 : 5;

