@@ -38,10 +38,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { compileC, hasCompiler } from './lib/native';
-import { findPython } from './lib/peers';
+import { findPython, tornadoVersion } from './lib/peers';
 import { pinning, prefixed, type Pinning } from './lib/pinning';
 import { openFds, processCpuSeconds, rssKiB } from './lib/proc';
-import { formatNumber, median, progress, ratio, table, type Cell } from './lib/report';
+import {
+  formatNumber,
+  judge,
+  median,
+  progress,
+  ratio,
+  table,
+  verdict,
+  type Cell,
+} from './lib/report';
 import {
   nodeServer,
   PeerNotInstalledError,
@@ -436,27 +445,6 @@ async function runIdle(
 }
 
 // ─── goals and report ───────────────────────────────────────────────────────────────────────
-
-/** A goal's verdict: `aio ≥ times × peer`, judged only when both were measured; aio failing is NOT met. */
-function judge(aio: number | null, peer: number | null, times: number, aioFailed: string | null) {
-  if (aioFailed !== null) return { ratio: null, met: false, display: `aio FAILED: ${aioFailed}` };
-  return {
-    ratio: aio === null || peer === null ? null : aio / peer,
-    met: aio === null || peer === null ? null : aio >= times * peer,
-    display: ratio(aio, peer) ?? '—',
-  };
-}
-
-function verdict(g: { met: boolean | null; display: string }, extra = ''): string {
-  return g.met === null ? 'not measured' : `${g.met ? 'met' : 'NOT met'} (${g.display}${extra})`;
-}
-
-function tornadoVersion(python: string): string | null {
-  const probe = spawnSync(python, ['-c', 'import tornado; print(tornado.version)'], {
-    encoding: 'utf8',
-  });
-  return probe.status === 0 ? probe.stdout.trim() : null;
-}
 
 export const httpBenchmark: Benchmark = {
   name: 'http',

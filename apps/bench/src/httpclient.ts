@@ -30,14 +30,23 @@
  * Goals (the HTTP client issue): aio (hosted) ≥ 1.0× undici Pool's and ≥ 5× tornado's requests
  * per second.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { countConnections, type ConnectionCounts } from './lib/access-log';
 import { helloServerKind, startHelloServer, type HelloServer } from './lib/hello-server';
 import type { ClientLoadResult } from './lib/httpclient-load';
 import { benchSource, builtScript } from './lib/paths';
-import { findPython } from './lib/peers';
+import { findPython, tornadoVersion } from './lib/peers';
 import { pinning, type Pinning } from './lib/pinning';
-import { formatNumber, median, progress, ratio, table, type Cell } from './lib/report';
+import {
+  formatNumber,
+  judge,
+  median,
+  progress,
+  ratio,
+  table,
+  verdict,
+  type Cell,
+} from './lib/report';
 import { track } from './lib/servers';
 import type { Benchmark, BenchOptions } from './cli';
 
@@ -254,27 +263,6 @@ function medians(m: Measured, key: ClientKey) {
     connections: of((r) => r.server.connections),
     maxPerConnection: Math.max(...rounds.map((r) => r.server.maxPerConnection)),
   };
-}
-
-/** A goal's verdict: `aio ≥ times × peer`, judged only when both were measured; aio failing is NOT met. */
-function judge(aio: number | null, peer: number | null, times: number, aioFailed: string | null) {
-  if (aioFailed !== null) return { ratio: null, met: false, display: `aio FAILED: ${aioFailed}` };
-  return {
-    ratio: aio === null || peer === null ? null : aio / peer,
-    met: aio === null || peer === null ? null : aio >= times * peer,
-    display: ratio(aio, peer) ?? '—',
-  };
-}
-
-function verdict(g: { met: boolean | null; display: string }, extra = ''): string {
-  return g.met === null ? 'not measured' : `${g.met ? 'met' : 'NOT met'} (${g.display}${extra})`;
-}
-
-function tornadoVersion(python: string): string | null {
-  const probe = spawnSync(python, ['-c', 'import tornado; print(tornado.version)'], {
-    encoding: 'utf8',
-  });
-  return probe.status === 0 ? probe.stdout.trim() : null;
 }
 
 export const httpclientBenchmark: Benchmark = {

@@ -82,3 +82,11 @@ export async function tryPythonPeer<T>(
       : message.split('\n')[0]!;
   }
 }
+
+/** The version of tornado `python` imports, or null when it has none. */
+export function tornadoVersion(python: string): string | null {
+  const probe = spawnSync(python, ['-c', 'import tornado; print(tornado.version)'], {
+    encoding: 'utf8',
+  });
+  return probe.status === 0 ? probe.stdout.trim() : null;
+}

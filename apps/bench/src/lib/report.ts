@@ -80,3 +80,23 @@ export function progress(message: string): void {
 export function progressDone(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 }
+
+/** A goal's verdict: `aio ≥ times × peer`, judged only when both were measured; aio failing is NOT met. */
+export function judge(
+  aio: number | null,
+  peer: number | null,
+  times: number,
+  aioFailed: string | null,
+): { ratio: number | null; met: boolean | null; display: string } {
+  if (aioFailed !== null) return { ratio: null, met: false, display: `aio FAILED: ${aioFailed}` };
+  return {
+    ratio: aio === null || peer === null ? null : aio / peer,
+    met: aio === null || peer === null ? null : aio >= times * peer,
+    display: ratio(aio, peer) ?? '—',
+  };
+}
+
+/** `met (1.23×…)`, `NOT met (…)`, or `not measured`. */
+export function verdict(g: { met: boolean | null; display: string }, extra = ''): string {
+  return g.met === null ? 'not measured' : `${g.met ? 'met' : 'NOT met'} (${g.display}${extra})`;
+}

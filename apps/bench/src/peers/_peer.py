@@ -49,3 +49,19 @@ def use_uvloop_or_exit(script):
         )
         sys.exit(3)
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+def import_tornado_or_exit(script):
+    """The tornado module, or exits 3 (the bench's "peer not installed") saying how to get it."""
+    import sys
+
+    try:
+        import tornado
+    except ImportError:
+        print(
+            f"{script}: tornado is not installed for {sys.executable} "
+            "(apt-get install python3-tornado, or pip install tornado)",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+    return tornado

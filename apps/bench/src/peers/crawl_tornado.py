@@ -14,21 +14,13 @@ Prints the answer `_crawl.py` describes, with tornado's version. Exits 3 if torn
 installed, 2 on bad arguments, 130 if stopped (stdin closed, SIGTERM, SIGINT) before the end.
 """
 import asyncio
-import sys
 
 from _crawl import Clock, page_path, parse_args, report, run_until_stopped
+from _peer import import_tornado_or_exit
 
 SCRIPT = "crawl_tornado.py"
-try:
-    import tornado
-    from tornado.httpclient import AsyncHTTPClient
-except ImportError:
-    print(
-        f"{SCRIPT}: tornado is not installed for {sys.executable} "
-        "(apt-get install python3-tornado, or pip install tornado)",
-        file=sys.stderr,
-    )
-    sys.exit(3)
+tornado = import_tornado_or_exit(SCRIPT)
+from tornado.httpclient import AsyncHTTPClient  # noqa: E402 (tornado is known to be there now)
 
 args = parse_args(SCRIPT)
 

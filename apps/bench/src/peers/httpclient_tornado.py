@@ -19,19 +19,13 @@ import platform
 import sys
 import time
 
+from _peer import import_tornado_or_exit
+
 SCRIPT = "httpclient_tornado.py"
 HELLO = b"hello"
 
-try:
-    import tornado
-    from tornado.httpclient import AsyncHTTPClient
-except ImportError:
-    print(
-        f"{SCRIPT}: tornado is not installed for {sys.executable} "
-        "(apt-get install python3-tornado, or pip install tornado)",
-        file=sys.stderr,
-    )
-    sys.exit(3)
+tornado = import_tornado_or_exit(SCRIPT)
+from tornado.httpclient import AsyncHTTPClient  # noqa: E402 (tornado is known to be there now)
 
 
 def parse_args():
