@@ -49,8 +49,15 @@ function sizeOf(response: PageResponse): number {
 /** Returns what is wrong with `response` for `path`, or undefined when it is the page. */
 export type ResponseCheck = (path: string, response: PageResponse) => string | undefined;
 
+/**
+ * The process's time origin, read once: it is a constant, and its getter costs more than
+ * `performance.now()` itself (5,000 reads: ~15 ms of CPU in a fresh process, against ~4 ms for
+ * the cached sum), and the timeline takes four or five times per page inside the measured run.
+ */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** The wall clock in ms, with a fraction, comparable across processes. */
-export const now = (): number => performance.timeOrigin + performance.now();
+export const now = (): number => TIME_ORIGIN + performance.now();
 
 /** An error as one line: `ECONNRESET: read ECONNRESET`, `PageTimeoutError: …`. */
 export function describeError(error: unknown): string {

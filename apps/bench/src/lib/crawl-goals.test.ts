@@ -92,6 +92,64 @@ describe('the 1,000-page goals', () => {
   });
 });
 
+describe('the 1,000-page goals, cold and for the HTTP-client stages', () => {
+  const uvloop = { name: 'uvloop raw sockets', wallMs: 1120, floorMs: 1000 };
+
+  it('cold, the CPU may be up to 1.2× the asyncio peer’s', () => {
+    const peers = { best: uvloop, asyncioCpuMs: 100, cpuOverAsyncioLimit: 1.2 };
+    expect(standardGoal(stage({ cpuMs: 120 }), peers)).toMatchObject({ cpuMet: true, met: true });
+    const over = standardGoal(stage({ cpuMs: 121 }), peers);
+    expect(over).toMatchObject({ cpuMet: false, met: false, cpuOverAsyncioLimit: 1.2 });
+    expect(describeStandardGoal(stage({ cpuMs: 121 }), over, {})).toMatch(
+      /CPU ≤ 1\.2× the asyncio peer's: NOT met \(121 ms vs 100 ms\)$/,
+    );
+  });
+
+  it('an HTTP-client stage is held to 0.5× the tornado peer’s CPU and to Node fetch’s too', () => {
+    const peers = (tornadoPeerCpuMs: number | null, nodeFetchCpuMs: number | null) => ({
+      best: uvloop,
+      asyncioCpuMs: 188,
+      httpClient: { tornadoPeerCpuMs, nodeFetchCpuMs },
+    });
+    const goal = standardGoal(stage(), peers(600, 400));
+    expect(goal).toMatchObject({
+      met: true,
+      client: { tornadoPeerMet: true, nodeFetchMet: true },
+    });
+    expect(goal.client?.cpuOverTornadoPeer).toBeCloseTo(95 / 600);
+    expect(describeStandardGoal(stage(), goal, {})).toMatch(
+      / · CPU ≤ 0\.5× the tornado peer's: met \(95 ms vs 600 ms\) · CPU ≤ Node fetch's: met \(95 ms vs 400 ms\)$/,
+    );
+    expect(standardGoal(stage(), peers(180, 400))).toMatchObject({
+      met: false,
+      client: { tornadoPeerMet: false, nodeFetchMet: true },
+    });
+    expect(standardGoal(stage(), peers(600, 90))).toMatchObject({
+      met: false,
+      client: { tornadoPeerMet: true, nodeFetchMet: false },
+    });
+    const unknown = standardGoal(stage(), peers(null, null));
+    expect(unknown).toMatchObject({ met: null, client: { tornadoPeerMet: null } });
+    expect(describeStandardGoal(stage(), unknown, { tornado: 'python3 not found' })).toMatch(
+      /CPU ≤ 0\.5× the tornado peer's: not measured \(tornado AsyncHTTPClient: python3 not found\)/,
+    );
+  });
+
+  it('a stage with a floor of its own (webspider) is held to the best peer’s wall scaled to it', () => {
+    const spider = stage({ wallMs: 1300, floorMs: 1200 });
+    const goal = standardGoal(spider, { best: uvloop, asyncioCpuMs: 188 });
+    expect(goal.wallLimitMs).toBeCloseTo(1344);
+    expect(goal.wallMet).toBe(true);
+    expect(describeStandardGoal(spider, goal, {})).toMatch(
+      /met \(1,300 ms vs 1,120 ms, uvloop raw sockets, scaled to its floor: 1,344 ms; 1\.083× floor\)/,
+    );
+    expect(
+      standardGoal(stage({ wallMs: 1350, floorMs: 1200 }), { best: uvloop, asyncioCpuMs: 188 })
+        .wallMet,
+    ).toBe(false);
+  });
+});
+
 describe('the 10,000-page goal', () => {
   const large = (overrides: Partial<Figures> = {}): Figures =>
     stage({ wallMs: 2900, cpuMs: 900, fetched: 10_000, floorMs: 1000, ...overrides });

@@ -50,13 +50,14 @@ describe('parseCrawlerOutput', () => {
       'asyncio',
       'async-await',
       'tornado',
+      'webspider',
       'node-fetch',
     ]);
     const callbacks = output.results[0]!;
     expect(callbacks).toMatchObject({ section: '3.5', floorMs: 1000, wallMs: 1041, cpuMs: 95 });
     expect(callbacks.runs).toHaveLength(3);
     expect(callbacks).not.toHaveProperty('timeline');
-    const nodeFetch = output.results[6]!;
+    const nodeFetch = output.results[7]!;
     expect(nodeFetch.runs[0]).toEqual({
       wallMs: 1540,
       cpuMs: 1290,
@@ -68,7 +69,7 @@ describe('parseCrawlerOutput', () => {
   });
 
   it('reads the document of a crawl in which some page failed (exit code 1)', () => {
-    expect(parseCrawlerOutput(exit({ code: 1 })).results).toHaveLength(7);
+    expect(parseCrawlerOutput(exit({ code: 1 })).results).toHaveLength(8);
   });
 
   it('reads the strategies the crawler refused, and a document without the list', () => {
