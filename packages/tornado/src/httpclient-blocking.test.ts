@@ -4,7 +4,7 @@
  * cannot run on it). The client's thread and its sockets are gone after `close()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HTTPClient, HTTPClientError, HTTPRequest } from './httpclient';
 
@@ -38,21 +38,38 @@ afterAll(() => {
   child.kill();
 });
 
-function openSockets(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
+/**
+ * This process's TCP connections to the test server: its socket fds (/proc/self/fd) whose inode
+ * /proc/net/tcp lists with the server's port as the remote one. Only the client's own
+ * connections count, whatever else the process has open meanwhile.
+ */
+function connectionsToServer(): number {
+  const port = Number(new URL(base).port);
+  const ours = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      const link = readlinkSync(`/proc/self/fd/${fd}`);
+      if (link.startsWith('socket:[')) ours.add(link.slice(8, -1));
     } catch {
-      return false;
+      // closed while we looked
     }
-  }).length;
+  }
+  let count = 0;
+  for (const line of readFileSync('/proc/self/net/tcp', 'latin1').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10) continue;
+    const remotePort = parseInt(fields[2]!.split(':')[1]!, 16);
+    if (remotePort === port && ours.has(fields[9]!)) count++;
+  }
+  return count;
 }
 
 it('test_sync_client: fetch returns the response; a kept connection serves the next', () => {
-  const before = openSockets();
   const client = new HTTPClient();
   try {
     const hello = client.fetch(`${base}/hello`, { headers: { 'X-Test': 'yes' } });
+    // The connection is kept for the next requests.
+    expect(connectionsToServer()).toBe(1);
     const post = client.fetch(new HTTPRequest(`${base}/post`, { method: 'POST', body: 'abc' }));
     const redirected = client.fetch(`${base}/redirect`);
     expect([hello.code, hello.body.toString()]).toEqual([200, 'GET /hello  yes']);
@@ -66,7 +83,7 @@ it('test_sync_client: fetch returns the response; a kept connection serves the n
     client.close();
   }
   expect(client.closed).toBe(true);
-  expect(openSockets()).toBe(before);
+  expect(connectionsToServer()).toBe(0);
 });
 
 it('test_sync_client_error: HTTPClientError with its response, or the response with raiseError: false', () => {

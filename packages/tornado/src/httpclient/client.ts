@@ -15,14 +15,17 @@ import { genLog } from '../log';
 import { OverrideResolver, Resolver, type OverrideMapping } from '../netutil';
 import { TCPClient } from '../tcpclient';
 import type { TimerHandle } from '@aio/loop';
-import { copyRequest, Fetch, type ClientParts } from './fetch';
+import { copyRequest, Fetch, http1Params, type ClientParts, type Http1Params } from './fetch';
 import { ConnectionPool } from './pool';
+import { Timeouts } from './timeouts';
 import {
   HTTPRequest,
   checkDefaults,
   checkOptionNames,
   settle,
+  setsNoSettledOption,
   type HTTPRequestOptions,
+  type Settled,
   type RequestDefaults,
 } from './request';
 import { HTTPResponse, HTTPStreamClosedError, HTTPTimeoutError } from './response';
@@ -94,6 +97,12 @@ const OPTION_NAMES = [
   'idleConnectionTimeout',
 ];
 
+/** `options` less `raiseError`, which is the fetch's and not the request's. */
+function withoutRaiseError(options: FetchOptions): HTTPRequestOptions {
+  const { raiseError: _, ...rest } = options;
+  return rest;
+}
+
 /** The shared client of each IOLoop. */
 const shared = new WeakMap<IOLoop, AsyncHTTPClient>();
 /** What `AsyncHTTPClient.configure` set for clients made after. */
@@ -122,6 +131,8 @@ export class AsyncHTTPClient {
   readonly #shared!: boolean;
   readonly #pool!: ConnectionPool;
   readonly #parts!: ClientParts;
+  /** What a request that sets none of its own options settles to (`settle({}, defaults)`). */
+  readonly #settledDefaults!: Settled;
   readonly #queue: Waiting[] = [];
   readonly #active = new Set<Fetch>();
   #closed = false;
@@ -174,6 +185,7 @@ export class AsyncHTTPClient {
       0,
     );
     this.defaults = Object.freeze(checkDefaults(where, o.defaults));
+    this.#settledDefaults = Object.freeze(settle({}, this.defaults));
     if (o.resolver !== undefined && !(o.resolver instanceof Resolver)) {
       throw optionTypeError(where, 'resolver', 'a Resolver', o.resolver);
     }
@@ -185,6 +197,7 @@ export class AsyncHTTPClient {
     this.tcpClient = new TCPClient(resolver);
     const loop = ioloop.asyncioLoop;
     this.#pool = new ConnectionPool(loop, idleTimeout);
+    let params: Http1Params | null = null;
     this.#parts = {
       loop,
       tcpClient: this.tcpClient,
@@ -193,6 +206,10 @@ export class AsyncHTTPClient {
       maxHeaderSize: this.maxHeaderSize,
       maxBodySize: this.maxBodySize,
       keepAlive,
+      timeouts: new Timeouts(loop),
+      // Made at the first request, whose fetch fails if the limits are out of HTTP1Connection's range.
+      http1Params: () =>
+        (params ??= http1Params(this.maxHeaderSize, this.maxBodySize, this.maxBufferSize)),
       connected: () => void this.#connections++,
       redirect: (request, original) => this.#fetchRequest(request, original, false),
     };
@@ -250,13 +267,12 @@ export class AsyncHTTPClient {
     if (options === null || typeof options !== 'object') {
       throw optionTypeError('AsyncHTTPClient.fetch()', 'options', 'an object', options);
     }
-    const { raiseError = true, ...rest } = options;
+    const raiseError = options.raiseError ?? true;
     if (typeof raiseError !== 'boolean') {
       throw optionTypeError('AsyncHTTPClient.fetch()', 'raiseError', 'a boolean', raiseError);
     }
-    let original: HTTPRequest;
     if (request instanceof HTTPRequest) {
-      if (Object.keys(rest).length > 0) {
+      if (Object.keys(options).some((key) => key !== 'raiseError')) {
         throw Object.assign(
           new TypeError(
             "AsyncHTTPClient.fetch(): options can't be used with an HTTPRequest object (only raiseError)",
@@ -264,11 +280,17 @@ export class AsyncHTTPClient {
           { code: 'ERR_INVALID_ARG_VALUE' },
         );
       }
-      original = request;
-    } else {
-      original = new HTTPRequest(request, rest);
+      // The caller's request is left as it was given: the fetch sets its headers on a copy.
+      return this.#fetchRequest(copyRequest(request), request, raiseError);
     }
-    return this.#fetchRequest(copyRequest(original), original, raiseError);
+    // A request made here is nobody else's: it is sent as it is, and the response's `request`
+    // shows the headers that went out, as tornado's does. (The copy was 1.3% of the CPU and a
+    // ninth of the bytes of a keep-alive fetch in `pnpm bench httpclient`.)
+    const made = new HTTPRequest(
+      request,
+      'raiseError' in options ? withoutRaiseError(options) : options,
+    );
+    return this.#fetchRequest(made, made, raiseError);
   }
 
   #fetchRequest(
@@ -296,8 +318,7 @@ export class AsyncHTTPClient {
     const waiting: Waiting = { request, original, callback, queuedAt: loop.time(), timer: null };
     this.#queue.push(waiting);
     if (this.#active.size >= this.maxClients) {
-      const settled = settle(request, this.defaults);
-      const { connectTimeout, requestTimeout } = settled;
+      const { connectTimeout, requestTimeout } = this.#settle(request);
       const timeout =
         connectTimeout > 0 && requestTimeout > 0
           ? Math.min(connectTimeout, requestTimeout)
@@ -324,6 +345,10 @@ export class AsyncHTTPClient {
     return future;
   }
 
+  #settle(request: HTTPRequest): Settled {
+    return setsNoSettledOption(request) ? this.#settledDefaults : settle(request, this.defaults);
+  }
+
   #processQueue(): void {
     const loop = this.#parts.loop;
     while (this.#queue.length > 0 && this.#active.size < this.maxClients) {
@@ -334,7 +359,7 @@ export class AsyncHTTPClient {
         this.#parts,
         waiting.request,
         waiting.original,
-        settle(waiting.request, this.defaults),
+        this.#settle(waiting.request),
         loop.time() - waiting.queuedAt,
         () => {
           this.#active.delete(fetch);
@@ -365,6 +390,7 @@ export class AsyncHTTPClient {
       );
     }
     for (const fetch of [...this.#active]) fetch.abort('the AsyncHTTPClient was closed');
+    this.#parts.timeouts.clear();
     this.#pool.close();
     this.tcpClient.close();
     if (this.#ownResolver) this.resolver.close();

@@ -345,8 +345,47 @@ export interface Settled {
   readonly networkInterface: string | null;
 }
 
+/** The request's fields that `settle` reads. */
+type SettledFields = Partial<Pick<HTTPRequest, keyof Settled>>;
+
+const SETTLED_KEYS: readonly (keyof Settled)[] = [
+  'connectTimeout',
+  'requestTimeout',
+  'followRedirects',
+  'maxRedirects',
+  'decompressResponse',
+  'allowNonstandardMethods',
+  'validateCert',
+  'allowIpv6',
+  'userAgent',
+  'proxyHost',
+  'proxyPort',
+  'proxyUsername',
+  'proxyPassword',
+  'caCerts',
+  'clientCert',
+  'clientKey',
+  'sslOptions',
+  'authUsername',
+  'authPassword',
+  'networkInterface',
+];
+
+/**
+ * @internal True when `request` sets none of the options `settle` reads, so that its Settled is
+ * the client's defaults' own (`settle({}, defaults)`), which a client makes once: most requests
+ * set none, and this saves an object of 20 fields per request.
+ */
+export function setsNoSettledOption(request: HTTPRequest): boolean {
+  for (const key of SETTLED_KEYS) {
+    const own = request[key];
+    if (own !== undefined && own !== null) return false;
+  }
+  return true;
+}
+
 /** @internal tornado's `_RequestProxy`: the request's own value, else the default's. */
-export function settle(request: HTTPRequest, defaults: Readonly<RequestDefaults>): Settled {
+export function settle(request: SettledFields, defaults: Readonly<RequestDefaults>): Settled {
   const pick = <K extends keyof Settled & keyof HTTPRequest>(key: K, fallback: Settled[K]) => {
     const own = request[key] as Settled[K] | null | undefined;
     if (own !== undefined && own !== null) return own;
