@@ -147,6 +147,33 @@ function parseTargetUncached(raw: string): Target {
   return { url, https, host, port, path: `${url.pathname || '/'}${url.search}` };
 }
 
+/** Fetch.#poolKey's last answer (see there). */
+const lastPoolKey: {
+  target: Target | null;
+  settled: Settled | null;
+  tlsKey: string;
+  key: string;
+} = {
+  target: null,
+  settled: null,
+  tlsKey: '',
+  key: '',
+};
+
+function poolKeyOf(target: Target, s: Settled, tlsKey: string): string {
+  const { host, port, https } = target;
+  let key = `${https ? 'https' : 'http'}://${host}:${String(port)}`;
+  if (https) key += `|${tlsKey}`;
+  if (s.proxyHost !== null) {
+    const proxy = `|proxy=${s.proxyHost}:${String(s.proxyPort)}:${s.proxyUsername ?? ''}:${s.proxyPassword}`;
+    // Plain requests share the connection to the proxy whatever their origin.
+    key = https ? key + proxy : `http-proxy${proxy}`;
+  }
+  if (s.networkInterface !== null) key += `|from=${s.networkInterface}`;
+  if (!s.allowIpv6) key += '|v4';
+  return key;
+}
+
 /** The origin a redirect is compared with: scheme, host and port. */
 function originOf(target: Target): string {
   return `${target.url.protocol}//${target.host}:${String(target.port)}`;
@@ -210,7 +237,7 @@ function hasConnectionToken(headers: HTTPHeaders, token: RegExp): boolean {
 
 /**
  * One request, from finding a connection to its response. `callback` gets exactly one
- * HTTPResponse (its `error` set if it failed); `release` is called once, when the request no
+ * HTTPResponse (its `error` set if it failed); `release(fetch)` is called once, when the request no
  * longer counts against `maxClients`.
  */
 export class Fetch implements HTTPMessageDelegate, Expiring {
@@ -219,7 +246,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
   readonly #original: HTTPRequest;
   readonly #settled: Settled;
   readonly #queueMs: number;
-  #release: (() => void) | null;
+  #release: ((fetch: Fetch) => void) | null;
   #callback: ((response: HTTPResponse) => void) | null;
   readonly #startTime = Date.now();
   readonly #start: number;
@@ -238,7 +265,12 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
 
   #startLine: ResponseStartLine | null = null;
   #headers: HTTPHeaders | null = null;
-  #chunks: Buffer[] = [];
+  /**
+   * The body's first piece, and the pieces after it once there are any. Most bodies come in one
+   * piece; pushing it onto an empty array allocated the array's backing store, 150 bytes a fetch.
+   */
+  #body: Buffer | null = null;
+  #moreBody: Buffer[] | null = null;
   #finished = false;
 
   constructor(
@@ -247,7 +279,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     original: HTTPRequest,
     settled: Settled,
     queueMs: number,
-    release: () => void,
+    release: (fetch: Fetch) => void,
     callback: (response: HTTPResponse) => void,
   ) {
     this.#client = client;
@@ -330,19 +362,26 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     }
   }
 
-  /** What connections are pooled under: everything that makes two interchangeable. */
+  /**
+   * What connections are pooled under: everything that makes two interchangeable. The last key
+   * made is kept with what it was made of (a Target and a Settled are never changed): a client
+   * fetching from one origin builds it once, not twice a string per request.
+   */
   #poolKey(tlsKey: string): string {
-    const { host, port, https } = this.#target;
+    const target = this.#target;
     const s = this.#settled;
-    let key = `${https ? 'https' : 'http'}://${host}:${String(port)}`;
-    if (https) key += `|${tlsKey}`;
-    if (s.proxyHost !== null) {
-      const proxy = `|proxy=${s.proxyHost}:${String(s.proxyPort)}:${s.proxyUsername ?? ''}:${s.proxyPassword}`;
-      // Plain requests share the connection to the proxy whatever their origin.
-      key = https ? key + proxy : `http-proxy${proxy}`;
+    if (
+      lastPoolKey.target === target &&
+      lastPoolKey.settled === s &&
+      lastPoolKey.tlsKey === tlsKey
+    ) {
+      return lastPoolKey.key;
     }
-    if (s.networkInterface !== null) key += `|from=${s.networkInterface}`;
-    if (!s.allowIpv6) key += '|v4';
+    const key = poolKeyOf(target, s, tlsKey);
+    lastPoolKey.target = target;
+    lastPoolKey.settled = s;
+    lastPoolKey.tlsKey = tlsKey;
+    lastPoolKey.key = key;
     return key;
   }
 
@@ -473,7 +512,9 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
       void connection.writeHeaders(line, request.headers);
       connection.finish();
     }
-    connection.readResponse(this).addDoneCallback(this.#onResponseRead);
+    // The connection's callback, not readResponse's future: the future and the loop callback
+    // that handed its result on were a Future, a Handle and a turn per request.
+    connection.readMessage(this, this.#onResponseRead);
   }
 
   /** Runs the body producer, then finishes the request. */
@@ -544,7 +585,8 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     if (this.#shouldFollowRedirect()) return undefined; // its body is dropped
     const streaming = this.#request.streamingCallback;
     if (streaming !== null) return streaming(chunk) as MaybeAwaitable;
-    this.#chunks.push(chunk);
+    if (this.#body === null) this.#body = chunk;
+    else (this.#moreBody ??= []).push(chunk);
     return undefined;
   }
 
@@ -566,9 +608,14 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     );
   }
 
-  readonly #onResponseRead = (read: Future<boolean>): void => {
-    const error = read.exception();
-    if (error !== undefined) {
+  /**
+   * The connection read the response (`keepGoing`: it may carry another), or failed to (its
+   * `readError`, what readResponse's future would fail with).
+   */
+  readonly #onResponseRead = (keepGoing: boolean): void => {
+    if (this.#callback === null) return; // answered already (a timeout, the client closing)
+    const error = this.#connection?.readError ?? null;
+    if (error !== null) {
       // A reused connection the server closed just as the request went out: nothing of the
       // response came, so an idempotent request is sent once more, on a new connection. (Not a
       // byte: the start of a status line left unread in the buffer is a response cut short.)
@@ -593,12 +640,14 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
       return this.#fail(new HTTPStreamClosedError('Connection closed'));
     }
     this.#disarm();
-    this.#keepOrClose(read.result());
+    this.#keepOrClose(keepGoing);
     if (this.#shouldFollowRedirect()) return this.#followRedirect();
     // A body that came in one piece is that piece: each read's bytes are handed over by the
     // stream, nobody else's, so they need no copy (Buffer.concat copies even one).
-    const chunks = this.#chunks;
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const first = this.#body;
+    const more = this.#moreBody;
+    const body =
+      first === null ? Buffer.alloc(0) : more === null ? first : Buffer.concat([first, ...more]);
     const response = new HTTPResponse(this.#original, this.#startLine.code, {
       reason: this.#startLine.reason,
       headers: this.#headers!,
@@ -608,7 +657,8 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
       startTime: this.#startTime,
       timeInfo: this.#timeInfo(),
     });
-    this.#chunks = [];
+    this.#body = null;
+    this.#moreBody = null;
     this.#deliver(response);
   };
 
@@ -735,8 +785,10 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
   }
 
   readonly #onStreamClose = (): void => {
-    // A read or write waiting fails too; this covers a close while nothing waits.
-    if (this.#callback !== null && this.#connection === null) {
+    // A read or write waiting fails too; this covers a close while nothing waits. (Not a close
+    // heard late, of a stream let go already: a kept one closed as it was reused, the request
+    // being sent again on a new one.)
+    if (this.#callback !== null && this.#connection === null && this.#stream !== null) {
       this.#fail(new HTTPStreamClosedError('Connection closed'));
     }
   };
@@ -796,7 +848,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
   #doRelease(): void {
     const release = this.#release;
     this.#release = null;
-    release?.();
+    release?.(this);
   }
 }
 
