@@ -56,11 +56,11 @@ const TRAILER_END = /^\r\n|\r\n\r\n|(?<!\r)\n|\r[^\n]/;
 const MAX_CHUNK_LINE = 4096;
 /** A `Host` (or absolute-form authority): reg-name, IPv4 or a bracketed IPv6, and a port. */
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$/;
-/** What a lingering close reads and throws away, at most, before closing. */
 /** A client's framing for a 1xx interim response: no body, and the response still to come. */
 const INTERIM: BodyFraming = Object.freeze({ kind: 'length', length: 0 });
 /** How deep reads done when made are followed at once (see `#read`). */
 const MAX_INLINE_READS = 16;
+/** What a lingering close reads and throws away, at most, before closing. */
 const LINGER_BYTES = 1024 * 1024;
 const LINGER_MS = 2000;
 
@@ -693,12 +693,8 @@ export class HTTP1Connection implements HTTPConnection {
     if (this.#chunkingOutput) headers.set('Transfer-Encoding', 'chunked');
     this.#expectedContentRemaining = outputContentLength(headers);
     const last = lastRequestHead;
-    if (
-      last !== null &&
-      last.method === line.method &&
-      last.path === line.path &&
-      headers.hasPairs(last.pairs)
-    ) {
+    const again = last !== null && last.method === line.method && last.path === line.path;
+    if (again && last.pairs !== null && headers.hasPairs(last.pairs)) {
       return last.head; // checked when it was made
     }
     // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
@@ -706,9 +702,10 @@ export class HTTP1Connection implements HTTPConnection {
       throw new HTTPOutputError('Illegal characters in the request line');
     }
     const head = `${line.method} ${line.path} HTTP/1.1\r\n${headerLines(headers)}\r\n`;
-    const pairs = headers.singlePairs();
-    lastRequestHead =
-      pairs === null ? null : { method: line.method, path: line.path, pairs, head, bytes: null };
+    // The pairs are recorded only once the same target comes twice in a row: a client fetching
+    // a different URL each time (a crawler) does not pay for them.
+    const pairs = again ? headers.singlePairs() : null;
+    lastRequestHead = { method: line.method, path: line.path, pairs, head, bytes: null };
     return head;
   }
 
@@ -871,7 +868,8 @@ export class HTTP1Connection implements HTTPConnection {
 let lastRequestHead: {
   readonly method: string;
   readonly path: string;
-  readonly pairs: readonly string[];
+  /** The header pairs it was built of (`singlePairs`), once its target came twice; or null. */
+  readonly pairs: readonly string[] | null;
   readonly head: string;
   bytes: Buffer | null;
 } | null = null;
