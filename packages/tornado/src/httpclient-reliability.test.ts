@@ -29,6 +29,7 @@ import {
   type AsyncHTTPClientOptions,
   type HTTPResponse,
 } from './httpclient';
+import { FRESH_MS } from './httpclient/pool';
 import { HTTPInputError } from './httputil';
 import { IOStream, StreamClosedError } from './iostream';
 import { MODES, closeLoops, main, until } from './locks/test-support';
@@ -606,7 +607,8 @@ describe('faults cost one request, never the client', () => {
             const url = `http://127.0.0.1:${server.port}/ok`;
             const out = [describeEnded(yield* attempt(client, url))];
             yield* until(() => closed);
-            yield* sleep(20); // the FIN is on its way over loopback
+            // Past the window in which a GET takes a kept connection unchecked (pool.ts).
+            yield* sleep(FRESH_MS + 20);
             out.push(describeEnded(yield* attempt(client, url)));
             return { bodies: out, connections: server.connections, stats: client.stats };
           },
@@ -614,6 +616,42 @@ describe('faults cost one request, never the client', () => {
       });
       expect(bodies).toEqual(['200 "ok"', '200 "ok"']);
       expect([connections, stats.reused]).toEqual([2, 0]);
+    });
+
+    it('a kept connection closed within the fresh window: a GET still gets its answer, and so does a POST', async () => {
+      const { bodies, connections, stats } = await withClient(mode, function* (client) {
+        let served = 0;
+        return yield* withRawServer(
+          function* (stream) {
+            // The first two connections close right after their response; the rest stay.
+            yield* readRequest(stream);
+            yield* stream.write(OK);
+            if (++served <= 2) {
+              stream.close();
+              return;
+            }
+            yield* readRequest(stream);
+            yield* stream.write(OK);
+            yield* untilClosed(stream);
+          },
+          function* (server) {
+            const url = `http://127.0.0.1:${server.port}/ok`;
+            const out = [describeEnded(yield* attempt(client, url))]; // connection 1, closed
+            yield* sleep(20); // the FIN arrives; well within FRESH_MS
+            // The loop may have seen the FIN already (the stream is then closed and never handed
+            // out); if not, the GET goes out unchecked, fails, and is sent again on a new one.
+            out.push(describeEnded(yield* attempt(client, url)));
+            yield* sleep(20);
+            // A POST cannot be sent twice, so it is always checked before it goes out.
+            out.push(describeEnded(yield* attempt(client, url, { method: 'POST', body: 'once' })));
+            return { bodies: out, connections: server.connections, stats: client.stats };
+          },
+        );
+      });
+      expect(FRESH_MS).toBeGreaterThan(40);
+      expect(bodies).toEqual(['200 "ok"', '200 "ok"', '200 "ok"']);
+      expect(connections).toBe(3);
+      expect(stats.reused).toBeLessThanOrEqual(1);
     });
 
     it('a kept connection closed as it is reused: a GET is sent again on a new one, a POST is not', async () => {

@@ -24,6 +24,7 @@ import {
   HTTPTimeoutError,
   type AsyncHTTPClientOptions,
 } from './httpclient';
+import { FRESH_MS } from './httpclient/pool';
 import type { HTTPServerRequest } from './httpserver';
 import { HTTPHeaders, HTTPInputError, ResponseStartLine } from './httputil';
 import { MODES, closeLoops, main } from './locks/test-support';
@@ -724,7 +725,7 @@ describe.each(MODES)('AsyncHTTPClient (%s mode)', (mode: LoopMode) => {
       const got = await withApp(mode, function* (h, client, url) {
         yield* client.fetch(url('/hello'));
         yield* h.server.closeAllConnections();
-        yield* sleep(20);
+        yield* sleep(FRESH_MS + 20); // past the window in which a GET takes it unchecked
         const response = yield* client.fetch(url('/hello'));
         return [response.body.toString(), streams.size, client.stats.reused];
       });

@@ -13,11 +13,13 @@
  *
  * The check is skipped for a connection given back less than `FRESH_MS` ago when the request
  * taking it may be retried (idempotent, no body producer). Servers close idle connections after
- * seconds (nginx 75 s, Node 5 s, Apache 5 s), not within a millisecond of their response, and one
- * that does (or closes in the instant after a check: the check narrows that race, it never
- * closes it) costs such a request a retry on a new connection, not a failure. Under load a
- * connection comes back and goes out again within the same turn of the loop, and the peek was a
- * third of the system calls of a keep-alive request (`pnpm bench httpclient`; undici makes none).
+ * seconds (nginx 75 s, Node 5 s, Apache 5 s), not within a tenth of a second of their response,
+ * and one that does (or closes in the instant after a check: the check narrows that race, it
+ * never closes it) costs such a request a retry on a new connection, not a failure. The peek
+ * was a third of the system calls of a keep-alive request (`pnpm bench httpclient`; undici makes
+ * none). The window is that long because under load a connection waits for its worker: 50
+ * responses read in one turn resume their 50 workers in the next, a millisecond or more later.
+ * With a 1 ms window the peek still ran for 84% of the bench's requests; with 100 ms, for none.
  *
  * Past `idleTimeout` (or the server's `Keep-Alive: timeout`, whichever is shorter) an idle
  * connection is closed. Rather than a timer per connection given back (armed and cancelled once
@@ -32,7 +34,7 @@ import { MSG_PEEK, WOULD_BLOCK } from '@aio/selector';
 import type { IOStream } from '../iostream';
 
 /** How recently given back a connection is taken without checking it (ms; see above). */
-const FRESH_MS = 1;
+export const FRESH_MS = 100;
 
 interface Idle {
   readonly stream: IOStream;
