@@ -18,6 +18,9 @@ export default defineConfig(
     http1connection: 'src/http1connection.ts',
     httpserver: 'src/httpserver.ts',
     httpclient: 'src/httpclient.ts',
+    routing: 'src/routing.ts',
+    escape: 'src/escape.ts',
+    template: 'src/template.ts',
     process: 'src/process.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',

@@ -7,8 +7,10 @@ describe('@aio/tornado surface', () => {
   it('exports one namespace per tornado module, the same objects as the subpaths', () => {
     expect(Object.keys(api).sort()).toEqual([
       'concurrent',
+      'escape',
       'gen',
       'http1connection',
+      'httpclient',
       'httpserver',
       'httputil',
       'ioloop',
@@ -18,8 +20,10 @@ describe('@aio/tornado surface', () => {
       'netutil',
       'process',
       'queues',
+      'routing',
       'tcpclient',
       'tcpserver',
+      'template',
     ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);
     expect(api.ioloop.IOLoop).toBe(IOLoop);

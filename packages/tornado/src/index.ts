@@ -1,13 +1,15 @@
 /**
- * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath
- * (`@aio/tornado/ioloop`, `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`,
- * `/tcpserver`, `/tcpclient`, `/process`,
- * `/httputil`, `/http1connection`, `/httpserver`) and a namespace here:
+ * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath (`@aio/tornado/ioloop`,
+ * `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`, `/tcpserver`,
+ * `/tcpclient`, `/process`, `/httputil`, `/http1connection`, `/httpserver`, `/httpclient`,
+ * `/routing`, `/escape`, `/template`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
+export * as escape from './escape';
 export * as gen from './gen';
 export * as http1connection from './http1connection';
+export * as httpclient from './httpclient';
 export * as httpserver from './httpserver';
 export * as httputil from './httputil';
 export * as ioloop from './ioloop';
@@ -17,5 +19,7 @@ export * as log from './log';
 export * as netutil from './netutil';
 export * as process from './process';
 export * as queues from './queues';
+export * as routing from './routing';
 export * as tcpclient from './tcpclient';
 export * as tcpserver from './tcpserver';
+export * as template from './template';

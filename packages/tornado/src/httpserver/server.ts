@@ -5,8 +5,8 @@
  */
 import { Future } from '@aio/future';
 import type { Address } from '@aio/selector';
-import { convertYielded } from '../gen/convert';
 import { HTTP1ServerConnection } from '../http1connection/server-connection';
+import { CallableAdapter } from './callable-adapter';
 import { connectionParams, type ConnectionParams } from '../http1connection/params';
 import type {
   HTTPConnection,
@@ -19,12 +19,10 @@ import { HTTPServerRequest } from '../httputil/request';
 import type { RequestStartLine, ResponseStartLine } from '../httputil/start-line';
 import { IOLoop } from '../ioloop';
 import { SSLIOStream, type IOStream } from '../iostream';
-import { appLog } from '../log';
 import { checkInteger, optionTypeError } from '../log/errors';
 import { isValidIp } from '../netutil/sockets';
 import type { SSLOptions } from '../netutil/ssl';
 import { TCPServer } from '../tcpserver';
-import type { HTTP1Connection } from '../http1connection/connection';
 
 /** A request callback: gets each request once its body is read, and answers through `request.connection`. */
 export type RequestCallback = (request: HTTPServerRequest) => unknown;
@@ -155,7 +153,7 @@ export class HTTPServer extends TCPServer implements HTTPServerConnectionDelegat
     const callback = this.requestCallback;
     const delegate =
       typeof callback === 'function'
-        ? new CallableAdapter(callback, requestConnection, serverConnection)
+        ? new CallableAdapter(callback, undefined, requestConnection, serverConnection)
         : callback.startRequest(serverConnection, requestConnection);
     return this.xheaders ? new ProxyAdapter(delegate, requestConnection) : delegate;
   }
@@ -271,69 +269,6 @@ export class HTTPRequestContext {
 
   toString(): string {
     return Array.isArray(this.address) ? this.remoteIp : String(this.address);
-  }
-}
-
-/** A request callback as a message delegate: gathers the body, then calls it. */
-class CallableAdapter implements HTTPMessageDelegate {
-  readonly #callback: RequestCallback;
-  readonly #connection: HTTPConnection;
-  readonly #serverConnection: object;
-  #request: HTTPServerRequest | null = null;
-  #chunks: Buffer[] = [];
-
-  constructor(callback: RequestCallback, connection: HTTPConnection, serverConnection: object) {
-    this.#callback = callback;
-    this.#connection = connection;
-    this.#serverConnection = serverConnection;
-  }
-
-  headersReceived(
-    startLine: RequestStartLine | ResponseStartLine,
-    headers: HTTPHeaders,
-  ): MaybeAwaitable {
-    this.#request = new HTTPServerRequest({
-      startLine: startLine as RequestStartLine,
-      headers,
-      connection: this.#connection,
-      serverConnection: this.#serverConnection,
-    });
-    return undefined;
-  }
-
-  dataReceived(chunk: Buffer): MaybeAwaitable {
-    this.#chunks.push(chunk);
-    return undefined;
-  }
-
-  finish(): void {
-    const request = this.#request!;
-    const chunks = this.#chunks;
-    if (chunks.length > 0) request.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.#chunks = [];
-    if (request.body.length > 0) request.parseBody(); // nothing to parse in an empty body
-    const result = this.#callback(request);
-    if (result === undefined || result === null) return;
-    // An async callback: what it throws is logged, and its connection closed.
-    let future;
-    try {
-      future = convertYielded(result);
-    } catch {
-      return; // not something to wait for
-    }
-    if (!(future instanceof Future)) return;
-    future.addDoneCallback((done) => {
-      if (done.cancelled() || done.exception() === undefined) return;
-      appLog.error(
-        done.exception(),
-        `Uncaught exception in the request callback for ${request.uri}`,
-      );
-      (this.#connection as Partial<HTTP1Connection>).close?.();
-    });
-  }
-
-  onConnectionClose(): void {
-    this.#chunks = [];
   }
 }
 

@@ -1,0 +1,4 @@
+var data = {{ jsonEncode(count) }};
+
+
+	console.log(   data   );
