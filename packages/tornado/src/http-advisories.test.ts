@@ -15,37 +15,25 @@
  * | 6.5.3   | GHSA-pr2v-jx2c-wg9f, CVE-2025-67724       | CR/LF in a reason phrase (header injection)         |
  * | 6.5.5   | GHSA-qjxf-f2mg-c6mc                       | unlimited multipart parts; CR in part headers       |
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HTTPHeaders,
   HTTPOutputError,
   ResponseStartLine,
   type HTTPServerRequest,
 } from './httputil';
-import { closeLoops, main } from './locks/test-support';
+import { main } from './locks/test-support';
 import {
   BAD_REQUEST,
-  captureLogs,
-  closeLeftovers,
   hello,
   respond,
   withServer,
-  type CapturedLogs,
   type Harness,
+  useHttpTestHooks,
 } from './test-http';
 import type { IOStream } from './iostream';
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useHttpTestHooks();
 
 const run = <T>(body: () => Generator<unknown, T, unknown>): Promise<T> =>
   main(body, 'hosted', 'real');

@@ -8,7 +8,7 @@
  * llhttp response corpus and misbehaving servers are httpclient-reliability.test.ts.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep } from '@aio/coroutine';
 import { Future } from '@aio/future';
 import { getRunningLoop, type LoopMode } from '@aio/loop';
@@ -27,28 +27,18 @@ import {
 import { FRESH_MS } from './httpclient/pool';
 import type { HTTPServerRequest } from './httpserver';
 import { HTTPHeaders, HTTPInputError, ResponseStartLine } from './httputil';
-import { MODES, closeLoops, main } from './locks/test-support';
+import { MODES, main } from './locks/test-support';
 import {
   CLIENT_TLS,
   SERVER_TLS,
-  captureLogs,
-  closeLeftovers,
   http1,
   respond,
   withServer,
-  type CapturedLogs,
   type Harness,
+  useHttpTestHooks,
 } from './test-http';
 
-let logs: CapturedLogs;
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+useHttpTestHooks(); // what the client and servers log stays out of the test output
 
 /** A request handler by path, as tornado's tests' Application routes. */
 type Route = (request: HTTPServerRequest, harness: Harness) => void;

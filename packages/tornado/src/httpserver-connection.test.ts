@@ -9,7 +9,7 @@
  * of milliseconds.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Future } from '@aio/future';
 import { sleep } from '@aio/coroutine';
 import { getRunningLoop, type LoopMode } from '@aio/loop';
@@ -26,11 +26,9 @@ import {
 } from './httputil';
 import type { HTTP1Connection } from './http1connection';
 import { StreamClosedError } from './iostream';
-import { MODES, closeLoops, main, until } from './locks/test-support';
+import { MODES, main, until } from './locks/test-support';
 import {
   BAD_REQUEST,
-  captureLogs,
-  closeLeftovers,
   echo,
   errorResponse,
   hello,
@@ -39,20 +37,10 @@ import {
   readResponse,
   respond,
   withServer,
-  type CapturedLogs,
+  useHttpTestHooks,
 } from './test-http';
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useHttpTestHooks();
 
 const TOO_LARGE = errorResponse(413, 'Payload Too Large');
 const HELLO = 'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nHello world';

@@ -12,19 +12,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '@aio/coroutine';
 import type { LoopMode } from '@aio/loop';
 import * as httpserver from './httpserver';
 import { HTTPRequest, HTTPRequestContext, HTTPServer, HTTPServerRequest } from './httpserver';
 import { HTTPHeaders, ResponseStartLine } from './httputil';
 import { bindUnixSocket } from './netutil';
-import { MODES, closeLoops, main, until } from './locks/test-support';
+import { MODES, main, until } from './locks/test-support';
 import {
   BAD_REQUEST,
   Harness,
-  captureLogs,
-  closeLeftovers,
   echo,
   errorResponse,
   hello,
@@ -33,20 +31,10 @@ import {
   respond,
   withServer,
   SERVER_TLS,
-  type CapturedLogs,
+  useHttpTestHooks,
 } from './test-http';
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useHttpTestHooks();
 
 it('exports the names it promises; HTTPRequest is HTTPServerRequest', () => {
   expect(Object.keys(httpserver).sort()).toEqual([

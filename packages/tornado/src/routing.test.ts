@@ -9,7 +9,7 @@
  * with `AsyncHTTPClient` (raw sockets where the bytes or the close matter); the fd guard checks
  * the file leaves no socket open.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { AsyncHTTPClient, type FetchOptions, type HTTPResponse } from './httpclient';
 import type { HTTPServerRequest } from './httpserver';
@@ -22,7 +22,7 @@ import {
   type HTTPMessageDelegate,
   type HTTPServerConnectionDelegate,
 } from './httputil';
-import { MODES, closeLoops, main, until } from './locks/test-support';
+import { MODES, main, until } from './locks/test-support';
 import { appLog, setLevel } from './log';
 import * as routing from './routing';
 import {
@@ -43,27 +43,9 @@ import {
   type RuleTarget,
   type TargetParams,
 } from './routing';
-import {
-  captureLogs,
-  closeLeftovers,
-  readResponse,
-  respond,
-  withServer,
-  type CapturedLogs,
-  type Harness,
-} from './test-http';
+import { readResponse, respond, withServer, type Harness, useHttpTestHooks } from './test-http';
 
-let logs: CapturedLogs;
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useHttpTestHooks();
 
 // ─── Helpers ────────────────────────────────────────────────────────────────────────────────────
 

@@ -5,6 +5,7 @@
  * tests share, and log capture.
  */
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { sleep } from '@aio/coroutine';
 import { Future } from '@aio/future';
 import { AF_INET, AF_UNIX, SOCK_STREAM, Socket } from '@aio/selector';
@@ -26,6 +27,7 @@ import {
   type Handler,
   type LogRecord,
 } from './log';
+import { closeLoops } from './locks/test-support';
 import { bindSockets } from './netutil';
 import type { SSLOptions } from './netutil';
 
@@ -313,6 +315,39 @@ export interface CapturedLogs {
   /** Every message, both loggers. */
   messages(): string[];
   stop(): void;
+}
+
+/**
+ * The hooks of an HTTP test file, registered where it is called (at the top of the file): before
+ * each test the tornado loggers are captured; after it the capture stops, the streams and sockets
+ * the test left are closed (`closeLeftovers`) and so are its loops. Returns the captured logs,
+ * always those of the test running now.
+ */
+export function useHttpTestHooks(): CapturedLogs {
+  let current: CapturedLogs | null = null;
+  const now = (): CapturedLogs => {
+    if (current === null) throw new Error('useHttpTestHooks(): the logs are read outside a test');
+    return current;
+  };
+  beforeEach(() => {
+    current = captureLogs();
+  });
+  afterEach(() => {
+    current?.stop();
+    current = null;
+    closeLeftovers();
+    closeLoops();
+  });
+  return {
+    get gen() {
+      return now().gen;
+    },
+    get app() {
+      return now().app;
+    },
+    messages: () => now().messages(),
+    stop: () => now().stop(),
+  };
 }
 
 export function captureLogs(): CapturedLogs {
