@@ -15,29 +15,22 @@
  * cancels the accept task and every connection task, waits for them, closes the listener, and
  * exits 0.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createTask, gather, run, type Task } from '@aio/coroutine';
 import { Future, sockAccept, sockRecv, sockSendall } from '@aio/future';
-import { getRunningLoop, type EventLoop, type LoopMode } from '@aio/loop';
+import { getRunningLoop, type EventLoop } from '@aio/loop';
 import { IPPROTO_TCP, SO_REUSEADDR, SOL_SOCKET, Socket, TCP_NODELAY } from '@aio/selector';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({
-  options: {
-    style: { type: 'string', default: 'generator' },
-    mode: { type: 'string', default: 'hosted' },
-  },
+const { mode, values } = serverArgs('aio-coro-echo.ts', {
+  style: { type: 'string', default: 'generator' },
 });
 const style = values.style;
 if (style !== 'generator' && style !== 'async') {
-  process.stderr.write(`aio-coro-echo.ts: --style must be generator or async, got ${style}\n`);
+  process.stderr.write(
+    `aio-coro-echo.ts: --style must be generator or async, got ${String(style)}\n`,
+  );
   process.exit(2);
 }
-if (values.mode !== 'hosted' && values.mode !== 'blocking') {
-  process.stderr.write(`aio-coro-echo.ts: --mode must be hosted or blocking, got ${values.mode}\n`);
-  process.exit(2);
-}
-const mode: LoopMode = values.mode;
 
 const READ_SIZE = 64 * 1024;
 
@@ -104,25 +97,14 @@ function* main(): Generator<unknown, void, unknown> {
     }
   });
 
-  const stopped = new Future<void>(loop);
-  const stdinScratch = Buffer.alloc(256);
-  loop.addReader(0, () => {
-    let n: number;
-    try {
-      n = readSync(0, stdinScratch);
-    } catch {
-      n = 0; // stdin in error: as good as closed
-    }
-    if (n === 0 && !stopped.done()) stopped.setResult();
-  });
+  const stopped = stdinClosed(loop);
 
   const [, port] = listener.getsockname() as [string, number];
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  announcePort(port);
 
   try {
     yield* stopped;
   } finally {
-    loop.removeReader(0);
     const tasks = [acceptor, ...connections];
     for (const task of tasks) task.cancel();
     yield* gather(tasks, { returnExceptions: true });

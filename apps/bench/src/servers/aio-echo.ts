@@ -10,9 +10,7 @@
  * reaches EOF. Stdin is watched by the loop itself (a reader on fd 0), so the server stops in
  * blocking mode too, where Node's own stream events would not run while the loop waits.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { EventLoop, type LoopMode } from '@aio/loop';
+import { EventLoop } from '@aio/loop';
 import {
   IPPROTO_TCP,
   SO_REUSEADDR,
@@ -21,9 +19,10 @@ import {
   TCP_NODELAY,
   WOULD_BLOCK,
 } from '@aio/selector';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'hosted' } } });
-const loop = new EventLoop({ mode: values.mode as LoopMode });
+const { mode } = serverArgs('aio-echo.ts');
+const loop = new EventLoop({ mode });
 const buffer = Buffer.allocUnsafe(64 * 1024);
 const connections = new Set<Socket>();
 
@@ -91,15 +90,11 @@ loop.addReader(listener, () => {
   }
 });
 
-const stdinScratch = Buffer.alloc(256);
-loop.addReader(0, () => {
-  if (readSync(0, stdinScratch) === 0) loop.stop();
-});
+stdinClosed(loop).addDoneCallback(() => loop.stop());
 
 const [, port] = listener.getsockname() as [string, number];
-process.stdout.write(`${JSON.stringify({ port })}\n`);
+announcePort(port);
 await loop.runForever();
-loop.removeReader(0);
 for (const conn of connections) close(conn);
 loop.removeReader(listener);
 listener.close();

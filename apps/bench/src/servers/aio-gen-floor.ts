@@ -14,8 +14,6 @@
  *
  * Speaks the bench servers' protocol: prints `{"port": N}` once listening, stops at stdin EOF.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EventLoop } from '@aio/loop';
 import {
   IPPROTO_TCP,
@@ -25,13 +23,10 @@ import {
   TCP_NODELAY,
   WOULD_BLOCK,
 } from '@aio/selector';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'hosted' } } });
-if (values.mode !== 'hosted' && values.mode !== 'blocking') {
-  process.stderr.write(`aio-gen-floor.ts: --mode must be hosted or blocking, got ${values.mode}\n`);
-  process.exit(2);
-}
-const loop = new EventLoop({ mode: values.mode });
+const { mode } = serverArgs('aio-gen-floor.ts');
+const loop = new EventLoop({ mode });
 const connections = new Set<Socket>();
 
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
@@ -120,15 +115,11 @@ loop.addReader(listener, () => {
   }
 });
 
-const stdinScratch = Buffer.alloc(256);
-loop.addReader(0, () => {
-  if (readSync(0, stdinScratch) === 0) loop.stop();
-});
+stdinClosed(loop).addDoneCallback(() => loop.stop());
 
 const [, port] = listener.getsockname() as [string, number];
-process.stdout.write(`${JSON.stringify({ port })}\n`);
+announcePort(port);
 await loop.runForever();
-loop.removeReader(0);
 for (const conn of connections) close(conn);
 loop.removeReader(listener);
 listener.close();

@@ -20,35 +20,13 @@
  * reaches EOF (watched by the IOLoop itself, a handler on fd 0, so blocking mode stops too):
  * then it stops accepting, closes every connection, and exits 0.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Future } from '@aio/future';
-import type { LoopMode } from '@aio/loop';
 import { HTTPServer, type HTTPServerRequest } from '@aio/tornado/httpserver';
 import { HTTPHeaders, ResponseStartLine } from '@aio/tornado/httputil';
 import { IOLoop } from '@aio/tornado/ioloop';
 import { bindSockets } from '@aio/tornado/netutil';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: 'string', default: 'hosted' },
-    backlog: { type: 'string', default: '1024' },
-  },
-});
-if (values.mode !== 'hosted' && values.mode !== 'blocking') {
-  process.stderr.write(
-    `aio-http-hello.ts: --mode must be hosted or blocking, got ${values.mode}\n`,
-  );
-  process.exit(2);
-}
-const mode: LoopMode = values.mode;
-const backlog = Number(values.backlog);
-if (!Number.isInteger(backlog) || backlog < 1) {
-  process.stderr.write(
-    `aio-http-hello.ts: --backlog must be an integer >= 1, got ${values.backlog}\n`,
-  );
-  process.exit(2);
-}
+const { mode, backlog } = serverArgs('aio-http-hello.ts');
 
 const BODY = 'Hello, world!';
 
@@ -79,26 +57,10 @@ await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
   const server = new HTTPServer(handleRequest);
   server.addSockets([listener!]);
 
-  const stopped = new Future<void>(ioloop.asyncioLoop);
-  const stdinScratch = Buffer.alloc(256);
-  ioloop.addHandler(
-    0,
-    () => {
-      let n: number;
-      try {
-        n = readSync(0, stdinScratch);
-      } catch {
-        n = 0; // stdin in error: as good as closed
-      }
-      if (n === 0 && !stopped.done()) stopped.setResult();
-    },
-    IOLoop.READ,
-  );
-
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  const stopped = stdinClosed(ioloop.asyncioLoop);
+  announcePort(port);
 
   yield* stopped;
-  ioloop.removeHandler(0);
   server.stop();
   yield* server.closeAllConnections();
 });

@@ -19,39 +19,18 @@
  * reaches EOF (watched by the IOLoop itself, a handler on fd 0, so blocking mode stops too):
  * then it stops the server, closes every stream, and exits 0.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Future } from '@aio/future';
-import type { LoopMode } from '@aio/loop';
 import { IOLoop } from '@aio/tornado/ioloop';
 import { StreamClosedError, type IOStream } from '@aio/tornado/iostream';
 import { bindSockets } from '@aio/tornado/netutil';
 import { forkProcesses, taskId } from '@aio/tornado/process';
 import { TCPServer } from '@aio/tornado/tcpserver';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: 'string', default: 'hosted' },
-    backlog: { type: 'string', default: '1024' },
-    workers: { type: 'string', default: '1' },
-    certfile: { type: 'string' },
-    keyfile: { type: 'string' },
-  },
+const { mode, backlog, values } = serverArgs('aio-iostream-echo.ts', {
+  workers: { type: 'string', default: '1' },
+  certfile: { type: 'string' },
+  keyfile: { type: 'string' },
 });
-if (values.mode !== 'hosted' && values.mode !== 'blocking') {
-  process.stderr.write(
-    `aio-iostream-echo.ts: --mode must be hosted or blocking, got ${values.mode}\n`,
-  );
-  process.exit(2);
-}
-const mode: LoopMode = values.mode;
-const backlog = Number(values.backlog);
-if (!Number.isInteger(backlog) || backlog < 1) {
-  process.stderr.write(
-    `aio-iostream-echo.ts: --backlog must be an integer >= 1, got ${values.backlog}\n`,
-  );
-  process.exit(2);
-}
 
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) {
@@ -61,7 +40,7 @@ if (!Number.isInteger(workers) || workers < 1) {
   process.exit(2);
 }
 
-const { certfile, keyfile } = values;
+const { certfile, keyfile } = values as { certfile?: string; keyfile?: string };
 if ((certfile === undefined) !== (keyfile === undefined)) {
   process.stderr.write('aio-iostream-echo.ts: --certfile and --keyfile go together\n');
   process.exit(2);
@@ -87,7 +66,7 @@ class EchoServer extends TCPServer {
 const [listener] = bindSockets(0, '127.0.0.1', { backlog });
 const [, port] = listener!.getsockname() as [string, number];
 if (workers > 1) {
-  if (taskId() === null) process.stdout.write(`${JSON.stringify({ port })}\n`);
+  if (taskId() === null) announcePort(port);
   await forkProcesses(workers, { maxRestarts: 0 }); // the supervisor stays here
 }
 
@@ -96,26 +75,11 @@ await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
   const server = new EchoServer({ sslOptions });
   server.addSockets([listener!]);
 
-  const stopped = new Future<void>(ioloop.asyncioLoop);
-  const stdinScratch = Buffer.alloc(256);
-  ioloop.addHandler(
-    0,
-    () => {
-      let n: number;
-      try {
-        n = readSync(0, stdinScratch);
-      } catch {
-        n = 0; // stdin in error: as good as closed
-      }
-      if (n === 0 && !stopped.done()) stopped.setResult();
-    },
-    IOLoop.READ,
-  );
+  const stopped = stdinClosed(ioloop.asyncioLoop);
 
-  if (workers === 1) process.stdout.write(`${JSON.stringify({ port })}\n`);
+  if (workers === 1) announcePort(port);
 
   yield* stopped;
-  ioloop.removeHandler(0);
   server.stop();
   for (const stream of server.streams) stream.close();
 });

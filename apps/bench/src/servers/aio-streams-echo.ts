@@ -12,38 +12,17 @@
  * blocking mode too, where Node's own stream events would not run while the loop waits. Then it
  * stops listening, aborts every connection, waits for the server to close and exits 0.
  */
-import { readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
-  Future,
   run,
   startServer,
   type Coroutine,
   type StreamReader,
   type StreamWriter,
 } from '@aio/coroutine';
-import { getRunningLoop, type LoopMode } from '@aio/loop';
+import { getRunningLoop } from '@aio/loop';
+import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: 'string', default: 'hosted' },
-    backlog: { type: 'string', default: '1024' },
-  },
-});
-if (values.mode !== 'hosted' && values.mode !== 'blocking') {
-  process.stderr.write(
-    `aio-streams-echo.ts: --mode must be hosted or blocking, got ${values.mode}\n`,
-  );
-  process.exit(2);
-}
-const mode: LoopMode = values.mode;
-const backlog = Number(values.backlog);
-if (!Number.isInteger(backlog) || backlog < 1) {
-  process.stderr.write(
-    `aio-streams-echo.ts: --backlog must be an integer >= 1, got ${values.backlog}\n`,
-  );
-  process.exit(2);
-}
+const { mode, backlog } = serverArgs('aio-streams-echo.ts');
 
 const READ_SIZE = 64 * 1024;
 
@@ -66,25 +45,14 @@ function* main(): Coroutine<void> {
   const loop = getRunningLoop();
   const server = yield* startServer(echo, '127.0.0.1', 0, { backlog });
 
-  const stopped = new Future<void>(loop);
-  const stdinScratch = Buffer.alloc(256);
-  loop.addReader(0, () => {
-    let n: number;
-    try {
-      n = readSync(0, stdinScratch);
-    } catch {
-      n = 0; // stdin in error: as good as closed
-    }
-    if (n === 0 && !stopped.done()) stopped.setResult();
-  });
+  const stopped = stdinClosed(loop);
 
   const [, port] = server.addresses()[0] as [string, number];
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  announcePort(port);
 
   try {
     yield* stopped;
   } finally {
-    loop.removeReader(0);
     server.close();
     server.abortClients();
     yield* server.waitClosed();
