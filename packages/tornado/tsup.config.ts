@@ -21,6 +21,8 @@ export default defineConfig(
     routing: 'src/routing.ts',
     escape: 'src/escape.ts',
     template: 'src/template.ts',
+    testing: 'src/testing.ts',
+    web: 'src/web.ts',
     process: 'src/process.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',

@@ -15,6 +15,8 @@ export default tseslint.config(
       '**/.turbo/**',
       '**/coverage/**',
       '**/fixtures/**',
+      // tornado template fixtures: templates, whatever their extension says
+      '**/test-fixtures/templates/**',
     ],
   },
   js.configs.recommended,

@@ -24,6 +24,8 @@ describe('@aio/tornado surface', () => {
       'tcpclient',
       'tcpserver',
       'template',
+      'testing',
+      'web',
     ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);
     expect(api.ioloop.IOLoop).toBe(IOLoop);
