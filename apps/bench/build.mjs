@@ -17,6 +17,9 @@
  * copies @aio/tornado depends on; and undici (CommonJS too), the peer of `pnpm bench httpclient`,
  * resolved to the copy this package depends on.
  *
+ * fastify and @fastify/static (CommonJS, the peers of `pnpm bench web`) stay imports too, resolved
+ * to the copies this package depends on.
+ *
  * Pool worker threads (@aio/tornado's ThreadPoolExecutor) load two more files, which are built
  * here too, each on its own:
  * - the worker functions in `src/workers/*.ts`, to `dist/workers/*.mjs` (`workerModule()` in
@@ -32,6 +35,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = dirname(fileURLToPath(import.meta.url));
+const tornadoDir = join(root, '../../packages/tornado');
+
 /** The scripts the CLI starts in processes of their own: `src/servers/*.ts`, `src/children/*.ts`. */
 const scripts = ['servers', 'children'].flatMap((dir) =>
   readdirSync(join(root, 'src', dir))
@@ -44,13 +49,14 @@ const workers = readdirSync(join(root, 'src', 'workers'))
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
   .map((file) => join(root, 'src', 'workers', file));
 
-const tornadoDir = join(root, '../../packages/tornado');
 /** Packages left as imports, and the package whose copy of each the bundles import. */
 const externals = new Map([
   ['koffi', join(root, '../../packages/selector')],
   ['piscina', tornadoDir],
   ['pino', tornadoDir],
   ['undici', root],
+  ['fastify', root],
+  ['@fastify/static', root],
 ]);
 
 /**
@@ -61,16 +67,19 @@ const externals = new Map([
 const externalsFromPackages = {
   name: 'externals-from-packages',
   setup(b) {
-    b.onResolve({ filter: /^(koffi|piscina|pino|undici)$/ }, async (args) => {
-      if (args.pluginData === 'external') return undefined;
-      const resolved = await b.resolve(args.path, {
-        kind: 'import-statement',
-        resolveDir: /** @type {string} */ (externals.get(args.path)),
-        pluginData: 'external',
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: resolved.path, external: true };
-    });
+    b.onResolve(
+      { filter: /^(koffi|piscina|pino|undici|fastify|@fastify\/static)$/ },
+      async (args) => {
+        if (args.pluginData === 'external') return undefined;
+        const resolved = await b.resolve(args.path, {
+          kind: 'import-statement',
+          resolveDir: /** @type {string} */ (externals.get(args.path)),
+          pluginData: 'external',
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.path, external: true };
+      },
+    );
   },
 };
 

@@ -273,6 +273,55 @@ function expectNodeClientsMeasured(result: HttpclientResult): void {
   }
 }
 
+interface WebCaseData {
+  medians: Record<string, { requestsPerSec: number; serverCpuUsPerRequest: number | null } | null>;
+  skipped: Record<string, string>;
+  failed: Record<string, string>;
+}
+
+interface WebResult {
+  hello?: WebCaseData;
+  json?: WebCaseData;
+  static304?: WebCaseData;
+  static1MiB?: WebCaseData;
+  template: {
+    rows: number;
+    bytes: Record<string, number>;
+    perSec: { aio: number | null; tornado: number | null };
+    skipped: Record<string, string>;
+    failed: Record<string, string>;
+    outputCheck: string;
+  };
+  goals: Record<string, { ratio: number | null; met: boolean | null }>;
+  failures: string[];
+  notes: string[];
+}
+
+/** A quick web run: its table text (stdout) and its JSON (`--out`). */
+async function web(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ result: WebResult; text: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
+  try {
+    const out = join(dir, 'web.json');
+    const { code, stdout, stderr } = await bench(['web', '--quick', '--out', out], env);
+    expect(code, stderr).toBe(0);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: { web: WebResult } };
+    return { result: results.web, text: stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const WEB_GOALS = [
+  'helloAtLeast10xTornado',
+  'helloAtLeast13xFastify',
+  'jsonAtLeastFastify',
+  'static1MiBAtLeastFastifyStatic',
+  'static304AtLeastFastifyStatic',
+  'templateAtLeast10xTornado',
+];
+
 const CRAWL_STAGES = [
   'callbacks',
   'generators',
@@ -470,6 +519,65 @@ describe('pnpm bench', () => {
       'helloAtLeast15xNodeHttp',
       'idleAtMost4KiBPerConnection',
     ]);
+  });
+
+  it('web --quick measures every server case and the template renders, or says why a contender is missing', async () => {
+    const { result, text } = await web();
+    expect(result.failures).toEqual([]);
+    const cases = [result.hello, result.json, result.static304, result.static1MiB];
+    if (cases.some((c) => c === undefined)) {
+      // No wrk here: every server case is skipped, and the notes say so.
+      expect(result.notes.join('\n')).toMatch(/server cases skipped: no .*wrk/);
+    }
+    for (const c of cases) {
+      if (c === undefined) continue;
+      expect(Object.keys(c.medians)).toEqual(['aio', 'fastify', 'tornado']);
+      // fastify is a dependency of the bench: always measured.
+      expect(c.medians.fastify!.requestsPerSec).toBeGreaterThan(0);
+      for (const [server, figures] of Object.entries(c.medians)) {
+        if (figures === null) expect(c.skipped[server]).toBeTruthy();
+        else expect(figures.requestsPerSec).toBeGreaterThan(0);
+      }
+      // aio's server is built with the bench: always measured.
+      expect(c.medians.aio!.requestsPerSec).toBeGreaterThan(0);
+    }
+    const { template } = result;
+    expect(template.rows).toBe(1000);
+    expect(template.perSec.aio).toBeGreaterThan(0);
+    if (template.perSec.tornado === null) {
+      expect(template.skipped.tornado).toBeTruthy();
+      expect(template.outputCheck).toMatch(/^not compared \(tornado: /);
+    } else {
+      // Both engines render tornado's benchmark page to the same bytes.
+      expect(template.outputCheck).toBe('identical');
+      expect(template.bytes.aio).toBe(template.bytes.tornado);
+      expect(typeof result.goals.templateAtLeast10xTornado!.met).toBe('boolean');
+    }
+    expect(Object.keys(result.goals).sort()).toEqual(WEB_GOALS);
+    for (const goal of Object.values(result.goals)) {
+      // Judged exactly when both sides were measured.
+      expect(goal.met === null).toBe(goal.ratio === null);
+    }
+    expect(text).toMatch(/template ≥ 10× tornado: (met|NOT met|not measured)/);
+  });
+
+  it("web --quick without wrk or Python still renders aio's template and reports the rest missing", async () => {
+    const { result, text } = await web({
+      ...process.env,
+      AIO_BENCH_WRK: '/nonexistent/wrk',
+      AIO_BENCH_PYTHON: '/nonexistent/python3',
+    });
+    expect(result.hello).toBeUndefined();
+    expect(result.static1MiB).toBeUndefined();
+    expect(result.notes.join('\n')).toMatch(/server cases skipped: no \/nonexistent\/wrk/);
+    expect(result.template.perSec).toMatchObject({ tornado: null });
+    expect(result.template.perSec.aio).toBeGreaterThan(0);
+    expect(result.template.skipped.tornado).toBe('python3 not found');
+    expect(result.goals.templateAtLeast10xTornado).toMatchObject({ ratio: null, met: null });
+    expect(result.goals.helloAtLeast13xFastify).toMatchObject({ ratio: null, met: null });
+    expect(text).toMatch(/tornado Template \(python3 not found\)/);
+    expect(text).toMatch(/template ≥ 10× tornado: not measured \(tornado: python3 not found\)/);
+    expect(text).toMatch(/hello ≥ 1\.3× fastify: not measured \(no wrk\)/);
   });
 
   it('tornado-core --quick measures aio in both modes against tornado, or says why tornado is missing', async () => {

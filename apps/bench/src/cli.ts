@@ -17,6 +17,7 @@ import { loopBenchmark } from './loop';
 import { selectorBenchmark } from './selector';
 import { streamsBenchmark } from './streams';
 import { tornadoCoreBenchmark } from './tornado-core';
+import { webBenchmark } from './web';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -42,6 +43,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   iostreamBenchmark,
   httpBenchmark,
   httpclientBenchmark,
+  webBenchmark,
   crawlBenchmark,
 ];
 

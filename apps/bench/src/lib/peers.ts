@@ -30,18 +30,23 @@ export function findPython(): Python | null {
   return null;
 }
 
-/** Runs one of `src/peers/*.py` with JSON arguments and returns its JSON answer. */
+/**
+ * Runs one of `src/peers/*.py` with JSON arguments and returns its JSON answer. `prefix` is a
+ * command that execs it (`taskset -c 0`, from `pinning()`).
+ */
 export function runPythonPeer<T>(
   python: Python,
   script: string,
   args: object,
   timeoutMs = 120_000,
+  prefix: readonly string[] = [],
 ): Promise<T> {
   const file = benchSource(`peers/${script}`);
+  const [command, ...before] = [...prefix, python.path];
   return new Promise((resolve, reject) => {
     execFile(
-      python.path,
-      [file, JSON.stringify(args)],
+      command,
+      [...before, file, JSON.stringify(args)],
       { timeout: timeoutMs, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
@@ -71,10 +76,11 @@ export async function tryPythonPeer<T>(
   script: string,
   args: object,
   timeoutMs?: number,
+  prefix?: readonly string[],
 ): Promise<T | string> {
   if (!python) return 'python3 not found';
   try {
-    return await runPythonPeer<T>(python, script, args, timeoutMs);
+    return await runPythonPeer<T>(python, script, args, timeoutMs, prefix);
   } catch (err) {
     const message = (err as Error).message;
     return /exit code 3|not installed|No module named/.test(message)
