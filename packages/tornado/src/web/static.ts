@@ -28,7 +28,7 @@ import { StreamClosedError } from '../iostream';
 import { genLog } from '../log';
 import { HTTPError } from './errors';
 import { RequestHandler } from './handler';
-import { ENCODINGS, SUFFIXES, TYPES } from './mime-types';
+import { ENCODINGS, MODERN, SUFFIXES, TYPES } from './mime-types';
 import type { ApplicationSettings } from './settings';
 
 /** Ten years, in seconds: how long a versioned URL (`?v=`) may be cached. */
@@ -321,7 +321,8 @@ export function guessContentType(path: string): string {
   if (encoding !== undefined) {
     return encoding === 'gzip' ? 'application/gzip' : 'application/octet-stream';
   }
-  return TYPES[ext] ?? TYPES[ext.toLowerCase()] ?? 'application/octet-stream';
+  const lower = ext.toLowerCase();
+  return MODERN[lower] ?? TYPES[ext] ?? TYPES[lower] ?? 'application/octet-stream';
 }
 
 /**
