@@ -4,13 +4,14 @@
  * the bytes or the close show, and the log records of `tornado.access`, `tornado.general` and
  * `tornado.application` captured instead of printed.
  */
+import { afterEach, beforeEach } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { AsyncHTTPClient, type FetchOptions, type HTTPResponse } from './httpclient';
 import type { HTTPServerOptions } from './httpserver';
-import { MODES, main } from './locks/test-support';
+import { MODES, closeLoops, main } from './locks/test-support';
 import { accessLog, addHandler, appLog, genLog, removeHandler, setLevel } from './log';
 import type { Handler, LogRecord } from './log';
-import { withServer, type Harness } from './test-http';
+import { closeLeftovers, withServer, type Harness } from './test-http';
 import { HTTPHeaders, HTTPServerRequest, RequestStartLine } from './httputil';
 import { Application as WebApplication, type Application, type RequestHandler } from './web';
 
@@ -63,6 +64,43 @@ export interface WebLogs {
   /** Every message of the three, in the order of the loggers above. */
   messages(): string[];
   stop(): void;
+}
+
+/**
+ * The hooks of a web test file, registered where it is called (at the top of the file): the three
+ * loggers captured for each test; after it the capture stops, what the test left open is closed
+ * (`closeLeftovers`), its loops are closed, and `after` runs (a file's own cleanup). Returns the
+ * logs, always those of the test running now.
+ */
+export function useWebTestHooks(after?: () => void): WebLogs {
+  let current: WebLogs | null = null;
+  const now = (): WebLogs => {
+    if (current === null) throw new Error('useWebTestHooks(): the logs are read outside a test');
+    return current;
+  };
+  beforeEach(() => {
+    current = captureWebLogs();
+  });
+  afterEach(() => {
+    current?.stop();
+    current = null;
+    closeLeftovers();
+    closeLoops();
+    after?.();
+  });
+  return {
+    get access() {
+      return now().access;
+    },
+    get gen() {
+      return now().gen;
+    },
+    get app() {
+      return now().app;
+    },
+    messages: () => now().messages(),
+    stop: () => now().stop(),
+  };
 }
 
 /** Records `tornado.access`, `tornado.general` (debug and up) and `tornado.application`. */

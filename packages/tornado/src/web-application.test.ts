@@ -9,14 +9,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { AsyncHTTPClient } from './httpclient';
-import { closeLoops, main } from './locks/test-support';
+import { main } from './locks/test-support';
 import type { HTTPServerRequest } from './httputil';
 import { HostMatches, RouteReverseError, RuleRouter, type TargetParams } from './routing';
-import { closeLeftovers, respond, withServer } from './test-http';
-import { MODES, captureWebLogs, json, serveApp, text, type WebLogs } from './test-web';
+import { respond, withServer } from './test-http';
+import { MODES, json, serveApp, text, useWebTestHooks } from './test-web';
 import * as web from './web';
 import {
   Application,
@@ -32,17 +32,7 @@ import {
   url,
 } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 it('exports the names it promises', () => {
   expect(Object.keys(web).sort()).toEqual([

@@ -5,24 +5,12 @@
  * each input comes as (TypeCheckHandler), and a malformed body. A real HTTPServer + Application
  * on 127.0.0.1, fetched with AsyncHTTPClient, in both loop modes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, handlerFor, json, serveApp, text, type WebLogs } from './test-web';
+import { MODES, handlerFor, json, serveApp, text, useWebTestHooks } from './test-web';
 import { Application, MissingArgumentError, RequestHandler, createSignedValue } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 /** tornado's GetArgumentHandler: `foo` from the source the `source` argument names. */
 class GetArgument extends RequestHandler {

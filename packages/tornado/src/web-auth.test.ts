@@ -5,12 +5,10 @@
  * decorator and as a wrapped function, and `streamRequestBody`'s checks. A real HTTPServer +
  * Application on 127.0.0.1, fetched with AsyncHTTPClient, in both loop modes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { sleep } from './gen';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, text, type WebLogs } from './test-web';
+import { MODES, serveApp, text, useWebTestHooks } from './test-web';
 import {
   addslash,
   Application,
@@ -21,17 +19,7 @@ import {
   type RequestHandlerClass,
 } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 describe.each(MODES)('currentUser (%s mode)', (mode: LoopMode) => {
   it('getCurrentUser is asked once, on first use, and not at all when nothing reads currentUser', async () => {

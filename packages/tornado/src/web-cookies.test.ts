@@ -6,11 +6,9 @@
  * CookieTestRequestHandler is). A real HTTPServer + Application on 127.0.0.1, fetched with
  * AsyncHTTPClient, in both loop modes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, handlerFor, serveApp, text, type WebLogs } from './test-web';
+import { MODES, handlerFor, serveApp, text, useWebTestHooks } from './test-web';
 import {
   Application,
   CookieError,
@@ -20,17 +18,7 @@ import {
   type SignedValueSecret,
 } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+useWebTestHooks(); // what the server logs stays out of the test output
 
 /** Serves one handler class at `/` and fetches `/` once with `headers`. */
 function fetchOne(

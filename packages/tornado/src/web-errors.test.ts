@@ -5,12 +5,10 @@
  * (ExceptionHandlerTest, BuggyLoggingTest), and `Finish` (FinishExceptionTest). A real
  * HTTPServer + Application on 127.0.0.1, fetched with AsyncHTTPClient, in both loop modes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { appLog } from './log';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, text, type WebLogs } from './test-web';
+import { MODES, serveApp, text, useWebTestHooks } from './test-web';
 import {
   Application,
   CookieError,
@@ -23,17 +21,7 @@ import {
   type ErrorDetails,
 } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 describe('the error classes', () => {
   it('each is a named class with a stable code', () => {

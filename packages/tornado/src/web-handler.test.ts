@@ -10,29 +10,18 @@
  * streams where the bytes or the timing matter), in both loop modes.
  */
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Future } from '@aio/future';
 import { getEventLoop, type LoopMode } from '@aio/loop';
 import { sleep, moment } from './gen';
 import type { BodyWriter } from './httpclient';
 import { Event } from './locks';
-import { closeLoops, until } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, json, serveApp, text, type WebLogs } from './test-web';
+import { until } from './locks/test-support';
+import { MODES, json, serveApp, text, useWebTestHooks } from './test-web';
 import { Application, HTTPError, RequestHandler, streamRequestBody } from './web';
 import type { HTTPServerRequest } from './httputil';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 /** A future on the running loop, for a handler and a test to meet at. */
 function future<T = void>(): Future<T> {

@@ -8,11 +8,10 @@
  * with AsyncHTTPClient, in both loop modes.
  */
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers, readResponse } from './test-http';
-import { MODES, captureWebLogs, handlerFor, serveApp, text, type WebLogs } from './test-web';
+import { readResponse } from './test-http';
+import { MODES, handlerFor, serveApp, text, useWebTestHooks } from './test-web';
 import {
   Application,
   GZipContentEncoding,
@@ -21,17 +20,7 @@ import {
   RequestHandler,
 } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 /** What a handler threw, as `name: message`, or 'ok'. */
 function attempt(fn: () => void): string {

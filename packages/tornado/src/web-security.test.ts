@@ -8,24 +8,12 @@
  * tampering, future timestamps, expiry) in web/signed-value.test.ts and web-cookies.test.ts,
  * static files (traversal however spelled, no open redirect) in web-static.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, type WebLogs } from './test-web';
+import { MODES, serveApp, useWebTestHooks } from './test-web';
 import { Application, HTTPError, RequestHandler } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 const EVIL = '<script>alert(1)</script>';
 

@@ -11,25 +11,14 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, text, type WebLogs } from './test-web';
+import { MODES, serveApp, text, useWebTestHooks } from './test-web';
 import { contentRange, guessContentType, parseRequestRange } from './web/static';
 import { DictLoader } from './template';
 import { Application, RequestHandler, StaticFileHandler } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
+const logs = useWebTestHooks(() => {
   StaticFileHandler.reset();
 });
 

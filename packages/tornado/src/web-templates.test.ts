@@ -9,17 +9,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Future } from '@aio/future';
 import type { LoopMode } from '@aio/loop';
-import { closeLoops } from './locks/test-support';
 import { DictLoader } from './template';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, text, type WebLogs } from './test-web';
+import { MODES, serveApp, text, useWebTestHooks } from './test-web';
 import { clearTemplateLoaders } from './web/templates';
 import { Application, RequestHandler, UIModule, type ApplicationOptions } from './web';
 
-let logs: WebLogs;
+const logs = useWebTestHooks(clearTemplateLoaders);
 let dir: string;
 
 beforeAll(() => {
@@ -28,17 +26,6 @@ beforeAll(() => {
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  clearTemplateLoaders();
-  closeLeftovers();
-  closeLoops();
 });
 
 /** Serves `handler` at `/` with `settings`, fetches each path, returns the bodies. */

@@ -4,25 +4,13 @@
  * (XSRFTest, XSRFCookieNameTest, XSRFCookieKwargsTest, ErrorHandlerXSRFTest), `xsrfFormHtml`.
  * A real HTTPServer + Application on 127.0.0.1, fetched with AsyncHTTPClient, in both loop modes.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import type { HTTPResponse } from './httpclient';
-import { closeLoops } from './locks/test-support';
-import { closeLeftovers } from './test-http';
-import { MODES, captureWebLogs, serveApp, text, type Fetch, type WebLogs } from './test-web';
+import { MODES, serveApp, text, type Fetch, useWebTestHooks } from './test-web';
 import { Application, ErrorHandler, RequestHandler, type ApplicationOptions } from './web';
 
-let logs: WebLogs;
-
-beforeEach(() => {
-  logs = captureWebLogs();
-});
-
-afterEach(() => {
-  logs.stop();
-  closeLeftovers();
-  closeLoops();
-});
+const logs = useWebTestHooks();
 
 /** tornado's XSRFTest handler: GET gives the token (in the format `version` asks), POST says ok. */
 class Token extends RequestHandler {
