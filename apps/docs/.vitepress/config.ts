@@ -29,6 +29,16 @@ export default defineConfig({
   head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
   markdown: {
     lineNumbers: false,
+    config(md) {
+      // Inline code is text, never a Vue template: without v-pre, `{{` in one code span and `}}`
+      // in a later one (tornado's template syntax, in the API pages) read as an interpolation and
+      // break the build. Fenced blocks get v-pre from VitePress already.
+      const inline = md.renderer.rules.code_inline!;
+      md.renderer.rules.code_inline = (tokens, idx, options, env, self) => {
+        tokens[idx]!.attrSet('v-pre', '');
+        return inline(tokens, idx, options, env, self);
+      };
+    },
   },
   themeConfig: {
     logo: '/favicon.svg',

@@ -325,6 +325,19 @@ describe('xhtmlEscape and xhtmlUnescape', () => {
     expect(typeof xhtmlEscape(Buffer.from('foo'))).toBe('string');
   });
 
+  it('returns text with nothing to escape as it is', () => {
+    for (const text of ['', 'plain', '1234567890', 'a=b?c;d%e', 'é and 😀 and \u{10ffff}']) {
+      expect(xhtmlEscape(text)).toBe(text);
+    }
+  });
+
+  it('escapes at either end, in runs, and beside astral characters', () => {
+    expect(xhtmlEscape(`&&<<a>>""''`)).toBe('&amp;&amp;&lt;&lt;a&gt;&gt;&quot;&quot;&#39;&#39;');
+    expect(xhtmlEscape('<a')).toBe('&lt;a');
+    expect(xhtmlEscape('a>')).toBe('a&gt;');
+    expect(xhtmlEscape('😀<😀>😀')).toBe('😀&lt;😀&gt;😀');
+  });
+
   it("reads tornado 6.4's spelling of the apostrophe as well", () => {
     expect(xhtmlUnescape('it&#x27;s')).toBe("it's");
   });

@@ -7,6 +7,9 @@
  * The writer also remembers what the program needs later: the identifiers the template's own
  * code mentions (the names to take from the namespace), and each piece of that code with its tag
  * and place (to say which tag a SyntaxError came from).
+ *
+ * A template is written twice, once for each way to render it (`OutputMode`); the nodes say what
+ * to output (`writeText`, `writeValue`) and the writer writes the code for its mode.
  */
 import type { BaseLoader } from './loader';
 import { collectIdentifiers } from './javascript';
@@ -17,6 +20,21 @@ export interface TemplateRef {
   readonly name: string;
   readonly autoescape: string | null;
 }
+
+/**
+ * What the function being written makes of the template's text: a string in `_tt_buffer`, which
+ * it returns (for `generateString()`), or UTF-8 bytes written into `_tt_bytes` from `_tt_at`, of
+ * the `ByteOutput` it is given as `_tt_out` (for `generate()`: see `./output`). A nested
+ * function (`{% apply %}`) always makes a string, the argument of its function.
+ */
+export type OutputMode = 'text' | 'bytes';
+
+/**
+ * Text between tags up to this many bytes is written to `_tt_bytes` one byte a statement, which
+ * V8 runs faster than any call that copies: with `set` for every piece, tornado's template
+ * benchmark rendered in twice the time (0.94 ms of CPU against 0.44 ms, Node 20).
+ */
+const UNROLLED_TEXT = 32;
 
 /** A piece of the template's own code, and a standalone program that parses only if it does. */
 export interface Fragment {
@@ -31,6 +49,8 @@ export class CodeWriter {
   readonly locations: string[] = [];
   readonly identifiers = new Set<string>();
   readonly fragments: Fragment[] = [];
+  /** The text too long to write byte by byte, as the function reads it: `_tt_texts[i]`. */
+  readonly texts: Uint8Array[] = [];
   /** Index in `lines` of the line left for the names taken from the namespace. */
   namespaceLine = -1;
   private indentLevel = 0;
@@ -38,11 +58,14 @@ export class CodeWriter {
   private readonly includeStack: { template: TemplateRef; line: number }[] = [];
   /** Labels of the loops being written, innermost last: null for a loop without `else`. */
   private loops: (string | null)[] = [];
+  /** How many nested functions are being written, whose text is their return value. */
+  private nestedFunctions = 0;
 
   constructor(
     readonly namedBlocks: ReadonlyMap<string, NamedBlock>,
     readonly loader: BaseLoader | null,
     public currentTemplate: TemplateRef,
+    readonly mode: OutputMode,
   ) {}
 
   /** Writes `code` as one line (more if it holds newlines), at the template's `line`. */
@@ -114,11 +137,57 @@ export class CodeWriter {
   nestedFunction(body: () => void): void {
     const outer = this.loops;
     this.loops = [];
+    this.nestedFunctions++;
     try {
       this.indent(body);
     } finally {
       this.loops = outer;
+      this.nestedFunctions--;
     }
+  }
+
+  /** Declares the output, at the top of a function. */
+  writeOutputStart(line: number): void {
+    const start = this.writesBytes
+      ? 'var _tt_bytes = _tt_out.bytes, _tt_at = 0;'
+      : 'var _tt_buffer = "";';
+    this.write(start, line);
+  }
+
+  /** Returns what the function made: its text, or where its bytes end. */
+  writeOutputEnd(line: number): void {
+    this.write(this.writesBytes ? 'return _tt_at;' : 'return _tt_buffer;', line);
+  }
+
+  /** Outputs `code`, an expression that gives a string. */
+  writeValue(code: string, line: number): void {
+    if (this.writesBytes) {
+      this.write(`_tt_at = _tt_out.utf8(_tt_at, ${code}); _tt_bytes = _tt_out.bytes;`, line);
+    } else {
+      this.write(`_tt_buffer += ${code};`, line);
+    }
+  }
+
+  /** Outputs `text`, the text between two tags. */
+  writeText(text: string, line: number): void {
+    const literal = stringLiteral(text);
+    // A surrogate at either end can pair with one in the value beside it: `utf8()` sees that.
+    if (!this.writesBytes || /^[\udc00-\udfff]|[\ud800-\udbff]$/.test(text)) {
+      this.writeValue(literal, line);
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    const length = bytes.length;
+    this.write(`// ${literal.length > 72 ? `${literal.slice(0, 71)}…` : literal}`, line);
+    let code = `if (_tt_at + ${length} > _tt_bytes.length) _tt_bytes = _tt_out.grow(_tt_at, ${length});`;
+    if (length <= UNROLLED_TEXT) {
+      bytes.forEach((byte, i) => {
+        code += ` _tt_bytes[_tt_at${i === 0 ? '' : ` + ${i}`}] = ${byte};`;
+      });
+    } else {
+      code += ` _tt_bytes.set(_tt_texts[${this.texts.push(bytes) - 1}], _tt_at);`;
+    }
+    this.write(`${code} _tt_at += ${length};`, line);
   }
 
   /** The label `{% break %}` has to name here, or null for a plain `break`. */
@@ -129,6 +198,11 @@ export class CodeWriter {
   /** A name no other part of this function uses: `_tt_apply0`, `_tt_error1`, … */
   unique(prefix: string): string {
     return `${prefix}${this.counter++}`;
+  }
+
+  /** Whether the code being written outputs bytes: in a bytes function, but not a nested one. */
+  private get writesBytes(): boolean {
+    return this.mode === 'bytes' && this.nestedFunctions === 0;
   }
 
   /** `name:line`, then `(via parent:line, …)` when inside an included template or block. */
@@ -143,4 +217,14 @@ export class CodeWriter {
 /** A template name as it can stand in a line comment. */
 function oneLine(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]/g, ' ');
+}
+
+/**
+ * `text` as a one-line string literal: JSON's escapes, and U+2028 and U+2029 escaped too, which
+ * JSON leaves as they are and V8 counts as line breaks in a stack trace's line numbers.
+ */
+function stringLiteral(text: string): string {
+  return JSON.stringify(text)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }

@@ -3,8 +3,7 @@
  * node writes into the generated function.
  *
  * The function reads as tornado's Python reads, statement for statement, with JavaScript's
- * syntax and a string for the output buffer (a string built with `+=` is the fastest buffer V8
- * has; tornado appends bytes to a list and joins it):
+ * syntax and a string for the output buffer (tornado appends bytes to a list and joins it):
  *
  * ```js
  * function _tt_execute(_tt_defaults, _tt_namespace, _tt_kwargs) {  // page.html:0
@@ -16,6 +15,23 @@
  *     _tt_buffer += "</li>\n";  // page.html:2
  *   }  // page.html:1
  *   return _tt_buffer;  // page.html:0
+ * }
+ * ```
+ *
+ * That is the function `generateString()` runs. `generate()` runs its twin, which writes the
+ * UTF-8 bytes itself (see `./output` for why), the same statements with other outputs:
+ *
+ * ```js
+ * function _tt_execute(_tt_defaults, _tt_namespace, _tt_kwargs, _tt_out) {  // page.html:0
+ *   var items = _tt_kwargs.items, xhtmlEscape = _tt_defaults.xhtmlEscape;
+ *   var _tt_bytes = _tt_out.bytes, _tt_at = 0;  // page.html:0
+ *   for (var item of items) {  // page.html:1
+ *     // "<li>"  // page.html:2
+ *     if (_tt_at + 4 > _tt_bytes.length) _tt_bytes = _tt_out.grow(_tt_at, 4); _tt_bytes[_tt_at] = 60; … _tt_at += 4;  // page.html:2
+ *     _tt_at = _tt_out.utf8(_tt_at, _tt_str(xhtmlEscape(_tt_str(item.name)))); _tt_bytes = _tt_out.bytes;  // page.html:2
+ *     …
+ *   }  // page.html:1
+ *   return _tt_at;  // page.html:0
  * }
  * ```
  *
@@ -71,12 +87,13 @@ export class FileNode extends Node {
   }
 
   generate(writer: CodeWriter): void {
-    writer.write('function _tt_execute(_tt_defaults, _tt_namespace, _tt_kwargs) {', 0);
+    const output = writer.mode === 'bytes' ? ', _tt_out' : '';
+    writer.write(`function _tt_execute(_tt_defaults, _tt_namespace, _tt_kwargs${output}) {`, 0);
     writer.indent(() => {
       writer.writeNamespace();
-      writer.write('var _tt_buffer = "";', 0);
+      writer.writeOutputStart(0);
       this.body.generate(writer);
-      writer.write('return _tt_buffer;', 0);
+      writer.writeOutputEnd(0);
     });
     writer.write('}', 0);
   }
@@ -174,13 +191,13 @@ export class ApplyBlock extends Node {
     const name = writer.unique('_tt_apply');
     writer.write(`function ${name}() {`, this.line);
     writer.nestedFunction(() => {
-      writer.write('var _tt_buffer = "";', this.line);
+      writer.writeOutputStart(this.line);
       this.body.generate(writer);
-      writer.write('return _tt_buffer;', this.line);
+      writer.writeOutputEnd(this.line);
     });
     writer.write('}', this.line);
     const method = writer.expression(this.method, `{% apply ${this.method} %}`, this.line);
-    writer.write(`_tt_buffer += _tt_str(${method}(${name}()));`, this.line);
+    writer.writeValue(`_tt_str(${method}(${name}()))`, this.line);
   }
 }
 
@@ -453,7 +470,7 @@ export class Expression extends Node {
       const escape = writer.expression(autoescape, `{% autoescape ${autoescape} %}`, this.line);
       code = `_tt_str(${escape}(${code}))`;
     }
-    writer.write(`_tt_buffer += ${code};`, this.line);
+    writer.writeValue(code, this.line);
   }
 }
 
@@ -479,16 +496,6 @@ export class Text extends Node {
     const value = this.value.includes('<pre>')
       ? this.value
       : filterWhitespace(this.whitespace, this.value);
-    if (value !== '') writer.write(`_tt_buffer += ${stringLiteral(value)};`, this.line);
+    if (value !== '') writer.writeText(value, this.line);
   }
-}
-
-/**
- * `text` as a one-line string literal: JSON's escapes, and U+2028 and U+2029 escaped too, which
- * JSON leaves as they are and V8 counts as line breaks in a stack trace's line numbers.
- */
-function stringLiteral(text: string): string {
-  return JSON.stringify(text)
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 }

@@ -28,9 +28,13 @@ import { toUnicode } from '../escape/text';
 import type { CodeWriter, Fragment } from './code-writer';
 import { ParseError } from './errors';
 import { isBindableName } from './javascript';
+import type { ByteOutput } from './output';
 
-/** The generated function: the rendered text from the three layers of the namespace. */
-type Execute = (defaults: object, namespace: object, kwargs: object) => string;
+/**
+ * The generated function, from the three layers of the namespace: the rendered text, or (a
+ * bytes function, see `OutputMode`) where the bytes it wrote into `output` end.
+ */
+type Execute<R> = (defaults: object, namespace: object, kwargs: object, output?: ByteOutput) => R;
 
 /** Where a name comes from, one letter per name the template mentions: see `signature()`. */
 type Signature = string;
@@ -43,18 +47,20 @@ const MAX_COMPILED = 32;
 
 let programs = 0;
 
-export class Program {
+/** A template's function, which gives `R`: a string, or a number for a bytes function. */
+export class Program<R> {
   /** The generated source, as `Template.code` shows it. */
   readonly code: string;
   readonly #name: string;
   readonly #lines: readonly string[];
+  readonly #texts: readonly Uint8Array[];
   readonly #locations: readonly string[];
   readonly #namespaceLine: number;
   /** The names the template's code mentions that a namespace can give it. */
   readonly #names: readonly string[];
   readonly #sourceUrl: string;
   readonly #frames: RegExp;
-  readonly #compiled = new Map<Signature, Execute>();
+  readonly #compiled = new Map<Signature, Execute<R>>();
   #fragments: readonly Fragment[];
 
   /**
@@ -64,6 +70,7 @@ export class Program {
   constructor(writer: CodeWriter, name: string, defaults: object, namespace: object) {
     this.#name = name;
     this.#lines = writer.lines;
+    this.#texts = writer.texts;
     this.#locations = writer.locations;
     this.#namespaceLine = writer.namespaceLine;
     this.#fragments = writer.fragments;
@@ -78,12 +85,15 @@ export class Program {
     this.#fragments = [];
   }
 
-  /** Runs the function for these layers (the later layer wins), rethrowing with template lines. */
-  run(defaults: object, namespace: object, kwargs: object): string {
+  /**
+   * Runs the function for these layers (the later layer wins), and a bytes function into
+   * `output`, rethrowing with template lines.
+   */
+  run(defaults: object, namespace: object, kwargs: object, output?: ByteOutput): R {
     const signature = this.signature(defaults, namespace, kwargs);
     const execute = this.#compiled.get(signature) ?? this.compile(signature);
     try {
-      return execute(defaults, namespace, kwargs);
+      return execute(defaults, namespace, kwargs, output);
     } catch (error) {
       this.annotate(error);
       throw error;
@@ -128,17 +138,17 @@ export class Program {
     ].join('\n');
   }
 
-  private compile(signature: Signature): Execute {
-    let factory: (str: typeof toText) => Execute;
+  private compile(signature: Signature): Execute<R> {
+    let factory: (str: typeof toText, texts: readonly Uint8Array[]) => Execute<R>;
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling templates is the point
-      factory = new Function('_tt_str', this.source(signature)) as typeof factory;
+      factory = new Function('_tt_str', '_tt_texts', this.source(signature)) as typeof factory;
     } catch (error) {
       if (error instanceof SyntaxError) throw this.locate(error);
       throw error;
     }
     if (this.#compiled.size >= MAX_COMPILED) this.#compiled.clear();
-    const execute = factory(toText);
+    const execute = factory(toText, this.#texts);
     this.#compiled.set(signature, execute);
     return execute;
   }

@@ -5,10 +5,11 @@
  */
 import { jsonEncode, linkify, squeeze, toUnicode, urlEscape, xhtmlEscape } from '../escape';
 import { optionTypeError, optionValueError } from '../log/errors';
-import { CodeWriter } from './code-writer';
+import { CodeWriter, type OutputMode } from './code-writer';
 import type { BaseLoader } from './loader';
 import { loadChild } from './loading';
 import { ExtendsBlock, FileNode, parsedFile, setParsedFile, type NamedBlocks } from './nodes';
+import { renderBytes } from './output';
 import { parse } from './parse';
 import { Program } from './program';
 import { TemplateReader } from './reader';
@@ -72,10 +73,14 @@ export class Template {
   /**
    * The generated JavaScript, each line ending with the template line it came from, as compiled
    * for the defaults and the loader's namespace (a call to `generate()` with names the template
-   * mentions adds them to the first line's `var`).
+   * mentions adds them to the first line's `var`). This is the function `generateString()`
+   * runs; `generate()` runs a twin that writes the bytes where this one builds a string.
    */
   readonly code: string;
-  readonly #program: Program;
+  /** The function `generateString()` runs, whose code `code` is. */
+  readonly #text: Program<string>;
+  /** Its twin that `generate()` runs, which writes UTF-8 bytes (see `./output`). */
+  readonly #bytes: Program<number>;
 
   /**
    * Parses and compiles `source` (bytes are decoded as UTF-8).
@@ -127,8 +132,9 @@ export class Template {
     this.autoescape = context.autoescape;
     const file = new FileNode(this, body);
     setParsedFile(this, file);
-    this.#program = new Program(generateCode(file, loader), name, DEFAULTS, this.namespace);
-    this.code = this.#program.code;
+    this.#text = new Program(generateCode(file, loader, 'text'), name, DEFAULTS, this.namespace);
+    this.#bytes = new Program(generateCode(file, loader, 'bytes'), name, DEFAULTS, this.namespace);
+    this.code = this.#text.code;
   }
 
   /**
@@ -141,7 +147,8 @@ export class Template {
    * @throws whatever the template's code throws, its stack showing template lines
    */
   generate(namespace: Record<string, unknown> = {}): Buffer {
-    return Buffer.from(this.generateString(namespace), 'utf8');
+    checkNamespace(namespace);
+    return renderBytes((output) => this.#bytes.run(DEFAULTS, this.namespace, namespace, output));
   }
 
   /**
@@ -152,10 +159,8 @@ export class Template {
    * ```
    */
   generateString(namespace: Record<string, unknown> = {}): string {
-    if (typeof namespace !== 'object' || namespace === null) {
-      throw optionTypeError('Template.generate()', 'namespace', 'an object', namespace);
-    }
-    return this.#program.run(DEFAULTS, this.namespace, namespace);
+    checkNamespace(namespace);
+    return this.#text.run(DEFAULTS, this.namespace, namespace);
   }
 
   get [Symbol.toStringTag](): string {
@@ -167,16 +172,22 @@ export class Template {
   }
 }
 
+function checkNamespace(namespace: unknown): void {
+  if (typeof namespace !== 'object' || namespace === null) {
+    throw optionTypeError('Template.generate()', 'namespace', 'an object', namespace);
+  }
+}
+
 /**
  * The function's code (tornado's `_generate_python`): from the root of the `{% extends %}`
  * chain, each `{% block %}` filled from the last template in the chain that has it.
  */
-function generateCode(file: FileNode, loader: BaseLoader | null): CodeWriter {
+function generateCode(file: FileNode, loader: BaseLoader | null, mode: OutputMode): CodeWriter {
   const ancestors = ancestorsOf(file, loader).reverse();
   const namedBlocks: NamedBlocks = new Map();
   for (const ancestor of ancestors) ancestor.findNamedBlocks(loader, namedBlocks);
   const root = ancestors[0]!;
-  const writer = new CodeWriter(namedBlocks, loader, root.template);
+  const writer = new CodeWriter(namedBlocks, loader, root.template, mode);
   root.generate(writer);
   return writer;
 }
