@@ -121,6 +121,10 @@ export async function runWrkRounds(
         const cpuAfter = processCpuSeconds(running.pid);
         const errors = wrkErrors(measured);
         if (errors) throw new Error(`round ${round}: ${errors}`);
+        // Nothing answered in the whole run (a server stuck, or starved of its CPU): no figure.
+        if (measured.requests === 0) {
+          throw new Error(`round ${round}: no response in ${String(plan.durationSec)} s`);
+        }
         const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
         (rounds[server.name] ??= []).push({
           requestsPerSec: measured.requestsPerSec,
