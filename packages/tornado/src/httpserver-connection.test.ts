@@ -25,7 +25,8 @@ import {
   type RequestStartLine,
 } from './httputil';
 import type { HTTP1Connection } from './http1connection';
-import { StreamClosedError } from './iostream';
+import { StreamClosedError, type IOStream } from './iostream';
+import { SO_SNDBUF, SOL_SOCKET } from '@aio/selector';
 import { MODES, main, until } from './locks/test-support';
 import {
   BAD_REQUEST,
@@ -420,6 +421,62 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
       );
       expect(count).toBe(0);
       expect(events).toEqual(['headers', 'data 10', 'onConnectionClose']);
+    });
+  });
+
+  describe('large writes to clients that read slowly', () => {
+    /** A body of `size` bytes that differs from request to request (`seed`). */
+    const bodyOf = (seed: number, size: number): Buffer => {
+      const body = Buffer.allocUnsafe(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+      return body;
+    };
+    const SIZE = 600 * 1024;
+
+    // Writes are built in one buffer shared by every connection (a head and its first chunk, a
+    // chunk and its framing); what the kernel does not take must be copied before the next
+    // write is built, or a slow client would read another response's bytes.
+    function bigApp(request: HTTPServerRequest): void {
+      const connection = request.connection!;
+      // A small send buffer: the kernel takes a little of each write, the stream keeps the rest.
+      (http1(connection).stream as IOStream).socket.setsockopt(SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+      const seed = Number(request.path.slice(request.path.lastIndexOf('/') + 1));
+      const body = bodyOf(seed, SIZE);
+      const ok = new ResponseStartLine('HTTP/1.1', 200, 'OK');
+      if (request.path.startsWith('/length/')) {
+        const headers = new HTTPHeaders({ 'Content-Length': String(SIZE) });
+        void connection.writeHeaders(ok, headers, body.subarray(0, 100 * 1024));
+        void connection.write(body.subarray(100 * 1024));
+      } else {
+        void connection.writeHeaders(ok, new HTTPHeaders(), body.subarray(0, 64 * 1024));
+        for (let at = 64 * 1024; at < SIZE; at += 96 * 1024) {
+          void connection.write(body.subarray(at, at + 96 * 1024));
+        }
+      }
+      connection.finish();
+    }
+
+    it('each client gets its own bytes, with a Content-Length or chunked', async () => {
+      const paths = ['/length/1', '/chunked/2', '/length/3', '/chunked/4'];
+      const got = await run(() =>
+        withServer(bigApp, {}, function* (h) {
+          const streams = [];
+          for (const path of paths) {
+            const stream = yield* h.connect();
+            void stream.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
+            streams.push(stream);
+          }
+          // Every response is being written before the first is read.
+          yield* sleep(50);
+          const bodies: Buffer[] = [];
+          for (const stream of streams) bodies.push((yield* readResponse(stream)).body);
+          return bodies;
+        }),
+      );
+      got.forEach((body, i) => {
+        expect(body.length).toBe(SIZE);
+        expect(body.equals(bodyOf(i + 1, SIZE))).toBe(true);
+      });
     });
   });
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoopMode } from '@aio/loop';
 import { AsyncHTTPClient } from './httpclient';
+import { accessLog, setLevel } from './log';
 import { main } from './locks/test-support';
 import type { HTTPServerRequest } from './httputil';
 import { HostMatches, RouteReverseError, RuleRouter, type TargetParams } from './routing';
@@ -530,6 +531,31 @@ describe.each(MODES)('listen and logRequest (%s mode)', (mode: LoopMode) => {
       [50, '503 GET /503 (127.0.0.1)'],
     ]);
     expect(logs.access[0]!.message).toMatch(/ \d+\.\d{2}ms$/);
+  });
+
+  it('logRequest makes a line only for a level the access log keeps (warning, by default)', async () => {
+    const summaries: string[] = [];
+    class Counted extends RequestHandler {
+      override get(code: string) {
+        this.setStatus(Number(code));
+      }
+      override requestSummary(): string {
+        summaries.push(this.request.uri);
+        return super.requestSummary();
+      }
+    }
+    setLevel(accessLog, 'warning');
+    try {
+      await serveApp(new Application([['/(\\d+)', Counted]]), mode, function* (fetch) {
+        for (const code of ['200', '404']) yield* fetch(`/${code}`);
+      });
+    } finally {
+      setLevel(accessLog, 'debug');
+    }
+    expect(summaries).toEqual(['/404']);
+    expect(logs.access.map((r) => [r.level, r.message.replace(/ [\d.]+ms$/, '')])).toEqual([
+      [40, '404 GET /404 (127.0.0.1)'],
+    ]);
   });
 
   it('the logFunction setting replaces the access line', async () => {

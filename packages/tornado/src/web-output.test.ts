@@ -186,6 +186,33 @@ describe.each(MODES)('headers (%s mode)', (mode: LoopMode) => {
     expect(Math.abs(date - Date.now())).toBeLessThan(2000);
   });
 
+  it('each response starts from its own copy of the default headers', async () => {
+    class Adds extends RequestHandler {
+      override get() {
+        this.addHeader('Server', 'Extra/1');
+        this.addHeader('Content-Type', 'also/this');
+        this.clearHeader('Date');
+      }
+    }
+    class Plain extends RequestHandler {
+      override get() {
+        this.write('plain');
+      }
+    }
+    const app = new Application([
+      ['/adds', Adds],
+      ['/plain', Plain],
+    ]);
+    const [adds, plain] = await serveApp(app, mode, function* (fetch) {
+      return [(yield* fetch('/adds')).headers, (yield* fetch('/plain')).headers];
+    });
+    expect(adds.getList('Server')).toEqual([`TornadoServer/6.5`, 'Extra/1']);
+    expect(adds.has('Date')).toBe(false);
+    expect(plain.getList('Server')).toEqual(['TornadoServer/6.5']);
+    expect(plain.getList('Content-Type')).toEqual(['text/html; charset=UTF-8']);
+    expect(plain.has('Date')).toBe(true);
+  });
+
   it('Header204Test: a 204 has neither Content-Length nor Transfer-Encoding', async () => {
     class NoContent extends RequestHandler {
       override get() {
@@ -262,8 +289,9 @@ describe.each(MODES)('the body (%s mode)', (mode: LoopMode) => {
     });
     expect(text(plain)).toBe('caf\u00e9 !');
     expect(plain.headers.get('Content-Length')).toBe('7');
-    // tornado's json_encode: Python's layout, ASCII only, </ escaped.
-    expect(text(jsonResponse)).toBe('{"a": [1, "\\u00e9"], "b": null, "html": "<\\/script>"}');
+    // JSON.stringify's layout in UTF-8, </ escaped (tornado's promise; not json.dumps' bytes).
+    expect(text(jsonResponse)).toBe('{"a":[1,"\u00e9"],"b":null,"html":"<\\/script>"}');
+    expect(jsonResponse.headers.get('Content-Length')).toBe('43');
     expect(jsonResponse.headers.get('Content-Type')).toBe('application/json; charset=UTF-8');
     expect(refused[0]).toMatch(
       /^TypeError: write\(\) expected .*Arrays are not accepted for security reasons/,

@@ -16,7 +16,12 @@ import type { LoopMode } from '@aio/loop';
 import { MODES, serveApp, text, useWebTestHooks } from './test-web';
 import { contentRange, guessContentType, parseRequestRange } from './web/static';
 import { DictLoader } from './template';
-import { Application, RequestHandler, StaticFileHandler } from './web';
+import { Application, OutputTransform, RequestHandler, StaticFileHandler, type Chunk } from './web';
+import type { HTTPHeaders } from './httputil';
+import type { HTTPResponse } from './httpclient';
+import type { IOStream } from './iostream';
+import { SO_SNDBUF, SOL_SOCKET } from '@aio/selector';
+import { http1 } from './test-http';
 
 const logs = useWebTestHooks(() => {
   StaticFileHandler.reset();
@@ -384,6 +389,101 @@ describe.each(MODES)('StaticFileHandler subclasses and settings (%s mode)', (mod
     } finally {
       rmSync(file, { force: true });
     }
+  });
+
+  describe('large files, read through one buffer every response shares', () => {
+    /** Files of several 64 KiB chunks, each of its own bytes (and one with a short last chunk). */
+    const files = {
+      'a.bin': 700 * 1024,
+      'b.bin': 700 * 1024 + 5,
+      'c.bin': 300 * 1024 + 1,
+      'd.txt': 200 * 1024 + 3, // text: gzipped with compressResponse
+    };
+    const content = (name: string, size: number): Buffer => {
+      const seed = name.charCodeAt(0);
+      const bytes = Buffer.allocUnsafe(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * seed + (i >> 10)) & 0xff;
+      return bytes;
+    };
+    /** Serves `dir` with a small send buffer: the kernel takes a little of each chunk at a time. */
+    class SmallSendBuffer extends StaticFileHandler {
+      override prepare() {
+        const stream = http1(this.request.connection).stream as IOStream;
+        stream.socket.setsockopt(SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+      }
+    }
+    /** …and keeps every chunk `write` is given, as a subclass may. */
+    class KeepsChunks extends SmallSendBuffer {
+      static kept: Buffer[] = [];
+      override write(chunk: Chunk) {
+        if (chunk instanceof Uint8Array) KeepsChunks.kept.push(chunk as Buffer);
+        super.write(chunk);
+      }
+    }
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'aio-static-big-'));
+      for (const [name, size] of Object.entries(files)) {
+        writeFileSync(join(dir, name), content(name, size));
+      }
+    });
+    afterAll(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('served at once to several clients, each file arrives whole, with gzip on or off', async () => {
+      for (const settings of [{}, { compressResponse: true }]) {
+        const app = new Application([['/big/(.*)', SmallSendBuffer, { path: dir }]], settings);
+        const names = Object.keys(files);
+        const got = await serveApp(app, mode, function* (fetch) {
+          return (yield names.map((name) => fetch(`/big/${name}`))) as HTTPResponse[];
+        });
+        got.forEach((response, i) => {
+          const name = names[i]!;
+          expect(response.code).toBe(200);
+          expect(response.body.equals(content(name, files[name as keyof typeof files]))).toBe(true);
+        });
+      }
+    });
+
+    it('a transform that keeps each chunk until the next call gets chunks that stay whole', async () => {
+      /** Sends each chunk one flush late: it keeps the chunk it is given past the call. */
+      class OneBehind extends OutputTransform {
+        #held: Buffer = Buffer.alloc(0);
+        override transformFirstChunk(
+          statusCode: number,
+          headers: HTTPHeaders,
+          chunk: Buffer,
+          finishing: boolean,
+        ): [number, HTTPHeaders, Buffer] {
+          return [statusCode, headers, this.transformChunk(chunk, finishing)];
+        }
+        override transformChunk(chunk: Buffer, finishing: boolean): Buffer {
+          const out = this.#held;
+          this.#held = chunk;
+          return finishing ? Buffer.concat([out, chunk]) : out;
+        }
+      }
+      const app = new Application([['/big/(.*)', SmallSendBuffer, { path: dir }]], {
+        transforms: [OneBehind],
+      });
+      const body = await serveApp(app, mode, function* (fetch) {
+        return (yield* fetch('/big/b.bin')).body;
+      });
+      expect(body.equals(content('b.bin', files['b.bin']))).toBe(true);
+    });
+
+    it('a subclass whose write keeps the chunks it is given keeps each one whole', async () => {
+      KeepsChunks.kept = [];
+      const app = new Application([['/big/(.*)', KeepsChunks, { path: dir }]]);
+      const body = await serveApp(app, mode, function* (fetch) {
+        return (yield* fetch('/big/a.bin')).body;
+      });
+      const expected = content('a.bin', files['a.bin']);
+      expect(body.equals(expected)).toBe(true);
+      expect(KeepsChunks.kept.length).toBe(Math.ceil(files['a.bin'] / (64 * 1024)));
+      expect(Buffer.concat(KeepsChunks.kept).equals(expected)).toBe(true);
+    });
   });
 
   it('staticUrl in a template, through the application settings', async () => {

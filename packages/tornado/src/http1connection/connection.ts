@@ -671,17 +671,12 @@ export class HTTP1Connection implements HTTPConnection {
       // The usual small response: head and text encoded straight into one buffer, one write.
       const length = Buffer.byteLength(chunk, 'utf8');
       this.#countBody(length);
-      const data = Buffer.allocUnsafe(head.length + length);
+      const data = writeBuffer(head.length + length);
       data.write(head, 0, 'latin1');
       data.write(chunk, head.length, 'utf8');
       return this.#send(data);
     }
-    const body = this.#formatChunk(toBytes(chunk));
-    // latin1: one byte per character of the head.
-    const data = Buffer.allocUnsafe(head.length + body.length);
-    data.write(head, 0, 'latin1');
-    data.set(body, head.length);
-    return this.#send(data);
+    return this.#send(this.#withHead(head, toBytes(chunk)));
   }
 
   #requestHead(line: RequestStartLine, headers: HTTPHeaders): string {
@@ -757,21 +752,33 @@ export class HTTP1Connection implements HTTPConnection {
 
   /** Writes body bytes (chunked when the response is). */
   write(chunk: Uint8Array | string): Future<void> {
-    return this.#send(this.#formatChunk(toBytes(chunk)));
+    return this.#send(this.#withHead('', toBytes(chunk)));
   }
 
-  #formatChunk(chunk: Uint8Array): Uint8Array {
-    if (this.#dropBody) return EMPTY;
-    this.#countBody(chunk.length);
-    if (!this.#chunkingOutput || chunk.length === 0) return chunk;
-    const size = chunk.length.toString(16);
-    const out = Buffer.allocUnsafe(size.length + 4 + chunk.length);
-    out.write(size, 0, 'latin1');
-    out[size.length] = 0x0d;
-    out[size.length + 1] = 0x0a;
-    out.set(chunk, size.length + 2);
-    out[out.length - 2] = 0x0d;
-    out[out.length - 1] = 0x0a;
+  /**
+   * `head` (latin1: a byte per character), then `chunk` as the body goes out — framed as a chunk
+   * when the output is chunked, counted against `Content-Length`, nothing for a HEAD — in one
+   * buffer for one write; `chunk` itself when there is nothing to add to it.
+   */
+  #withHead(head: string, chunk: Uint8Array): Uint8Array {
+    if (this.#dropBody) chunk = EMPTY;
+    else this.#countBody(chunk.length);
+    const framed = this.#chunkingOutput && chunk.length > 0;
+    if (head === '' && !framed) return chunk;
+    const size = framed ? chunk.length.toString(16) : '';
+    const out = writeBuffer(head.length + (framed ? size.length + 4 : 0) + chunk.length);
+    let at = out.write(head, 0, 'latin1');
+    if (framed) {
+      at += out.write(size, at, 'latin1');
+      out[at++] = 0x0d;
+      out[at++] = 0x0a;
+    }
+    out.set(chunk, at);
+    if (framed) {
+      at += chunk.length;
+      out[at++] = 0x0d;
+      out[at] = 0x0a;
+    }
     return out;
   }
 
@@ -875,6 +882,29 @@ let lastRequestHead: {
 } | null = null;
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A buffer of `size` bytes to build one write in (a head and its first body chunk, a chunk and
+ * its framing), which goes to the stream's `write` before anything else is built: the stream
+ * sends it, or copies what the kernel does not take, before it returns (`BaseIOStream.write`),
+ * so one buffer serves every connection's writes in turn. A large write (a 64 KiB chunk of a file
+ * and the head before it) had memory of its own each time, fresh pages to fault in and then
+ * collect; a small one a slice of Node's 8 KiB pool, a new pool every thirty responses or so.
+ * Past `MAX_SHARED_WRITE` a write gets its own buffer, not to keep that much for ever.
+ */
+function writeBuffer(size: number): Buffer {
+  if (size > MAX_SHARED_WRITE) return Buffer.allocUnsafe(size);
+  if (sharedWrite.length < size) {
+    sharedWrite = Buffer.allocUnsafeSlow(
+      Math.min(MAX_SHARED_WRITE, Math.max(size, 2 * sharedWrite.length, 16 * 1024)),
+    );
+  }
+  return sharedWrite.subarray(0, size);
+}
+
+const MAX_SHARED_WRITE = 256 * 1024;
+let sharedWrite = Buffer.alloc(0);
+
 /** What a reason phrase may hold: HTAB, SP, visible ASCII, obs-text (RFC 9112 §4). */
 const REASON_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');

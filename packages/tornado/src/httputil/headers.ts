@@ -40,23 +40,49 @@ export type HTTPHeadersInit =
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string | readonly string[]>>;
 
-const normalized = new Map<string, string>();
-const lowered = new Map<string, string>();
+/** What the fields map and the checks need of a name, worked out once per distinct name. */
+interface NameInfo {
+  /** `name.toLowerCase()`: the name's key in the fields map. */
+  readonly key: string;
+  /** The name in `Http-Header-Case` (tornado's `_normalize_header`). */
+  readonly normalized: string;
+  /** The name is an RFC 9110 token: one a field may have. */
+  readonly token: boolean;
+}
+
+const infos = new Map<string, NameInfo>();
 
 /**
- * A name's key in the fields map: `name.toLowerCase()`, cached. Names are the same few over and
- * over (the parser's, and the constants code asks for: `get('Content-Length')`), and each
- * `toLowerCase` of a name with capitals made a new string, a dozen per request of a client.
+ * A name's `NameInfo`, cached. Names are the same few over and over (the parser's, and the
+ * constants code asks for: `get('Content-Length')`, `set('Etag', …)`): one lookup stands for a
+ * `toLowerCase` (which made a new string for a name with capitals, a dozen per request of a
+ * client), the normalized name and the token check (a regex) each call made before.
  */
-function keyOf(name: string): string {
-  let key = lowered.get(name);
-  if (key === undefined) {
-    key = name.toLowerCase();
-    if (lowered.size >= 1000) lowered.clear();
-    lowered.set(name, key);
+function infoOf(name: string): NameInfo {
+  let info = infos.get(name);
+  if (info === undefined) {
+    info = {
+      key: name.toLowerCase(),
+      normalized: normalizeHeaderName(name),
+      token: TOKEN.test(name),
+    };
+    if (infos.size >= 1000) infos.clear();
+    infos.set(name, info);
   }
-  return key;
+  return info;
 }
+
+/** True when `name` is an RFC 9110 token (a field name), as `TOKEN` tests it; cached per name. */
+export function isToken(name: string): boolean {
+  return infoOf(name).token;
+}
+
+/** A name's key in the fields map. */
+function keyOf(name: string): string {
+  return infoOf(name).key;
+}
+
+const normalized = new Map<string, string>();
 
 /**
  * `content-type` → `Content-Type`, as tornado's `_normalize_header` (cached: a server sees the
@@ -75,6 +101,13 @@ export function normalizeHeaderName(name: string): string {
 }
 
 /**
+ * @internal `headers.set(name, value)` without its checks, for a caller that has made stricter
+ * ones (the web handler's `setHeader`, tornado's rules): the name a token, the value free of
+ * controls. Set by the class's static block.
+ */
+export let setChecked!: (headers: HTTPHeaders, name: string, value: string) => void;
+
+/**
  * Header fields by case-insensitive name, each with one or more values.
  * @example
  * ```ts
@@ -89,10 +122,22 @@ export function normalizeHeaderName(name: string): string {
 export class HTTPHeaders implements Iterable<[string, string]> {
   readonly #fields = new Map<string, Field>();
 
+  static {
+    setChecked = (headers, name, value) => headers.#put(infoOf(name), value);
+  }
+
   constructor(init?: HTTPHeadersInit) {
     if (init === undefined || init === null) return;
     if (init instanceof HTTPHeaders) {
-      for (const [name, value] of init.getAll()) this.add(name, value);
+      // Checked when they were added: each field copied as it is.
+      for (const [key, field] of init.#fields) {
+        this.#fields.set(key, {
+          name: field.name,
+          first: field.first,
+          rest: field.rest === null ? null : [...field.rest],
+          joined: field.joined,
+        });
+      }
     } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
       for (const pair of init as Iterable<readonly [string, string]>) this.add(pair[0], pair[1]);
     } else if (typeof init === 'object') {
@@ -217,7 +262,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Adds a value for `name` (after any it has). */
   add(name: string, value: string): void {
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    if (typeof name !== 'string' || !infoOf(name).token) {
       throw new HTTPInputError(`Invalid header name ${inspect(name)}`);
     }
     if (typeof value !== 'string' || FORBIDDEN_VALUE_CHARS.test(value)) {
@@ -227,11 +272,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 
   #append(name: string, value: string): void {
-    const key = keyOf(name);
-    const field = this.#fields.get(key);
+    const info = infoOf(name);
+    const field = this.#fields.get(info.key);
     if (field === undefined) {
-      this.#fields.set(key, {
-        name: normalizeHeaderName(name),
+      this.#fields.set(info.key, {
+        name: info.normalized,
         first: value,
         rest: null,
         joined: value,
@@ -245,20 +290,24 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Replaces every value of `name` with `value`. */
   set(name: string, value: string | number): this {
-    const text = typeof value === 'number' ? String(value) : value;
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    const info = typeof name === 'string' ? infoOf(name) : null;
+    if (info === null || !info.token) {
       throw new HTTPInputError(`Invalid header name ${inspect(name)}`);
     }
-    if (typeof text !== 'string' || FORBIDDEN_VALUE_CHARS.test(text)) {
+    let text: string;
+    if (typeof value === 'number') {
+      text = String(value); // digits, a sign, a point, an exponent, NaN: never a control
+    } else if (typeof value !== 'string' || FORBIDDEN_VALUE_CHARS.test(value)) {
       throw new HTTPInputError(`Invalid value for header ${name}: ${inspect(value)}`);
+    } else {
+      text = value;
     }
-    this.#fields.set(keyOf(name), {
-      name: normalizeHeaderName(name),
-      first: text,
-      rest: null,
-      joined: text,
-    });
+    this.#put(info, text);
     return this;
+  }
+
+  #put(info: NameInfo, value: string): void {
+    this.#fields.set(info.key, { name: info.normalized, first: value, rest: null, joined: value });
   }
 
   /** The values of `name` joined with `,`, or `fallback` (undefined) when it has none. */

@@ -608,6 +608,9 @@ export class BaseIOStream implements StreamSink {
   /**
    * Sends `data` (a string as UTF-8). The future is done once this write's bytes and all before
    * them have gone to the kernel; it fails with StreamClosedError if the stream closes first.
+   * `data` is the caller's again when `write` returns: what the kernel did not take at once is
+   * copied (by the transport, or here while connecting), so a buffer may be reused for the next
+   * write (`HTTP1Connection` builds every write in one).
    * @throws StreamClosedError if the stream is closed
    * @throws StreamBufferFullError if the unsent bytes would pass `maxWriteBufferSize`
    */

@@ -65,7 +65,7 @@ export class HandlerDelegate implements HTTPMessageDelegate {
       return undefined;
     }
     const handler = this.handler!;
-    return awaitableOf(handler.dataReceived(chunk), `${handler.constructor.name}.dataReceived()`);
+    return awaitableOf(handler.dataReceived(chunk), handler, 'dataReceived');
   }
 
   finish(): void {
@@ -102,15 +102,20 @@ export class HandlerDelegate implements HTTPMessageDelegate {
     const transforms = this.application.transforms.map((make) => new make(this.request));
     const done = executeHandler(handler, transforms, this.pathArgs, this.pathKwargs, this.#futures);
     // #execute catches what the handler throws: what escapes is a bug in the exception handling.
-    done.addDoneCallback((future) => {
-      if (!future.cancelled() && future.exception() !== undefined) {
-        appLog.error({ err: future.exception() }, `Exception in ${String(handler)}`);
-      }
-    });
+    // A handler that never waited is done already: looked at now, not from a loop callback.
+    if (done.done()) reportEscaped(done, handler);
+    else done.addDoneCallback((future) => reportEscaped(future, handler));
     return this.#futures?.prepared ?? null;
   }
 
   toString(): string {
     return `<HandlerDelegate ${this.handlerClass.name} ${this.request.method} ${this.request.uri}>`;
+  }
+}
+
+/** Logs what escaped a handler's `#execute`, if anything did. */
+function reportEscaped(done: Future<void>, handler: RequestHandler): void {
+  if (!done.cancelled() && done.exception() !== undefined) {
+    appLog.error({ err: done.exception() }, `Exception in ${String(handler)}`);
   }
 }

@@ -124,11 +124,12 @@ export class FallbackHandler extends RequestHandler {
     const startLine = new RequestStartLine(request.method, request.uri, request.version);
     const started = awaitableOf(
       message.headersReceived(startLine, new HTTPHeaders(request.headers)),
-      'headersReceived()',
+      null,
+      'headersReceived',
     );
     if (started !== null) yield started;
     if (request.body.length > 0) {
-      const received = awaitableOf(message.dataReceived(request.body), 'dataReceived()');
+      const received = awaitableOf(message.dataReceived(request.body), null, 'dataReceived');
       if (received !== null) yield received;
     }
     message.finish();
