@@ -45,13 +45,14 @@ const SPECIFIERS = readdirSync(join('node_modules', '@aio')).flatMap((dir) => {
  * Exports whose `name` is not their exported name on purpose, in the sources too:
  * `DefaultSelector` is the best backend class itself, `run` is an arrow given `run.with`,
  * `HTTPRequest` is tornado's old name for `HTTPServerRequest` (tornado.httpserver keeps it; in
- * tornado.httpclient it is a class of its own), `HTTPError` the old name of `HTTPClientError`.
+ * tornado.httpclient it is a class of its own); `HTTPError` is the old name of `HTTPClientError` in
+ * tornado.httpclient and a class of its own in tornado.web.
  */
 const NAMED_OTHERWISE: Record<string, RegExp> = {
   DefaultSelector: /^(Epoll|Kqueue|Poll|Select)Selector$/,
   run: /^$/,
   HTTPRequest: /^HTTP(Server)?Request$/,
-  HTTPError: /^HTTPClientError$/,
+  HTTPError: /^HTTP(Client)?Error$/,
 };
 
 const require = createRequire(import.meta.url);
