@@ -14,6 +14,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { HTTPServer } from '@aio/tornado/httpserver';
+import type { RequestCallback } from '@aio/tornado/httpserver';
 import type { HTTPServerConnectionDelegate } from '@aio/tornado/httputil';
 import { IOLoop } from '@aio/tornado/ioloop';
 import { bindSockets } from '@aio/tornado/netutil';
@@ -30,7 +31,7 @@ export async function runWebServer(
   script: string,
   makeApp: (
     values: Readonly<Record<string, string | boolean | undefined>>,
-  ) => HTTPServerConnectionDelegate,
+  ) => HTTPServerConnectionDelegate | RequestCallback,
   options: Options = {},
 ): Promise<void> {
   const { mode, backlog, values } = serverArgs(script, options);

@@ -20,13 +20,9 @@
  * reaches EOF (watched by the IOLoop itself, a handler on fd 0, so blocking mode stops too):
  * then it stops accepting, closes every connection, and exits 0.
  */
-import { HTTPServer, type HTTPServerRequest } from '@aio/tornado/httpserver';
+import type { HTTPServerRequest } from '@aio/tornado/httpserver';
 import { HTTPHeaders, ResponseStartLine } from '@aio/tornado/httputil';
-import { IOLoop } from '@aio/tornado/ioloop';
-import { bindSockets } from '@aio/tornado/netutil';
-import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
-
-const { mode, backlog } = serverArgs('aio-http-hello.ts');
+import { runWebServer } from '../lib/web-server';
 
 const BODY = 'Hello, world!';
 
@@ -50,19 +46,4 @@ function handleRequest(request: HTTPServerRequest): void {
   connection.finish();
 }
 
-const ioloop = new IOLoop({ mode });
-await ioloop.runSync(function* main(): Generator<unknown, void, unknown> {
-  const [listener] = bindSockets(0, '127.0.0.1', { backlog });
-  const [, port] = listener!.getsockname() as [string, number];
-  const server = new HTTPServer(handleRequest);
-  server.addSockets([listener!]);
-
-  const stopped = stdinClosed(ioloop.asyncioLoop);
-  announcePort(port);
-
-  yield* stopped;
-  server.stop();
-  yield* server.closeAllConnections();
-});
-ioloop.close();
-process.exitCode = 0;
+await runWebServer('aio-http-hello.ts', () => handleRequest);
