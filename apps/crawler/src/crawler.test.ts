@@ -7,6 +7,8 @@ import { HTTPHeaders, ResponseStartLine } from '@aio/tornado/httputil';
 import { IOLoop } from '@aio/tornado/ioloop';
 import { bindSockets } from '@aio/tornado/netutil';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DistributedCrawlJson } from './distributed/command';
+import { findRedisServer } from './distributed/redis-server';
 import { checkResponse, makeTarget } from './measure';
 import { startSite, type Site } from './site/index';
 import { blockingWay } from './strategies/blocking';
@@ -292,6 +294,65 @@ describe('pnpm crawl', () => {
     const faults = await crawl(['--faults=flood']);
     expect(faults.code).toBe(2);
     expect(faults.stderr).toMatch(/--faults: .*flood/);
+  });
+
+  describe.skipIf(findRedisServer() === null)('--distributed (a local redis-server)', () => {
+    it('crawls the whole site with worker processes and reports each worker', async () => {
+      const run = await crawl([
+        '--distributed',
+        '--workers=2',
+        '--pages=60',
+        '--latency=5',
+        '--concurrency=10',
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as DistributedCrawlJson;
+      expect(out.results.map((r) => [r.strategy, r.fetched, r.failed])).toEqual([
+        ['distributed', 60, 0],
+      ]);
+      expect(out.results[0]!.timeline).toHaveLength(60);
+      expect(out.distributed.workers.map((w) => [w.name, w.ended])).toEqual([
+        ['w1', 'exit 0'],
+        ['w2', 'exit 0'],
+      ]);
+      expect(out.distributed.workers.reduce((sum, w) => sum + w.recorded, 0)).toBe(60);
+      expect(out.distributed.roundTripsPerPage).toBeLessThanOrEqual(3);
+      expect(await survivors(run.descendants)).toEqual([]);
+    });
+
+    it('on Ctrl-C stops the workers, Redis and the site, leaving no process behind', async () => {
+      // Interrupted once the site, redis-server and both workers are up.
+      const run = await crawl(
+        ['--distributed', '--workers=2', '--pages=300', '--concurrency=2', '--latency=200'],
+        (running) => running.descendants.size >= 4 && running.stdout.includes('can join'),
+      );
+      expect(run.code).toBe(130);
+      expect(run.stderr).toMatch(/interrupted/);
+      expect(await survivors(run.descendants)).toEqual([]);
+    });
+
+    it('names what is wrong with its flags and exits 2', async () => {
+      const mixed = await crawl(['--distributed', '--strategy=tornado']);
+      expect(mixed.code).toBe(2);
+      expect(mixed.stderr).toMatch(/--distributed runs its own crawl/);
+      const worker = await crawl(['--worker']);
+      expect(worker.code).toBe(2);
+      expect(worker.stderr).toMatch(/--worker needs --redis URL and --crawl ID/);
+      const workers = await crawl(['--distributed', '--workers=0']);
+      expect(workers.code).toBe(2);
+      expect(workers.stderr).toMatch(/--workers expects a whole number from 1/);
+    });
+
+    it('says how to install redis-server when there is none, and exits 1', async () => {
+      const run = await crawl(['--distributed', '--pages=5'], undefined, {
+        ...process.env,
+        AIO_REDIS_SERVER: '/nonexistent/redis-server',
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/redis-server was not found.*apt-get install redis-server/);
+      expect(await survivors(run.descendants)).toEqual([]);
+    });
   });
 
   it('crawls an https site with the stages that have TLS, and says why the others cannot', async () => {

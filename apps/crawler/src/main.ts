@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { discoverSite } from './discover';
+import { distributedCommand, workerCommand } from './distributed/command';
 import type { CrawlJson, CrawlStageJson } from './output';
 import { siteSpec, type TargetSpec } from './measure';
 import { formatTable, timelineHtml, timelineSvg, timelineText } from './report/index';
@@ -33,6 +34,21 @@ const USAGE = `usage: pnpm crawl [options]
   --no-timeline            do not draw each stage's timeline after the table
   --timeline-file FILE     write the timelines to FILE, an .svg or a whole .html page
   -h, --help               this, and the stages
+
+distributed (a shared frontier in Redis; see src/distributed/):
+  --distributed            crawl with worker processes sharing a Redis frontier instead of the
+                           stages: from the first page, following the site's links
+  --workers N              worker processes to start on this machine (default 2)
+  --redis URL              the Redis to use (redis://host:port or a Unix socket path); default:
+                           start a local redis-server for the crawl and stop it after
+  --concurrency N          with --distributed: pages in flight per worker (default 100)
+  --host-concurrency K     at most K requests in flight per host, all workers together (default:
+                           no cap)
+  --host-delay MS          at least MS between two requests to one host (default 0)
+  --lease MS               a page a worker holds this long is fetched again by another
+                           (default: --timeout + 5000)
+  --worker                 join a distributed crawl as one more worker: needs --redis and --crawl ID
+                           (the coordinator prints them); --name NAME names it
 
 stages:
 ${STRATEGIES.map((s) => `  ${s.name.padEnd(12)} §${s.section.padEnd(4)} ${s.title}`).join('\n')}`;
@@ -69,6 +85,15 @@ function parse() {
       json: { type: 'boolean', default: false },
       'no-timeline': { type: 'boolean', default: false },
       'timeline-file': { type: 'string' },
+      distributed: { type: 'boolean', default: false },
+      workers: { type: 'string', default: '2' },
+      redis: { type: 'string' },
+      'host-concurrency': { type: 'string', default: '0' },
+      'host-delay': { type: 'string', default: '0' },
+      lease: { type: 'string' },
+      worker: { type: 'boolean', default: false },
+      crawl: { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -82,6 +107,10 @@ try {
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
+}
+
+if (args.worker) {
+  process.exit(await workerCommand({ redis: args.redis, crawl: args.crawl, name: args.name }));
 }
 
 const names =
@@ -102,9 +131,18 @@ const latencyMs = integer('latency', args.latency, 0, 600_000);
 const sizeBytes = integer('size', args.size, 0, 64 * 1024 * 1024);
 const concurrency =
   args.concurrency === undefined
-    ? Math.min(pages, 1000)
+    ? Math.min(pages, args.distributed ? 100 : 1000)
     : integer('concurrency', args.concurrency, 1, 10_000);
+const workers = integer('workers', args.workers, 1, 64);
+const hostConcurrency = integer('host-concurrency', args['host-concurrency'], 0, 100_000);
+const hostDelayMs = integer('host-delay', args['host-delay'], 0, 600_000);
 const timeoutMs = integer('timeout', args.timeout, 1, 3_600_000);
+const leaseMs = args.lease === undefined ? undefined : integer('lease', args.lease, 1, 86_400_000);
+if (args.distributed && (args.strategy !== 'all' || args.repeat !== '1' || args.warmup !== '0')) {
+  usageError(
+    '--distributed runs its own crawl: it cannot go with --strategy, --repeat or --warmup',
+  );
+}
 const repeat = integer('repeat', args.repeat, 1, 100);
 const warmups = integer('warmup', args.warmup, 0, 20);
 if (args.faults !== undefined) {
@@ -190,6 +228,29 @@ if (args.url !== undefined) {
 }
 const pageCount = spec.paths.length;
 const knownLatency = site === undefined ? undefined : latencyMs;
+
+if (args.distributed) {
+  let code: number;
+  try {
+    code = await distributedCommand({
+      spec,
+      workers,
+      concurrency,
+      ...(args.redis === undefined ? {} : { redis: args.redis }),
+      hostConcurrency,
+      hostDelayMs,
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      site: siteJson,
+      latencyMs: knownLatency,
+      json: args.json,
+      live,
+      timeline: !args['no-timeline'],
+    });
+  } finally {
+    await stopSite();
+  }
+  process.exit(code);
+}
 
 // ─── Which stages run ──────────────────────────────────────────────────────────────────────────
 

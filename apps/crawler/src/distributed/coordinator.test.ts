@@ -1,0 +1,102 @@
+/**
+ * The distributed crawl end to end: a real redis-server, real worker processes fetching the
+ * embedded site's 1,000-page link graph; workers killed with SIGKILL mid-crawl and a new one
+ * started; Redis itself restarted mid-crawl.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { siteSpec } from '../measure';
+import { startSite, type Site } from '../site/index';
+import { DistributedCrawl, type DistributedResult } from './coordinator';
+import { findRedisServer } from './redis-server';
+
+const haveRedis = findRedisServer() !== null;
+if (!haveRedis) console.warn('coordinator.test: redis-server is not installed; skipped');
+
+const PAGES = 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every page of the site recorded once, fetched, with its own body (the workers checked it). */
+function expectWholeSite(result: DistributedResult, site: Site): void {
+  expect(result.failed).toBe(0);
+  expect(result.fetched).toBe(PAGES);
+  expect(result.pages.map((page) => page.path).sort()).toEqual([...site.paths].sort());
+  expect(result.pages.every((page) => page.error === undefined)).toBe(true);
+  expect(result.status).toMatchObject({ seen: PAGES, queued: 0, leased: 0 });
+  // Each page recorded by exactly one worker.
+  expect(result.workers.reduce((sum, row) => sum + row.recorded, 0)).toBe(PAGES);
+}
+
+describe.skipIf(!haveRedis)('a distributed crawl', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await startSite({ pages: PAGES, latencyMs: 20, sizeBytes: 1024 });
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+  const spec = () =>
+    siteSpec(site, { pages: PAGES, sizeBytes: 1024 }, { concurrency: 50, timeoutMs: 10_000 });
+
+  it('fetches every page of 1,000 once with 4 workers', async () => {
+    const crawl = await DistributedCrawl.start({ spec: spec(), workers: 4, concurrency: 50 });
+    try {
+      const result = await crawl.finish();
+      expectWholeSite(result, site);
+      expect(result.status.duplicates).toBe(0);
+      expect(result.status.reclaimed).toBe(0);
+      for (const row of result.workers) {
+        expect(row.ended).toBe('exit 0');
+        expect(row.recorded).toBeGreaterThan(0); // every worker took part
+      }
+      expect(result.roundTripsPerPage).toBeLessThanOrEqual(3);
+    } finally {
+      await crawl.close();
+    }
+  }, 120_000);
+
+  it('still fetches every page, recorded once, when 2 of 4 workers are killed and 1 joins', async () => {
+    const crawl = await DistributedCrawl.start({
+      spec: spec(),
+      workers: 4,
+      concurrency: 50,
+      leaseMs: 1500, // the killed workers' pages come back after 1.5 s
+    });
+    try {
+      // Kill once the crawl is well under way: some pages are recorded, most are not.
+      for (;;) {
+        const status = await crawl.status();
+        if (status.fetched >= 150) break;
+        await sleep(20);
+      }
+      crawl.kill('w1');
+      crawl.kill('w2');
+      crawl.addWorker();
+      const result = await crawl.finish();
+      expectWholeSite(result, site);
+      expect(result.status.reclaimed).toBeGreaterThan(0); // the dead ones' leases came back
+      const ended = new Map(result.workers.map((row) => [row.name, row.ended]));
+      expect(ended.get('w1')).toBe('SIGKILL');
+      expect(ended.get('w2')).toBe('SIGKILL');
+      expect(ended.get('w5')).toBe('exit 0');
+    } finally {
+      await crawl.close();
+    }
+  }, 120_000);
+
+  it('completes when Redis restarts mid-crawl: the workers reconnect', async () => {
+    const crawl = await DistributedCrawl.start({ spec: spec(), workers: 2, concurrency: 50 });
+    try {
+      for (;;) {
+        const status = await crawl.status();
+        if (status.fetched >= 100) break;
+        await sleep(20);
+      }
+      await crawl.localRedis!.restart();
+      const result = await crawl.finish();
+      expectWholeSite(result, site);
+      for (const row of result.workers) expect(row.ended).toBe('exit 0');
+    } finally {
+      await crawl.close();
+    }
+  }, 120_000);
+});
