@@ -24,6 +24,7 @@ export default defineConfig(
     testing: 'src/testing.ts',
     web: 'src/web.ts',
     process: 'src/process.ts',
+    websocket: 'src/websocket.ts',
     // Not a subpath: the script each pool thread and child process starts (see concurrent/).
     'concurrent/pool-worker': 'src/concurrent/pool-worker.ts',
     // Not a subpath either: the thread behind the blocking HTTPClient.

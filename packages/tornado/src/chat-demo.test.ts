@@ -6,27 +6,12 @@
  * stopping cleanly on SIGTERM with both polls still open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, NO_CHROMIUM, openChromium, type TestBrowser as Browser } from './test-chromium';
 import { PACKAGE_ROOT, TS_FLAGS } from './test-run-ts';
 
 const CHAT = fileURLToPath(new URL('../examples/chat/chat.ts', import.meta.url));
-
-/** Debian's chromium, or AIO_CHROMIUM; no browser download works on the machines this runs on. */
-const CHROMIUM = [process.env.AIO_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path): path is string => !!path && existsSync(path),
-);
-
-interface Browser {
-  context: BrowserContext;
-  page: Page;
-  dir: string;
-  problems: string[];
-}
 
 let server: ChildProcess;
 let url: string;
@@ -61,25 +46,7 @@ function startChat(): Promise<string> {
 }
 
 async function openBrowser(): Promise<Browser> {
-  const dir = mkdtempSync(join(tmpdir(), 'aio-chat-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM!,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const browser: Browser = { context, page, dir, problems: [] };
-  page.on('pageerror', (error) => browser.problems.push(`uncaught: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') browser.problems.push(`console error: ${message.text()}`);
-  });
+  const browser = await openChromium();
   browsers.push(browser);
   return browser;
 }
@@ -106,64 +73,58 @@ async function inbox(browser: Browser): Promise<string[]> {
   return texts.map((text) => text.trim());
 }
 
-describe.skipIf(CHROMIUM === undefined)(
-  `examples/chat in two Chromium pages${CHROMIUM === undefined ? ' (skipped: no Chromium; apt-get install -y chromium, or set AIO_CHROMIUM)' : ''}`,
-  () => {
-    beforeAll(async () => {
-      url = await startChat();
-    }, 60_000);
+describe.skipIf(CHROMIUM === undefined)(`examples/chat in two Chromium pages${NO_CHROMIUM}`, () => {
+  beforeAll(async () => {
+    url = await startChat();
+  }, 60_000);
 
-    afterAll(async () => {
-      for (const browser of browsers.splice(0)) {
-        await browser.context.close();
-        rmSync(browser.dir, { recursive: true, force: true });
-      }
-      if (server.exitCode === null) server.kill('SIGKILL');
+  afterAll(async () => {
+    for (const browser of browsers.splice(0)) await browser.close();
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
+
+  it('a message typed in one browser appears in the other, both ways, through the long poll', async () => {
+    const ann = await openBrowser();
+    const bob = await openBrowser();
+    await signIn(ann, 'ann');
+    await signIn(bob, 'bob');
+
+    await say(ann, 'hello from ann, see http://example.com');
+    await expect
+      .poll(() => inbox(bob), { timeout: 10_000 })
+      .toEqual(['ann: hello from ann, see http://example.com']);
+    // linkify made the URL a link, and the text was escaped, not markup.
+    expect(await bob.page.getAttribute('#inbox .message a', 'href')).toBe('http://example.com');
+
+    await say(bob, '<b>hi</b> ann');
+    await expect
+      .poll(() => inbox(ann), { timeout: 10_000 })
+      .toEqual(['ann: hello from ann, see http://example.com', 'bob: <b>hi</b> ann']);
+    expect(await ann.page.$('#inbox .message b b')).toBeNull(); // no injected element
+
+    // A newcomer's page is rendered with the messages so far.
+    await bob.page.reload();
+    await expect.poll(() => inbox(bob)).toHaveLength(2);
+    expect([...ann.problems, ...bob.problems]).toEqual([]);
+  }, 60_000);
+
+  it('a POST without the XSRF token is refused, and an unsigned or forged cookie signs no one in', async () => {
+    const response = await fetch(`${url}a/message/new`, {
+      method: 'POST',
+      body: new URLSearchParams({ body: 'sneaky' }),
+      headers: { Cookie: 'chatuser=ann' },
+      redirect: 'manual',
     });
+    expect(response.status).toBe(403);
+    const page = await fetch(url, { headers: { Cookie: 'chatuser=ann' }, redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/auth/login?next=%2F');
+  });
 
-    it('a message typed in one browser appears in the other, both ways, through the long poll', async () => {
-      const ann = await openBrowser();
-      const bob = await openBrowser();
-      await signIn(ann, 'ann');
-      await signIn(bob, 'bob');
-
-      await say(ann, 'hello from ann, see http://example.com');
-      await expect
-        .poll(() => inbox(bob), { timeout: 10_000 })
-        .toEqual(['ann: hello from ann, see http://example.com']);
-      // linkify made the URL a link, and the text was escaped, not markup.
-      expect(await bob.page.getAttribute('#inbox .message a', 'href')).toBe('http://example.com');
-
-      await say(bob, '<b>hi</b> ann');
-      await expect
-        .poll(() => inbox(ann), { timeout: 10_000 })
-        .toEqual(['ann: hello from ann, see http://example.com', 'bob: <b>hi</b> ann']);
-      expect(await ann.page.$('#inbox .message b b')).toBeNull(); // no injected element
-
-      // A newcomer's page is rendered with the messages so far.
-      await bob.page.reload();
-      await expect.poll(() => inbox(bob)).toHaveLength(2);
-      expect([...ann.problems, ...bob.problems]).toEqual([]);
-    }, 60_000);
-
-    it('a POST without the XSRF token is refused, and an unsigned or forged cookie signs no one in', async () => {
-      const response = await fetch(`${url}a/message/new`, {
-        method: 'POST',
-        body: new URLSearchParams({ body: 'sneaky' }),
-        headers: { Cookie: 'chatuser=ann' },
-        redirect: 'manual',
-      });
-      expect(response.status).toBe(403);
-      const page = await fetch(url, { headers: { Cookie: 'chatuser=ann' }, redirect: 'manual' });
-      expect(page.status).toBe(302);
-      expect(page.headers.get('location')).toBe('/auth/login?next=%2F');
-    });
-
-    it('stops on SIGTERM with long polls still open, exit code 0', async () => {
-      const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(serverOutput).not.toMatch(/Uncaught|Error/);
-    }, 30_000);
-  },
-);
+  it('stops on SIGTERM with long polls still open, exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(serverOutput).not.toMatch(/Uncaught|Error/);
+  }, 30_000);
+});

@@ -17,6 +17,7 @@ import {
   parseRequestStartLine,
   parseResponseStartLine,
 } from './httputil';
+import { compactHeaders, ownString } from './httputil/headers';
 
 describe('HTTPHeaders', () => {
   it('names are case-insensitive and kept in Http-Header-Case', () => {
@@ -289,6 +290,37 @@ describe('HTTPHeaders', () => {
       expect(h.getList('X-Foo')).toHaveLength(100_000);
       expect(elapsed).toBeLessThan(1000);
     });
+  });
+});
+
+describe('compactHeaders (what a WebSocket keeps of its request)', () => {
+  it('keeps every field, value and order, multi-valued ones included, and get() as before', () => {
+    const head =
+      'Host: 127.0.0.1:8888\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+      'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Long: ' +
+      'é'.repeat(40) +
+      '\r\n';
+    const headers = HTTPHeaders.parse(head);
+    const before = [...headers];
+    compactHeaders(headers);
+    expect([...headers]).toEqual(before);
+    expect(headers.get('set-cookie')).toBe('a=1,b=2');
+    expect(headers.getList('Set-Cookie')).toEqual(['a=1', 'b=2']);
+    expect(headers.get('sec-websocket-key')).toBe('dGhlIHNhbXBsZSBub25jZQ==');
+    headers.add('Set-Cookie', 'c=3');
+    expect(headers.get('Set-Cookie')).toBe('a=1,b=2,c=3');
+  });
+
+  it('ownString gives the same string, whatever its characters', () => {
+    for (const text of [
+      '',
+      'short',
+      'x'.repeat(13),
+      'é€😀'.repeat(9),
+      '\ud800 lone surrogate and more',
+    ]) {
+      expect(ownString(text)).toBe(text);
+    }
   });
 });
 

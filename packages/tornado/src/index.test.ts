@@ -26,6 +26,7 @@ describe('@aio/tornado surface', () => {
       'template',
       'testing',
       'web',
+      'websocket',
     ]);
     expect(api.gen.coroutine).toBe(gen.coroutine);
     expect(api.ioloop.IOLoop).toBe(IOLoop);

@@ -2,7 +2,7 @@
  * @aio/tornado — tornado 6's API on aio. Each tornado module is a subpath (`@aio/tornado/ioloop`,
  * `/gen`, `/concurrent`, `/log`, `/locks`, `/queues`, `/netutil`, `/iostream`, `/tcpserver`,
  * `/tcpclient`, `/process`, `/httputil`, `/http1connection`, `/httpserver`, `/httpclient`,
- * `/routing`, `/escape`, `/template`, `/testing`, `/web`) and a namespace here:
+ * `/routing`, `/escape`, `/template`, `/testing`, `/web`, `/websocket`) and a namespace here:
  * `import { gen, ioloop } from '@aio/tornado'`.
  */
 export * as concurrent from './concurrent';
@@ -25,3 +25,4 @@ export * as tcpserver from './tcpserver';
 export * as template from './template';
 export * as testing from './testing';
 export * as web from './web';
+export * as websocket from './websocket';

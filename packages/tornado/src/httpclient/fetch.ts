@@ -236,9 +236,18 @@ function hasConnectionToken(headers: HTTPHeaders, token: RegExp): boolean {
 }
 
 /**
+ * @internal What takes over a connection answered `101 Switching Protocols` (a WebSocket
+ * client): the stream, detached from HTTP, and the response's headers. If it throws, the fetch
+ * fails with what it threw (and the stream is closed).
+ */
+export type UpgradeHandler = (stream: IOStream, headers: HTTPHeaders) => void;
+
+/**
  * One request, from finding a connection to its response. `callback` gets exactly one
  * HTTPResponse (its `error` set if it failed); `release(fetch)` is called once, when the request no
- * longer counts against `maxClients`.
+ * longer counts against `maxClients`. With `upgrade`, a 101 answer ends the fetch without a
+ * response: the connection is `upgrade`'s (tornado's WebSocketClientConnection does this in its
+ * `headers_received`).
  */
 export class Fetch implements HTTPMessageDelegate, Expiring {
   readonly #client: ClientParts;
@@ -248,6 +257,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
   readonly #queueMs: number;
   #release: ((fetch: Fetch) => void) | null;
   #callback: ((response: HTTPResponse) => void) | null;
+  readonly #upgrade: UpgradeHandler | null;
   readonly #startTime = Date.now();
   readonly #start: number;
   /** @internal When the request times out (`loop.time()` ms; Infinity: no timeout armed). */
@@ -281,6 +291,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     queueMs: number,
     release: (fetch: Fetch) => void,
     callback: (response: HTTPResponse) => void,
+    upgrade: UpgradeHandler | null = null,
   ) {
     this.#client = client;
     this.#request = request;
@@ -289,6 +300,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     this.#queueMs = queueMs;
     this.#release = release;
     this.#callback = callback;
+    this.#upgrade = upgrade;
     this.#start = client.loop.time();
   }
 
@@ -547,6 +559,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
   headersReceived(startLine: unknown, headers: HTTPHeaders): MaybeAwaitable {
     const line = startLine as ResponseStartLine;
     if (this.#firstByteMs === 0) this.#firstByteMs = this.#client.loop.time() - this.#start;
+    if (line.code === 101 && this.#upgrade !== null) return this.#upgraded(headers);
     if (line.code >= 100 && line.code < 200) {
       // 100 Continue: the body may go now. Other 1xx (103 Early Hints) are only heard.
       if (line.code === 100 && this.#request.expect100Continue && this.#connection !== null) {
@@ -563,6 +576,26 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
       for (const [name, value] of headers.getAll()) callback(`${name}: ${value}\r\n`);
       callback('\r\n');
     }
+    return undefined;
+  }
+
+  /** A 101 with an upgrade handler: the stream is the handler's; HTTP ends here. */
+  #upgraded(headers: HTTPHeaders): undefined {
+    const stream = this.#stream;
+    if (this.#callback === null || this.#connection === null || stream === null) return undefined;
+    this.#disarm();
+    this.#connection.detach(); // gives back `stream`, the connection's
+    stream.setCloseCallback(null);
+    this.#stream = null;
+    try {
+      this.#upgrade!(stream, headers);
+    } catch (error) {
+      stream.close();
+      this.#fail(error);
+      return undefined;
+    }
+    this.#callback = null;
+    this.#doRelease();
     return undefined;
   }
 

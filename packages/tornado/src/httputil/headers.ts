@@ -108,6 +108,22 @@ export function normalizeHeaderName(name: string): string {
 export let setChecked!: (headers: HTTPHeaders, name: string, value: string) => void;
 
 /**
+ * @internal Makes every name and value of `headers` a string of its own. A parsed block's
+ * values are slices of the whole block's text, and V8 keeps the whole text alive while any
+ * slice of it lives: nothing for a request answered in a moment, a few hundred bytes per
+ * connection for one kept for hours (a WebSocket's). Set by the class's static block.
+ */
+export let compactHeaders!: (headers: HTTPHeaders) => void;
+
+/**
+ * @internal A string with its own storage, not a slice of a longer one: copied through its
+ * UTF-16 code units (exact for any string). V8 copies a slice shorter than 13 characters already.
+ */
+export function ownString(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf16le').toString('utf16le');
+}
+
+/**
  * Header fields by case-insensitive name, each with one or more values.
  * @example
  * ```ts
@@ -124,6 +140,17 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   static {
     setChecked = (headers, name, value) => headers.#put(infoOf(name), value);
+    compactHeaders = (headers) => {
+      for (const [key, field] of headers.#fields) {
+        const first = ownString(field.first);
+        headers.#fields.set(key, {
+          name: field.name, // from the table of normalized names, shared
+          first,
+          rest: field.rest === null ? null : field.rest.map(ownString),
+          joined: field.rest === null ? first : null,
+        });
+      }
+    };
   }
 
   constructor(init?: HTTPHeadersInit) {

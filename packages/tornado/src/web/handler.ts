@@ -83,6 +83,12 @@ import {
 /** The tornado version whose `web` API this follows, as the `Server` header names it. */
 export const TORNADO_VERSION = '6.5';
 const SERVER = `TornadoServer/${TORNADO_VERSION}`;
+/**
+ * A detached handler's output buffer and transforms: empty, and frozen, since nothing may be
+ * written once HTTP is over on the connection (write() refuses after finish()).
+ */
+const NO_CHUNKS = Object.freeze([]) as unknown as Buffer[];
+const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
 
 /** What `write()` takes: text (UTF-8), bytes, or a plain object (sent as JSON). */
 export type Chunk = string | Uint8Array | Readonly<Record<string, unknown>>;
@@ -234,7 +240,8 @@ export class RequestHandler {
   /** Finish the response when the HTTP method returns (a WebSocket handler turns it off). */
   protected autoFinish = true;
 
-  #headers!: HTTPHeaders;
+  /** The response's headers; null once the handler is detached (made again if asked for). */
+  #headers: HTTPHeaders | null = null;
   #writeBuffer: Buffer[] = [];
   #statusCode = 200;
   #reason = 'OK';
@@ -337,6 +344,10 @@ export class RequestHandler {
    * Marks the response finished without sending anything: for a handler whose request is
    * answered some other way (`FallbackHandler` hands it to another server). No `finish`, no log.
    */
+  #outHeaders(): HTTPHeaders {
+    return (this.#headers ??= new HTTPHeaders());
+  }
+
   protected markFinished(): void {
     this.#finished = true;
   }
@@ -390,17 +401,17 @@ export class RequestHandler {
    */
   setHeader(name: string, value: HeaderValue): void {
     // Checked by tornado's rules, stricter than the headers' own: set as it is.
-    setChecked(this.#headers, checkHeaderName(name), convertHeaderValue(value));
+    setChecked(this.#outHeaders(), checkHeaderName(name), convertHeaderValue(value));
   }
 
   /** Adds a value to a response header (which may then have several: `Set-Cookie`). */
   addHeader(name: string, value: HeaderValue): void {
-    this.#headers.add(checkHeaderName(name), convertHeaderValue(value));
+    this.#outHeaders().add(checkHeaderName(name), convertHeaderValue(value));
   }
 
   /** Removes a response header (every value of it). */
   clearHeader(name: string): void {
-    this.#headers.delete(name);
+    this.#outHeaders().delete(name);
   }
 
   /**
@@ -463,7 +474,7 @@ export class RequestHandler {
       for (const transform of this.#transforms) {
         [this.#statusCode, this.#headers, chunk] = transform.transformFirstChunk(
           this.#statusCode,
-          this.#headers,
+          this.#outHeaders(),
           chunk,
           includeFooters,
         );
@@ -476,7 +487,7 @@ export class RequestHandler {
           this.addHeader('Set-Cookie', morsel.toString());
       }
       const startLine = new ResponseStartLine('', this.#statusCode, this.#reason);
-      return connection.writeHeaders(startLine, this.#headers, chunk);
+      return connection.writeHeaders(startLine, this.#outHeaders(), chunk);
     }
     for (const transform of this.#transforms)
       chunk = transform.transformChunk(chunk, includeFooters);
@@ -499,7 +510,7 @@ export class RequestHandler {
       if (
         this.#statusCode === 200 &&
         (method === 'GET' || method === 'HEAD') &&
-        !this.#headers.has('Etag')
+        !this.#outHeaders().has('Etag')
       ) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
@@ -513,7 +524,7 @@ export class RequestHandler {
           throw new HandlerStateError(`Cannot send body with ${String(status)}`);
         }
         for (const name of REPRESENTATION_HEADERS) this.clearHeader(name);
-      } else if (!this.#headers.has('Content-Length')) {
+      } else if (!this.#outHeaders().has('Content-Length')) {
         this.setHeader('Content-Length', bufferLength(this.#writeBuffer));
       }
     }
@@ -556,6 +567,11 @@ export class RequestHandler {
       throw new TypeError(`${formatValue(this.request.connection)} cannot be detached`);
     }
     this.#finished = true;
+    // Nothing is written through HTTP again: the response's state would only take memory for
+    // as long as the handler lives (a WebSocket's, for hours).
+    this.#headers = null;
+    this.#writeBuffer = NO_CHUNKS;
+    this.#transforms = NO_TRANSFORMS;
     return connection.detach();
   }
 
@@ -628,7 +644,7 @@ export class RequestHandler {
    */
   checkEtagHeader(): boolean {
     return etagMatches(
-      this.#headers.get('Etag', ''),
+      this.#outHeaders().get('Etag', ''),
       this.request.headers.get('If-None-Match', ''),
     );
   }
