@@ -260,7 +260,10 @@ export class WebSocketProtocol {
       }
       const header = Buffer.allocUnsafe(head);
       writeHeader(header, first, length, null);
-      void stream.write(header);
+      const headerWritten = stream.write(header);
+      // A send that fails (the peer reset the connection) closes the stream and fails its
+      // future, as tornado's IOStream.write does: that future is this frame's too.
+      if (stream.closed()) return headerWritten;
       return stream.write(bytes);
     } catch (error) {
       if (error instanceof StreamClosedError)
