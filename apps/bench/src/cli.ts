@@ -1,5 +1,5 @@
 /**
- * `pnpm bench <name…> [--json] [--quick] [--out FILE]`
+ * `pnpm bench <name…> [--json] [--quick] [--out FILE]`, `pnpm bench crawl --distributed`
  *
  * Runs the named benchmarks (or lists them), each comparing aio with its peers in the same run.
  * Human-readable tables go to stdout; with `--json`, stdout carries one JSON document instead
@@ -18,9 +18,12 @@ import { selectorBenchmark } from './selector';
 import { streamsBenchmark } from './streams';
 import { tornadoCoreBenchmark } from './tornado-core';
 import { webBenchmark } from './web';
+import { websocketBenchmark } from './websocket';
 
 export interface BenchOptions {
   readonly quick: boolean;
+  /** `pnpm bench crawl --distributed`: the crawler on a Redis frontier instead of its stages. */
+  readonly distributed?: boolean;
 }
 
 export interface BenchResult {
@@ -44,12 +47,16 @@ const BENCHMARKS: readonly Benchmark[] = [
   httpBenchmark,
   httpclientBenchmark,
   webBenchmark,
+  websocketBenchmark,
   crawlBenchmark,
 ];
 
 function usage(): string {
   const names = BENCHMARKS.map((b) => `  ${b.name.padEnd(12)} ${b.description}`).join('\n');
-  return `usage: pnpm bench <name…|all> [--json] [--quick] [--out FILE]\n\nbenchmarks:\n${names}\n`;
+  return (
+    `usage: pnpm bench <name…|all> [--json] [--quick] [--out FILE]\n` +
+    `       pnpm bench crawl --distributed   (the crawler's workers on a Redis frontier)\n\nbenchmarks:\n${names}\n`
+  );
 }
 
 async function main(): Promise<number> {
@@ -58,6 +65,7 @@ async function main(): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
+      distributed: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,7 +94,7 @@ async function main(): Promise<number> {
   }
   for (const bench of wanted) {
     if (!bench) continue;
-    const result = await bench.run({ quick: values.quick });
+    const result = await bench.run({ quick: values.quick, distributed: values.distributed });
     progressDone();
     results[bench.name] = result.data;
     texts[bench.name] = result.text;

@@ -28,6 +28,9 @@
  * tornado peer's and Node fetch's) are judged for the seven event-loop stages. At 1,000 clients the
  * open-file limit matters: the crawler and the site each hold 1,000 sockets, so both are started
  * with their soft limit raised (up to the hard limit) when it is lower than that.
+ *
+ * `pnpm bench crawl --distributed` measures the crawler's distributed mode instead (1, 2 and 4
+ * worker processes on a Redis frontier): see crawl-distributed.ts.
  */
 import {
   bestPeer,
@@ -43,6 +46,7 @@ import {
   type StandardGoal,
   type Temperature,
 } from './lib/crawl-goals';
+import { distributedCrawlBenchmark } from './crawl-distributed';
 import { runCrawler, startCrawlerSite } from './lib/crawler';
 import {
   mergeCrawlerOutputs,
@@ -640,6 +644,7 @@ export const crawlBenchmark: Benchmark = {
   description:
     "the crawler's event-loop stages (1,000 pages 100 at a time, cold and warm; 10,000 pages 1,000 at a time; 100 ms each) vs asyncio/uvloop raw sockets, tornado AsyncHTTPClient, Node fetch",
   async run(options: BenchOptions) {
+    if (options.distributed === true) return distributedCrawlBenchmark.run(options);
     const python = findPython();
     const notes: string[] = [];
     const measured: Measured[] = [];

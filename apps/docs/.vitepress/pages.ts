@@ -44,6 +44,7 @@ export const GUIDE: readonly PageGroup[] = [
       { text: '4.3 asyncio and async/await', link: '/road/asyncio' },
       { text: 'II tornado gen.coroutine', link: '/road/tornado' },
       { text: "Node's own fetch", link: '/road/node-fetch' },
+      { text: 'Beyond one machine: a Redis frontier', link: '/road/distributed' },
     ],
   },
   {

@@ -12,7 +12,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { CrawlerOutputError, parseCrawlerOutput, type CrawlerOutput } from './crawler-output';
+import {
+  CrawlerOutputError,
+  parseCrawlerOutput,
+  type CrawlerExit,
+  type CrawlerOutput,
+} from './crawler-output';
 import { withFdLimit } from './fd-limit';
 import { benchSource } from './paths';
 import { startServer, track, type RunningServer } from './servers';
@@ -71,8 +76,6 @@ export interface CrawlRequest {
  *   for another crawl than the one asked for
  */
 export async function runCrawler(request: CrawlRequest): Promise<CrawlerOutput> {
-  const main =
-    process.env.AIO_BENCH_CRAWLER_MAIN ?? existing(crawlerFile('src/main.ts'), 'the crawler CLI');
   const flags = [
     '--json',
     `--strategy=${request.strategies.join(',')}`,
@@ -84,35 +87,7 @@ export async function runCrawler(request: CrawlRequest): Promise<CrawlerOutput> 
     `--warmup=${request.warmups}`,
     `--timeout=${request.pageTimeoutMs}`,
   ];
-  const [command, args] = tsCommand(main, flags, request.fdLimit);
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  // Whatever way this process ends, the crawler ends too: on SIGTERM it stops its runs and its
-  // embedded site, as on Ctrl-C.
-  track(child, 'SIGTERM');
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  // Only the end of stderr is quoted in an error: keep the last 16 KiB.
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-16_384);
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGTERM');
-  }, request.timeoutMs);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      child.once('error', (err) =>
-        reject(new Error(`cannot start the crawler (${command}): ${err.message}`)),
-      );
-      // 'close', not 'exit': it comes after stdout is drained, so no output is missed.
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    },
-  ).finally(() => clearTimeout(timer));
-  if (timedOut)
-    stderr += `\n(the bench gave up on the crawler after ${request.timeoutMs / 1000} s)`;
-  const output = parseCrawlerOutput({ ...exit, stdout, stderr });
+  const output = parseCrawlerOutput(await runCrawlerCli(flags, request.fdLimit, request.timeoutMs));
   const asked: [string, number, number][] = [
     ['site.pages', request.pages, output.site.pages],
     ['concurrency', request.concurrency, output.concurrency],
@@ -128,6 +103,47 @@ export async function runCrawler(request: CrawlRequest): Promise<CrawlerOutput> 
     }
   }
   return output;
+}
+
+/**
+ * Runs the crawler CLI (`src/main.ts`) with `flags` in a child process, under `fdLimit`, and
+ * resolves with how it ended and what it printed; SIGTERM after `timeoutMs`.
+ */
+export async function runCrawlerCli(
+  flags: readonly string[],
+  fdLimit: number | null,
+  timeoutMs: number,
+): Promise<CrawlerExit> {
+  const main =
+    process.env.AIO_BENCH_CRAWLER_MAIN ?? existing(crawlerFile('src/main.ts'), 'the crawler CLI');
+  const [command, args] = tsCommand(main, flags, fdLimit);
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Whatever way this process ends, the crawler ends too: on SIGTERM it stops its runs and its
+  // embedded site, as on Ctrl-C.
+  track(child, 'SIGTERM');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  // Only the end of stderr is quoted in an error: keep the last 16 KiB.
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-16_384);
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, timeoutMs);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.once('error', (err) =>
+        reject(new Error(`cannot start the crawler (${command}): ${err.message}`)),
+      );
+      // 'close', not 'exit': it comes after stdout is drained, so no output is missed.
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    },
+  ).finally(() => clearTimeout(timer));
+  if (timedOut) stderr += `\n(the bench gave up on the crawler after ${timeoutMs / 1000} s)`;
+  return { ...exit, stdout, stderr };
 }
 
 /** What the crawler's embedded site serves. */

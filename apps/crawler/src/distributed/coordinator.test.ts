@@ -3,6 +3,9 @@
  * embedded site's 1,000-page link graph; workers killed with SIGKILL mid-crawl and a new one
  * started; Redis itself restarted mid-crawl.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteSpec } from '../measure';
 import { startSite, type Site } from '../site/index';
@@ -13,6 +16,8 @@ const haveRedis = findRedisServer() !== null;
 if (!haveRedis) console.warn('coordinator.test: redis-server is not installed; skipped');
 
 const PAGES = 1000;
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const TSX = createRequire(import.meta.url).resolve('tsx');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every page of the site recorded once, fetched, with its own body (the workers checked it). */
@@ -79,6 +84,43 @@ describe.skipIf(!haveRedis)('a distributed crawl', () => {
       expect(ended.get('w2')).toBe('SIGKILL');
       expect(ended.get('w5')).toBe('exit 0');
     } finally {
+      await crawl.close();
+    }
+  }, 120_000);
+
+  it('takes in a worker that joins from elsewhere with `pnpm crawl --worker`', async () => {
+    const crawl = await DistributedCrawl.start({ spec: spec(), workers: 1, concurrency: 5 });
+    let joiner: ChildProcess | undefined;
+    try {
+      joiner = spawn(
+        process.execPath,
+        [
+          '--conditions=@aio/source',
+          '--import',
+          TSX,
+          MAIN,
+          '--worker',
+          '--redis',
+          crawl.redisUrl,
+          '--crawl',
+          crawl.id,
+          '--name',
+          'joiner',
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let said = '';
+      joiner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+      const joined = new Promise<number | null>((resolve) => joiner!.once('exit', resolve));
+      const result = await crawl.finish();
+      expectWholeSite(result, site);
+      const row = result.workers.find((w) => w.name === 'joiner');
+      expect(row?.ended).toBe('joined');
+      expect(row?.recorded).toBeGreaterThan(0);
+      expect(await joined).toBe(0);
+      expect(said).toMatch(/^worker joiner: \d+ fetched, 0 failed/);
+    } finally {
+      joiner?.kill('SIGKILL');
       await crawl.close();
     }
   }, 120_000);

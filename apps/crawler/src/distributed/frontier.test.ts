@@ -4,6 +4,7 @@
  * workers at once, and a Redis restarted mid-crawl.
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Frontier,
@@ -13,6 +14,7 @@ import {
   type Taken,
 } from './frontier';
 import { findRedisServer, startLocalRedis, type LocalRedis } from './redis-server';
+import { TAKE } from './scripts';
 
 const haveRedis = findRedisServer() !== null;
 if (!haveRedis) console.warn('frontier.test: redis-server is not installed; skipped');
@@ -158,6 +160,26 @@ describe.skipIf(!haveRedis)('Frontier', () => {
     const done = await f.complete('w', lease!, 'fetched', '', [site(2), site(3), site(4)]);
     expect(done.queued).toBe(1);
     expect((await f.status()).seen).toBe(3);
+  });
+
+  it('answers a take resent after a reconnect with the leases it gave, not new ones', async () => {
+    const id = randomUUID();
+    const f = open(id);
+    await f.seed(OPEN, [site(0), site(1), site(2)]);
+    // What ioredis does when the connection drops after Redis ran the script but before the
+    // answer came: the same script with the same arguments, again.
+    const raw = new Redis({ path: redis.url });
+    try {
+      const prefix = f.prefix;
+      const first = await raw.eval(TAKE, 1, prefix, 'w', 2, 'session:1');
+      const again = await raw.eval(TAKE, 1, prefix, 'w', 2, 'session:1');
+      expect(again).toEqual(first);
+      const next = (await raw.eval(TAKE, 1, prefix, 'w', 2, 'session:2')) as string[];
+      expect(next.slice(1).filter((_, i) => i % 2 === 0)).toEqual([site(2)]);
+    } finally {
+      raw.disconnect();
+    }
+    expect((await f.status()).leased).toBe(3);
   });
 
   it('fails with UnknownCrawlError before a crawl is seeded', async () => {

@@ -26,6 +26,7 @@
  * `complete` per URL. A worker with nothing to take waits for a `wake` message (published when
  * URLs are queued or the crawl ends) or the time `take` said, whichever comes first.
  */
+import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { COMPLETE, SEED, STATUS, TAKE } from './scripts';
 
@@ -97,7 +98,7 @@ export class FrontierProtocolError extends Error {
 
 interface FrontierCommands {
   aioSeed(prefix: string, ...args: (string | number)[]): Promise<number>;
-  aioTake(prefix: string, worker: string, max: number): Promise<unknown[]>;
+  aioTake(prefix: string, worker: string, max: number, takeId: string): Promise<unknown[]>;
   aioComplete(prefix: string, ...args: string[]): Promise<unknown[]>;
   aioStatus(prefix: string): Promise<unknown[]>;
 }
@@ -122,6 +123,9 @@ export class Frontier {
   #wakers = new Set<() => void>();
   /** Wake messages heard. */
   #wakes = 0;
+  /** Takes sent, and this handle's id: a take's id is both (see scripts.ts's TAKE). */
+  #takes = 0;
+  readonly #session = randomBytes(6).toString('hex');
   readonly #onConnectionLost: ((error: Error) => void) | null;
   /** Scripts run (each one round trip), for the bench's round trips per page. */
   roundTrips = 0;
@@ -145,7 +149,7 @@ export class Frontier {
     this.#url = url;
     // A restarted Redis comes back: retry connecting for as long as it takes, with a capped
     // backoff, and resend the commands that were in flight (the scripts are safe to repeat:
-    // see `complete`; a repeated `take` only leases more, and those leases run out).
+    // see `complete`; a repeated `take` answers the leases it gave the first time).
     this.#options = {
       lazyConnect: false,
       maxRetriesPerRequest: null,
@@ -190,7 +194,12 @@ export class Frontier {
   /** Leases up to `max` URLs to `worker` (see scripts.ts's TAKE). */
   async take(worker: string, max: number): Promise<Taken> {
     this.roundTrips++;
-    const reply = await this.#redis.aioTake(this.prefix, worker, max);
+    const reply = await this.#redis.aioTake(
+      this.prefix,
+      worker,
+      max,
+      `${this.#session}:${++this.#takes}`,
+    );
     switch (reply[0]) {
       case 'urls': {
         const leases: Lease[] = [];

@@ -19,12 +19,14 @@
  * | `P lease`      | hash | URL → the token of its current lease                               |
  * | `P results`    | hash | URL → what its fetch gave, written once                            |
  * | `P stats`      | hash | counters: queued, fetched, failed, reclaimed, duplicates, …        |
+ * | `P takes`      | hash | worker → its last take that leased URLs: id and answer (JSON)      |
  *
  * Time is Redis's own clock (`TIME`), so workers on machines whose clocks disagree still agree
  * on when a lease runs out. Redis 7 replicates a script's effects, not the script, so reading
  * the clock inside one is allowed and a replica or the AOF replays the same writes.
  */
 
+// #region prelude
 /** Shared by every script: the config, the clock, and the bookkeeping of hosts and leases. */
 const PRELUDE = `
 local P = KEYS[1]
@@ -86,7 +88,9 @@ local function finished()
   return redis.call('ZCARD', P .. 'hosts') == 0 and redis.call('ZCARD', P .. 'leases') == 0
 end
 `;
+// #endregion prelude
 
+// #region seed
 /**
  * `seed(P; hostConcurrency, hostDelayMs, leaseMs, maxPages, spec, url…)`: sets the crawl's config and
  * spec (what workers crawl, JSON; once: a second seed of the same crawl keeps the first's) and
@@ -105,20 +109,35 @@ for i = 6, #ARGV do added = added + enqueue(ARGV[i]) end
 if added > 0 then redis.call('PUBLISH', P .. 'wake', 'queued') end
 return added
 `;
+// #endregion seed
 
+// #region take
 /**
- * `take(P; worker, max)`: first gives back to their hosts' queues the URLs whose lease ran out
+ * `take(P; worker, max, takeId)`: first gives back to their hosts' queues the URLs whose lease ran out
  * (their worker died or hung: someone fetches them again); then leases up to `max` URLs,
  * each from a host that may start one now, to `worker`. Returns
  * - `{'urls', url1, token1, url2, token2, …}`: fetch them, then `complete` each with its token;
  * - `{'wait', ms}`: nothing may start now; ask again after `ms` at most (or on a wake message);
  * - `{'done'}`: nothing waits and nothing is leased: the crawl is over;
  * - `{'unknown'}`: no crawl was seeded under this prefix.
+ *
+ * A take that leased URLs is remembered per worker with its `takeId`: run again with the same id
+ * (a client resends the commands in flight when its connection comes back, not knowing whether
+ * Redis ran them), it answers the same leases.
  */
 export const TAKE = `
 ${PRELUDE}
 local worker = ARGV[1]
 local max = tonumber(ARGV[2])
+local takeId = ARGV[3]
+
+-- The same take again (the client resent it after a reconnect, not knowing whether Redis had
+-- run it): the same answer, instead of more leases that nobody would ever complete.
+local last = redis.call('HGET', P .. 'takes', worker)
+if last then
+  local previous = cjson.decode(last)
+  if previous[1] == takeId then return previous[2] end
+end
 
 local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 1000)
 for _, url in ipairs(expired) do
@@ -148,7 +167,10 @@ while taken < max do
   end
   schedule(host)
 end
-if taken > 0 then return out end
+if taken > 0 then
+  redis.call('HSET', P .. 'takes', worker, cjson.encode({takeId, out}))
+  return out
+end
 if finished() then return {'done'} end
 
 -- How long until something may change by itself: a host's delay passes, or a lease runs out.
@@ -159,7 +181,9 @@ local lease = redis.call('ZRANGE', P .. 'leases', 0, 0, 'WITHSCORES')
 if lease[2] ~= nil then wait = math.min(wait, tonumber(lease[2]) - now) end
 return {'wait', math.max(1, wait)}
 `;
+// #endregion take
 
+// #region complete
 /**
  * `complete(P; url, token, worker, outcome, result, link…)`: the fetch of `url` under lease
  * `token` ended (`outcome` `fetched` or `failed`). Ends the lease if it is still this one's (a
@@ -194,6 +218,7 @@ elseif done == 1 then
 end
 return {recorded, queued, current, done}
 `;
+// #endregion complete
 
 /**
  * `status(P)`: `{stats…, 'leased', n, 'waitingHosts', n}` as a flat list of names and values.

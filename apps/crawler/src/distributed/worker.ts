@@ -83,6 +83,7 @@ export async function runWorker({ redis, crawl, name }: WorkerOptions): Promise<
         : Buffer.from(pageBody(index, embedded.pages, embedded.sizeBytes));
     };
 
+    // #region fetchOne
     /** Fetches one leased URL and completes it. Never throws: a failure is the page's result. */
     async function fetchOne(client: AsyncHTTPClient, lease: Lease): Promise<void> {
       const url = new URL(lease.url);
@@ -120,7 +121,9 @@ export async function runWorker({ redis, crawl, name }: WorkerOptions): Promise<
         links,
       );
     }
+    // #endregion fetchOne
 
+    // #region loop
     const ioloop = new IOLoop();
     try {
       await ioloop.runSync(async () => {
@@ -166,6 +169,7 @@ export async function runWorker({ redis, crawl, name }: WorkerOptions): Promise<
     } finally {
       ioloop.close();
     }
+    // #endregion loop
   } finally {
     await frontier.close();
   }
