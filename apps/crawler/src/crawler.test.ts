@@ -321,6 +321,39 @@ describe('pnpm crawl', () => {
       expect(await survivors(run.descendants)).toEqual([]);
     });
 
+    it('hands a large --json document to a slow reader whole, then exits', async () => {
+      // A reader that takes nothing until the crawler has exited: the pipe (64 KiB) fills, and
+      // the rest of the document waits in the crawler. Exiting before it is written would cut
+      // it short.
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=@aio/source',
+          '--import',
+          TSX,
+          MAIN,
+          ...['--distributed', '--workers=2', '--pages=5000', '--latency=1', '--size=64', '--json'],
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child.stdout.pause();
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // Not reading: once the crawler has written more than the pipe holds, it waits for us.
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stdout.resume();
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      expect(await exited, stderr).toBe(0);
+      await closed;
+      const stdout = Buffer.concat(chunks).toString('utf8');
+      expect(stdout.length).toBeGreaterThan(1_000_000);
+      const out = JSON.parse(stdout) as DistributedCrawlJson;
+      expect(out.results[0]!.fetched).toBe(5000);
+    }, 60_000);
+
     it('on Ctrl-C stops the workers, Redis and the site, leaving no process behind', async () => {
       // Interrupted once the site, redis-server and both workers are up.
       const run = await crawl(

@@ -53,6 +53,16 @@ distributed (a shared frontier in Redis; see src/distributed/):
 stages:
 ${STRATEGIES.map((s) => `  ${s.name.padEnd(12)} §${s.section.padEnd(4)} ${s.title}`).join('\n')}`;
 
+/**
+ * Exits with `code` once stdout has taken everything written to it: on a pipe, writes are
+ * asynchronous, and `process.exit` right after a large one (a 10,000-page --json document) would
+ * cut it short.
+ */
+async function exitAfterOutput(code: number): Promise<never> {
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}
+
 function usageError(message: string): never {
   console.error(`crawl: ${message}\nRun pnpm crawl --help for the flags.`);
   process.exit(2);
@@ -110,7 +120,9 @@ if (args.help) {
 }
 
 if (args.worker) {
-  process.exit(await workerCommand({ redis: args.redis, crawl: args.crawl, name: args.name }));
+  await exitAfterOutput(
+    await workerCommand({ redis: args.redis, crawl: args.crawl, name: args.name }),
+  );
 }
 
 const names =
@@ -249,7 +261,7 @@ if (args.distributed) {
   } finally {
     await stopSite();
   }
-  process.exit(code);
+  await exitAfterOutput(code);
 }
 
 // ─── Which stages run ──────────────────────────────────────────────────────────────────────────
