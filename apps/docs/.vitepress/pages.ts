@@ -67,7 +67,12 @@ export const GUIDE: readonly PageGroup[] = [
       { text: 'tornado.concurrent', link: '/tornado/concurrent' },
       { text: 'tornado.log', link: '/tornado/log' },
       { text: 'IOStream, TCPServer, TCPClient', link: '/tornado/networking' },
+      { text: 'Coming from tornado', link: '/tornado/migration' },
     ],
+  },
+  {
+    text: 'Part Four: from a socket to a web application',
+    items: [{ text: 'WebSocket: handlers, frames, deflate', link: '/tornado/websocket' }],
   },
   {
     text: 'Results',

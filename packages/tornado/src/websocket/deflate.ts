@@ -189,6 +189,7 @@ export class PerMessageDecompressor {
     this.#stream = quiet(zlib.createInflateRaw({ windowBits: MAX_WBITS }));
   }
 
+  // #region decompress
   /** The message inflated from its fragments' payloads; TOO_LARGE or CORRUPT. */
   decompress(parts: readonly Uint8Array[]): Buffer | typeof TOO_LARGE | typeof CORRUPT {
     let out: Buffer | typeof TOO_LARGE | typeof CORRUPT = EMPTY;
@@ -203,6 +204,7 @@ export class PerMessageDecompressor {
     if (!this.#persistent) this.#stream.reset();
     return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
   }
+  // #endregion decompress
 
   close(): void {
     this.#stream.close();

@@ -45,6 +45,7 @@ export function headerLength(length: number, masked: boolean): number {
   return (length < 126 ? 2 : length <= 0xffff ? 4 : 10) + (masked ? 4 : 0);
 }
 
+// #region write-header
 /**
  * Writes a header at `out[start]`: `first` is FIN | RSV | opcode; the mask key, when given, is
  * the 4 bytes of `key` from `keyOffset`. Returns where the payload starts.
@@ -91,6 +92,7 @@ export function writeHeader(
   }
   return at;
 }
+// #endregion write-header
 
 /**
  * Mask keys for a client's frames (RFC 6455 §5.3: unpredictable, one per frame), drawn from a

@@ -152,6 +152,7 @@ export class WebSocketHandler extends RequestHandler implements WebSocketDelegat
       this.setHeader('Sec-WebSocket-Protocol', selected);
       this.#selectedSubprotocol = protocol.selectedSubprotocol = selected;
     }
+    // #region negotiate-deflate
     if (options !== null && !syncZlibAvailable()) {
       genLog.warn('permessage-deflate declined: this Node has no synchronous zlib handle');
     } else if (options !== null) {
@@ -171,6 +172,7 @@ export class WebSocketHandler extends RequestHandler implements WebSocketDelegat
         break;
       }
     }
+    // #endregion negotiate-deflate
     this.clearHeader('Content-Type');
     this.setStatus(101);
     this.setHeader('Upgrade', 'websocket');

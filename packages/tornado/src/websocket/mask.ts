@@ -14,6 +14,7 @@ const WORD_MIN = 32;
 const keyBytes = new Uint8Array(4);
 const keyWord = new Uint32Array(keyBytes.buffer);
 
+// #region apply-mask
 /**
  * XORs `data[start, end)` with `key` (4 bytes from `keyOffset`), in place, the key starting at
  * `data[start]`.
@@ -56,6 +57,7 @@ export function applyMask(
   }
   for (; i < end; i++) data[i] = data[i]! ^ keyAt(i - start, k0, k1, k2, k3);
 }
+// #endregion apply-mask
 
 /** The key byte for payload position `i`. */
 function keyAt(i: number, k0: number, k1: number, k2: number, k3: number): number {

@@ -574,6 +574,7 @@ export class WebSocketProtocol {
     });
   }
 
+  // #region check-header
   /**
    * Refuses a header that breaks the protocol (RFC 6455 §5.2, §5.5, RFC 7692 §6): reserved bits
    * nobody agreed on, unknown opcodes, control frames fragmented or over 125 bytes, continuation
@@ -617,6 +618,7 @@ export class WebSocketProtocol {
     if (size > this.params.maxMessageSize) return this.#fail(1009, 'message too big');
     return null;
   }
+  // #endregion check-header
 
   /**
    * Handles a frame whose header passed `#checkHeader`: control frames at once, data frames

@@ -25,6 +25,7 @@ export class Utf8Validator {
   #lo = 0x80;
   #hi = 0xbf;
 
+  // #region feed
   /**
    * Checks `data[start, end)` as the continuation of what was fed before. False as soon as a
    * byte makes the text invalid (the validator is then spent until `reset`).
@@ -69,6 +70,7 @@ export class Utf8Validator {
     this.#hi = hi;
     return true;
   }
+  // #endregion feed
 
   /** True when the bytes fed so far end on a character boundary (a whole text). */
   get complete(): boolean {
