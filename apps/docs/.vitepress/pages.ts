@@ -72,7 +72,11 @@ export const GUIDE: readonly PageGroup[] = [
   },
   {
     text: 'Part Four: from a socket to a web application',
-    items: [{ text: 'WebSocket: handlers, frames, deflate', link: '/tornado/websocket' }],
+    items: [
+      { text: 'HTTP/1.1 on the loop', link: '/tornado/http' },
+      { text: 'The HTTP client and the crawler', link: '/tornado/httpclient' },
+      { text: 'WebSocket: handlers, frames, deflate', link: '/tornado/websocket' },
+    ],
   },
   {
     text: 'Results',

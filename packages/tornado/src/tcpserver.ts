@@ -182,6 +182,7 @@ export class TCPServer {
     throw new TypeError(`${this.constructor.name} does not override handleStream()`);
   }
 
+  // #region handle-connection
   #handleConnection(connection: Socket, address: Address): void {
     let stream: IOStream | null = null;
     try {
@@ -213,6 +214,7 @@ export class TCPServer {
       appLog.error(error, 'Error in connection callback');
     }
   }
+  // #endregion handle-connection
 
   /** `<TCPServer listening on 127.0.0.1:8888>` */
   toString(): string {

@@ -43,6 +43,7 @@ import { GzipMessageDelegate } from './gzip';
 import { KNOWN_METHODS, REFUSED_METHODS } from './methods';
 import { connectionParams, type ConnectionParams, type HTTP1ConnectionParameters } from './params';
 
+// #region header-end
 /**
  * Where a header block ends — or where it stops being one a strict parser reads: the first
  * CRLF CRLF, the first LF without its CR, or the first CR followed by anything but LF. The
@@ -50,6 +51,7 @@ import { connectionParams, type ConnectionParams, type HTTP1ConnectionParameters
  * waiting for a blank line a bare-LF client never sends.
  */
 const HEADER_END = /\r\n\r\n|(?<!\r)\n|\r[^\n]/;
+// #endregion header-end
 /** A chunked body's trailer section: an empty line at once, or fields then an empty line. */
 const TRAILER_END = /^\r\n|\r\n\r\n|(?<!\r)\n|\r[^\n]/;
 /** Longest chunk-size line taken (size, extensions, CRLF). */
@@ -180,6 +182,7 @@ export class HTTP1Connection implements HTTPConnection {
     this.#readHeaders();
   }
 
+  // #region read-headers
   #readHeaders(): void {
     const stream = this.stream!;
     if (stream.closed()) return this.#end(false);
@@ -193,6 +196,7 @@ export class HTTP1Connection implements HTTPConnection {
     this.#readingHeaders = true;
     read.addDoneCallback(this.#onHeaderBytes);
   }
+  // #endregion read-headers
 
   /** True while waiting for a message's start line and headers (an idle keep-alive connection). */
   get readingHeaders(): boolean {
@@ -210,6 +214,7 @@ export class HTTP1Connection implements HTTPConnection {
     }
   };
 
+  // #region on-headers
   #onHeaders(data: Buffer): void {
     const text = data.toString('latin1');
     // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request line.
@@ -239,6 +244,7 @@ export class HTTP1Connection implements HTTPConnection {
       this.#disconnectOnFinish =
         !this.#canKeepAlive(line, headers) || (this.#shared?.draining() ?? false);
     }
+    // #endregion on-headers
     this.#setDeadline(null);
     if (framing === INTERIM) {
       // A 1xx before the response (100 Continue, 103 Early Hints): the delegate hears it, and
@@ -488,6 +494,7 @@ export class HTTP1Connection implements HTTPConnection {
    * Something went wrong while reading: bad input is answered with its status (a server that
    * has not started its response) and the connection closed; anything else is a bug, logged.
    */
+  // #region fail
   #fail(error: unknown): void {
     // The stream closed under a read about to start (a timeout, the application closing it).
     if (error instanceof StreamClosedError) return this.#readFailed(error);
@@ -514,6 +521,7 @@ export class HTTP1Connection implements HTTPConnection {
       `HTTP/1.1 ${String(status)} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );
   }
+  // #endregion fail
 
   /**
    * Sends a last response, then half-closes and reads (and drops) what the client still sends,
@@ -817,6 +825,7 @@ export class HTTP1Connection implements HTTPConnection {
    * next request, or closes (`Connection: close`, HTTP/1.0, a request not read to its end).
    * @throws HTTPOutputError when fewer bytes were written than `Content-Length` said
    */
+  // #region finish
   finish(): void {
     const stream = this.stream;
     if (
@@ -841,6 +850,7 @@ export class HTTP1Connection implements HTTPConnection {
     if (pending === null || pending.done()) this.#finishRequest();
     else pending.addDoneCallback(() => this.#finishRequest());
   }
+  // #endregion finish
 
   #finishRequest(): void {
     if (!this.isClient && this.#disconnectOnFinish) {

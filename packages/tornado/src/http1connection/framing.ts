@@ -59,6 +59,7 @@ export function parseContentLength(headers: HTTPHeaders): number | null {
  * chunked`, `chunked, chunked`), and a value padded with anything but SP and HTAB are errors.
  * @throws HTTPInputError
  */
+// #region transfer-encoding
 export function isTransferEncodingChunked(headers: HTTPHeaders): boolean {
   const values = headers.getList('Transfer-Encoding');
   if (values.length === 0) return false;
@@ -68,6 +69,7 @@ export function isTransferEncodingChunked(headers: HTTPHeaders): boolean {
   if (values.length === 1 && values[0]!.toLowerCase() === 'chunked') return true;
   throw new HTTPInputError(`Unsupported Transfer-Encoding ${JSON.stringify(values.join(', '))}`);
 }
+// #endregion transfer-encoding
 
 /**
  * A request's body framing. A request without either header has no body; HTTP/1.0 cannot be

@@ -51,6 +51,7 @@ export class HTTP1ServerConnection {
     this.#next();
   }
 
+  // #region next-request
   #next(): void {
     if (this.stream.closed() || this.#draining) return this.#stop();
     const conn = new HTTP1Connection(this.stream, false, this.params, this.context, this.#shared);
@@ -69,6 +70,7 @@ export class HTTP1ServerConnection {
       else this.#stop(conn.stream !== null); // a detached stream is the application's now
     });
   }
+  // #endregion next-request
 
   #stop(closeStream = true): void {
     this.#deadline.cancel();

@@ -315,6 +315,7 @@ export class AsyncHTTPClient {
       );
       return future;
     }
+    // #region queue
     if (this.#queue.length === 0 && this.#active.size < this.maxClients) {
       // A free slot and nobody waiting: it starts now, without a queue entry (an object, a
       // push and a shift per request saved).
@@ -349,6 +350,7 @@ export class AsyncHTTPClient {
     }
     this.#processQueue();
     return future;
+    // #endregion queue
   }
 
   #settle(request: HTTPRequest): Settled {

@@ -406,6 +406,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     let tlsKey = '';
     if (https) [tls, tlsKey] = tlsOf(settled);
     this.#key = this.#poolKey(tlsKey);
+    // #region take-or-connect
     const pooled = this.#retried ? null : this.#client.pool.take(this.#key, this.#mayRetry());
     if (pooled !== null) {
       // Connected at once: only the request's deadline is set (in #onConnected), not a connect
@@ -414,6 +415,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
       return this.#onConnected(pooled);
     }
     this.#reused = false;
+    // #endregion take-or-connect
     // The connect deadline, from the start. A retry keeps the request's (if it has one).
     if (!this.#retried) {
       const { connectTimeout, requestTimeout } = settled;
@@ -499,6 +501,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     const client = this.#client;
     const params =
       client.http1Params()[request.streamingCallback === null ? 'buffered' : 'streaming'];
+    // #region send
     const connection = new HTTP1Connection(
       stream,
       true,
@@ -527,6 +530,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     // The connection's callback, not readResponse's future: the future and the loop callback
     // that handed its result on were a Future, a Handle and a turn per request.
     connection.readMessage(this, this.#onResponseRead);
+    // #endregion send
   }
 
   /** Runs the body producer, then finishes the request. */
@@ -649,6 +653,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     if (this.#callback === null) return; // answered already (a timeout, the client closing)
     const error = this.#connection?.readError ?? null;
     if (error !== null) {
+      // #region retry
       // A reused connection the server closed just as the request went out: nothing of the
       // response came, so an idempotent request is sent once more, on a new connection. (Not a
       // byte: the start of a status line left unread in the buffer is a response cut short.)
@@ -667,6 +672,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
         this.#connection = null;
         return this.#connect();
       }
+      // #endregion retry
       return this.#fail(error);
     }
     if (!this.#finished || this.#startLine === null || this.#callback === null) {
@@ -709,6 +715,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     if (stream === null || connection === null) return;
     stream.setCloseCallback(null);
     const headers = this.#headers!;
+    // #region keep-or-close
     const reusable =
       keepGoing &&
       this.#client.keepAlive &&
@@ -723,6 +730,7 @@ export class Fetch implements HTTPMessageDelegate, Expiring {
     }
     connection.detach();
     this.#client.pool.give(this.#key, stream, keepAliveTimeout(headers));
+    // #endregion keep-or-close
   }
 
   #timeInfo(): Record<string, number> {

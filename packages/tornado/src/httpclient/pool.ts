@@ -68,6 +68,7 @@ export class ConnectionPool {
     return n;
   }
 
+  // #region take
   /**
    * A live idle connection for `key` (the most recently used), or null. `mayRetry`: the request
    * can be sent again if the connection turns out closed, so a fresh one is taken unchecked.
@@ -87,6 +88,7 @@ export class ConnectionPool {
     }
     return null;
   }
+  // #endregion take
 
   /**
    * Keeps `stream` (idle: no read waiting, nothing buffered) for `key`, for at most
@@ -152,6 +154,7 @@ export class ConnectionPool {
 /** Where `isIdleAndOpen` peeks: one byte, never kept. */
 const PEEK = Buffer.alloc(1);
 
+// #region is-idle-and-open
 /**
  * True when the socket has nothing to read: the peer has neither closed it nor sent anything.
  * `tryRecvInto` says so with WOULD_BLOCK; `recv` would throw a BlockingIOError for it, and
@@ -168,3 +171,4 @@ function isIdleAndOpen(stream: IOStream, unchecked: boolean): boolean {
     return false; // ECONNRESET and the like
   }
 }
+// #endregion is-idle-and-open

@@ -141,14 +141,17 @@ export class HTTPServer extends TCPServer implements HTTPServerConnectionDelegat
     this.trustedDownstream = new Set(options.trustedDownstream ?? []);
   }
 
+  // #region handle-stream
   override handleStream(stream: IOStream, address: Address): void {
     const context = new HTTPRequestContext(stream, address, this.protocol, this.trustedDownstream);
     const conn = new HTTP1ServerConnection(stream, this.connParams, context);
     this.#connections.add(conn);
     conn.startServing(this);
   }
+  // #endregion handle-stream
 
   /** @internal `HTTPServerConnectionDelegate`: a request has started on `serverConnection`. */
+  // #region start-request
   startRequest(serverConnection: object, requestConnection: HTTPConnection): HTTPMessageDelegate {
     const callback = this.requestCallback;
     const delegate =
@@ -157,6 +160,7 @@ export class HTTPServer extends TCPServer implements HTTPServerConnectionDelegat
         : callback.startRequest(serverConnection, requestConnection);
     return this.xheaders ? new ProxyAdapter(delegate, requestConnection) : delegate;
   }
+  // #endregion start-request
 
   /** @internal `HTTPServerConnectionDelegate`: a connection has closed. */
   onClose(serverConnection: object): void {

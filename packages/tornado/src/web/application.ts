@@ -172,6 +172,7 @@ export class Application extends ReversibleRuleRouter {
    * The delegate for `request`: the handler its host and path lead to, else the
    * `defaultHandlerClass` setting's, else a 404.
    */
+  // #region find-handler
   override findHandler(request: HTTPServerRequest, params?: TargetParams): HTTPMessageDelegate {
     const route = super.findHandler(request, params);
     if (route !== null) return route;
@@ -185,6 +186,7 @@ export class Application extends ReversibleRuleRouter {
     }
     return this.getHandlerDelegate(request, ErrorHandler, { statusCode: 404 });
   }
+  // #endregion find-handler
 
   /**
    * The message delegate that serves `request` with `handlerClass`: it makes the handler with

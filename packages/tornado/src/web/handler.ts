@@ -1333,6 +1333,7 @@ export class RequestHandler {
         }
       }
 
+      // #region call-method
       const methodName = METHOD_NAMES.get(method) ?? method.toLowerCase();
       const fn = (this as unknown as Record<string, unknown>)[methodName];
       if (typeof fn !== 'function') throw new HTTPError(405);
@@ -1342,6 +1343,7 @@ export class RequestHandler {
       const done = awaitableOf(result, this, methodName);
       if (done !== null) yield done;
       if (this.autoFinish && !this.#finished) void this.finish();
+      // #endregion call-method
     } catch (error) {
       try {
         this.handleRequestException(error);
