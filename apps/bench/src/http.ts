@@ -40,7 +40,7 @@ import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { compileC, hasCompiler } from './lib/native';
 import { findPython, tornadoVersion } from './lib/peers';
 import { pinning, prefixed, type Pinning } from './lib/pinning';
-import { openFds, processCpuSeconds, rssKiB } from './lib/proc';
+import { lowestRss, openFds, processCpuSeconds, rssKiB } from './lib/proc';
 import {
   formatNumber,
   judge,
@@ -367,15 +367,6 @@ function startIdleClient(
 async function fdsDownTo(pid: number, fds: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (openFds(pid) > fds && Date.now() < deadline) await sleep(50);
-}
-
-async function lowestRss(pid: number, ms: number, start: number): Promise<number> {
-  let lowest = start;
-  for (const until = Date.now() + ms; Date.now() < until;) {
-    await sleep(Math.min(250, ms));
-    lowest = Math.min(lowest, rssKiB(pid));
-  }
-  return lowest;
 }
 
 async function runIdle(

@@ -51,7 +51,7 @@ import { findPython, tornadoVersion } from './lib/peers';
 import { hardFdLimit, withFdLimit } from './lib/fd-limit';
 import { builtServer } from './lib/paths';
 import { pinning, prefixed, type Pinning } from './lib/pinning';
-import { openFds, processCpuSeconds, rssKiB } from './lib/proc';
+import { lowestRss, openFds, processCpuSeconds, rssKiB } from './lib/proc';
 import {
   formatNumber,
   judge,
@@ -324,12 +324,7 @@ async function rssAfterGc(pid: number, windowMs: number): Promise<number> {
     // gone: the RSS read below says so
   }
   await sleep(300);
-  let lowest = rssKiB(pid);
-  for (const until = Date.now() + windowMs; Date.now() < until;) {
-    await sleep(Math.min(200, windowMs));
-    lowest = Math.min(lowest, rssKiB(pid));
-  }
-  return lowest;
+  return lowestRss(pid, windowMs, rssKiB(pid));
 }
 
 async function runIdle(

@@ -32,6 +32,19 @@ export function rssKiB(pid: number): number {
   return Number(match[1]);
 }
 
+/**
+ * The lowest resident set of process `pid` over the next `ms` (read every 250 ms at most),
+ * starting from `start` KiB: what it holds once its allocator has given back what it can.
+ */
+export async function lowestRss(pid: number, ms: number, start: number): Promise<number> {
+  let lowest = start;
+  for (const until = Date.now() + ms; Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, ms)));
+    lowest = Math.min(lowest, rssKiB(pid));
+  }
+  return lowest;
+}
+
 /** The fds process `pid` has open (`/proc/<pid>/fd`). */
 export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
