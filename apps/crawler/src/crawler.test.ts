@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { HTTPServer } from '@aio/tornado/httpserver';
@@ -319,6 +321,28 @@ describe('pnpm crawl', () => {
       expect(out.distributed.workers.reduce((sum, w) => sum + w.recorded, 0)).toBe(60);
       expect(out.distributed.roundTripsPerPage).toBeLessThanOrEqual(3);
       expect(await survivors(run.descendants)).toEqual([]);
+    });
+
+    it('draws its timeline, and writes it to --timeline-file as a local crawl does', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'aio-crawl-timeline-'));
+      try {
+        const file = join(dir, 'timeline.svg');
+        const run = await crawl([
+          '--distributed',
+          '--workers=2',
+          '--pages=30',
+          '--latency=5',
+          `--timeline-file=${file}`,
+        ]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stdout).toMatch(/IV distributed — 2 worker processes on a Redis frontier/);
+        expect(run.stdout).toContain(`timelines written to ${file}`);
+        const svg = readFileSync(file, 'utf8');
+        expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+        expect(svg).toContain('30 pages, 2 workers × 30 at a time');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('hands a large --json document to a slow reader whole, then exits', async () => {

@@ -2,13 +2,12 @@
  * `pnpm crawl`: download N pages with each strategy of the article, and show what each step buys.
  * Run `pnpm crawl --help` for the flags; the crawler's README explains each.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { discoverSite } from './discover';
 import { distributedCommand, workerCommand } from './distributed/command';
 import type { CrawlJson, CrawlStageJson } from './output';
 import { siteSpec, type TargetSpec } from './measure';
-import { formatTable, timelineHtml, timelineSvg, timelineText } from './report/index';
+import { formatTable, printTimelines, writeTimelineFile } from './report/index';
 import { startSite, type Site } from './site/index';
 import { parseFaults } from './site/pages';
 import { killStages, runStage, type Progress, type StageRun } from './stage';
@@ -257,6 +256,7 @@ if (args.distributed) {
       json: args.json,
       live,
       timeline: !args['no-timeline'],
+      ...(timelineFile === undefined ? {} : { timelineFile }),
     });
   } finally {
     await stopSite();
@@ -442,21 +442,11 @@ if (args.json) {
     if (r.leakedSockets > 0)
       console.log(`warning: ${r.strategy} left ${r.leakedSockets} sockets open`);
   }
-  if (!args['no-timeline']) {
-    const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 140));
-    for (const stage of stageTimelines) {
-      console.log(`\n${timelineText(stage, { width, maxRows: 12, color: process.stdout.isTTY })}`);
-    }
-  }
+  if (!args['no-timeline']) printTimelines(stageTimelines);
 }
 if (timelineFile !== undefined && stageTimelines.length > 0) {
   const title = `aio crawler: ${pageCount} pages, at most ${concurrency} at a time`;
-  writeFileSync(
-    timelineFile,
-    /\.svg$/i.test(timelineFile)
-      ? timelineSvg(stageTimelines, { title })
-      : timelineHtml(stageTimelines, { title }),
-  );
+  writeTimelineFile(timelineFile, stageTimelines, title);
   if (!quiet) console.log(`\ntimelines written to ${timelineFile}`);
 }
 

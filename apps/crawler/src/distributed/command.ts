@@ -5,7 +5,7 @@
  */
 import type { CrawlJson, CrawlStageJson } from '../output';
 import type { TargetSpec } from '../measure';
-import { formatTable, timelineText } from '../report/index';
+import { formatTable, printTimelines, writeTimelineFile } from '../report/index';
 import { webspiderStrategy } from '../strategies/webspider';
 import { DistributedCrawl, type DistributedResult, type WorkerProcess } from './coordinator';
 import type { FrontierStatus } from './frontier';
@@ -27,6 +27,8 @@ export interface DistributedCommand {
   /** Draw progress on stderr (a terminal). */
   readonly live: boolean;
   readonly timeline: boolean;
+  /** `--timeline-file`: the timeline written there too (SVG or HTML). */
+  readonly timelineFile?: string;
 }
 
 /** What `--json` prints for a distributed crawl: a crawl's JSON, plus the workers' rows. */
@@ -128,6 +130,17 @@ function report(command: DistributedCommand, result: DistributedResult, redis: s
     runs: [],
     timeline: result.pages,
   };
+  const timeline = {
+    strategy: stage.strategy,
+    section: stage.section,
+    title: stage.title,
+    wallMs: stage.wallMs,
+    pages: result.pages,
+  };
+  if (command.timelineFile !== undefined) {
+    const title = `aio crawler: ${pages} pages, ${command.workers} workers × ${command.concurrency} at a time`;
+    writeTimelineFile(command.timelineFile, [timeline], title);
+  }
   if (command.json) {
     const { workers: _perWorker, ...frontier } = result.status;
     const output: DistributedCrawlJson = {
@@ -216,21 +229,9 @@ function report(command: DistributedCommand, result: DistributedResult, redis: s
       'cpu ms and peak RSS count only the workers started here that ended by themselves ' +
         '(a killed one cannot report; one that joined reports to its own terminal)',
     );
-  if (command.timeline) {
-    const width = Math.max(60, Math.min(process.stdout.columns ?? 100, 140));
-    console.log(
-      `\n${timelineText(
-        {
-          strategy: stage.strategy,
-          section: stage.section,
-          title: stage.title,
-          wallMs: stage.wallMs,
-          pages: result.pages,
-        },
-        { width, maxRows: 12, color: process.stdout.isTTY },
-      )}`,
-    );
-  }
+  if (command.timeline) printTimelines([timeline]);
+  if (command.timelineFile !== undefined)
+    console.log(`\ntimelines written to ${command.timelineFile}`);
 }
 
 /** `pnpm crawl --worker`: one worker joining crawl `crawl` on `redis`; resolves with the exit code. */
