@@ -1,6 +1,6 @@
 /**
  * For netutil.test.ts: a server that runs out of file descriptors while clients wait. Started
- * with a soft fd limit of 64 (`ulimit -n 64`), it listens, fills every free fd, prints
+ * with a soft fd limit (`ulimit -n 1024`), it listens, fills every free fd, prints
  * `{"port": N}`, and lets `addAcceptHandler` meet EMFILE; after two back-off warnings it frees
  * the fds, accepts the three clients the test connects, and prints a report as its last line:
  * `{"accepted", "warnings", "handlerCalls"}`.
