@@ -1174,6 +1174,7 @@ export class RequestHandler {
    * and DELETE when the `xsrfCookies` setting is on.
    * @throws HTTPError 403 when the token is missing, malformed or not the cookie's
    */
+  // #region check-xsrf
   checkXsrfCookie(): void {
     const input =
       this.getArgument('_xsrf', null) ||
@@ -1189,6 +1190,7 @@ export class RequestHandler {
       throw new HTTPError(403, 'XSRF cookie does not match POST argument');
     }
   }
+  // #endregion check-xsrf
 
   /** `<input type="hidden" name="_xsrf" value="…"/>`, for every form that POSTs. */
   xsrfFormHtml(): string {

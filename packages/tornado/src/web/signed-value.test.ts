@@ -56,6 +56,7 @@ describe('the versions', () => {
 });
 
 describe('SignedValueTest', () => {
+  // #region known-values
   it('signs and reads the known values byte for byte', () => {
     const v1 = createSignedValue(SECRET, 'key', 'value', { version: 1, clock: present });
     expect(v1).toEqual(Buffer.from(KNOWN_V1));
@@ -70,6 +71,7 @@ describe('SignedValueTest', () => {
       Buffer.from('value'),
     );
   });
+  // #endregion known-values
 
   it('reads a value given as a string as well as bytes', () => {
     expect(decodeSignedValue(SECRET, 'key', KNOWN_V1, { clock: present })).toEqual(

@@ -126,6 +126,7 @@ export function createSignedValue(
     } else {
       key = secret;
     }
+    // #region signed-value-v2
     // tornado writes the name's length in characters (code points) and the name in UTF-8:
     // the two agree only for an ASCII name, as a cookie's name is. A value signed under any
     // other name is written all the same, and neither tornado nor this can read it back.
@@ -137,6 +138,7 @@ export function createSignedValue(
       field(payload),
     ]);
     return Buffer.concat([toSign, signatureV2(key, toSign)]);
+    // #endregion signed-value-v2
   }
   throw optionValueError(where, 'version', '1 or 2', version);
 }

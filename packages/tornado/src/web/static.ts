@@ -113,6 +113,7 @@ export class StaticFileHandler extends RequestHandler {
       return;
     }
 
+    // #region ranges
     const size = this.getContentSize();
     let start: number | null = null;
     let end: number | null = null;
@@ -136,6 +137,7 @@ export class StaticFileHandler extends RequestHandler {
     const contentLength =
       start !== null && end !== null ? end - start : end !== null ? end : size - (start ?? 0);
     this.setHeader('Content-Length', contentLength);
+    // #endregion ranges
 
     if (!includeBody) return; // HEAD
     const ownReads = cls.getContent !== StaticFileHandler.getContent;
@@ -201,6 +203,7 @@ export class StaticFileHandler extends RequestHandler {
    * `absolutePath` if it may be served; else answers (a redirect, returning null) or throws the
    * HTTPError that does: 403 outside the root or for what is not a file, 404 for what is not there.
    */
+  // #region validate-path
   validateAbsolutePath(root: string, absolutePath: string): string | null {
     let base = resolve(root);
     if (!base.endsWith(sep)) base += sep;
@@ -225,6 +228,7 @@ export class StaticFileHandler extends RequestHandler {
     this.#stat = stat;
     return absolutePath;
   }
+  // #endregion validate-path
 
   /** The file's bytes from `start` to `end` (exclusive; null: its start, its end), in chunks. */
   static getContent(

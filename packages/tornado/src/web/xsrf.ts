@@ -36,6 +36,7 @@ export function newXsrfToken(now = Date.now()): RawXsrfToken {
  * The token as it is written into a cookie and a page, in format `version`.
  * @throws RangeError for a version other than 1 and 2
  */
+// #region encode-xsrf-token
 export function encodeXsrfToken(raw: RawXsrfToken, version: number): Buffer {
   if (version === 1) return Buffer.from(raw.token.toString('hex'), 'latin1');
   if (version === 2) {
@@ -50,6 +51,7 @@ export function encodeXsrfToken(raw: RawXsrfToken, version: number): Buffer {
   }
   throw new RangeError(`unknown xsrf cookie version ${String(version)}: expected 1 or 2`);
 }
+// #endregion encode-xsrf-token
 
 const VERSIONED = /^([1-9][0-9]*)\|/;
 const HEX = /^(?:[0-9A-Fa-f]{2})*$/;
