@@ -66,16 +66,17 @@ export const GUIDE: readonly PageGroup[] = [
     items: [
       { text: 'tornado.concurrent', link: '/tornado/concurrent' },
       { text: 'tornado.log', link: '/tornado/log' },
-      { text: 'IOStream, TCPServer, TCPClient', link: '/tornado/networking' },
-      { text: 'Coming from tornado', link: '/tornado/migration' },
     ],
   },
   {
     text: 'Part Four: from a socket to a web application',
     items: [
+      { text: 'IOStream, TCPServer, TCPClient', link: '/tornado/networking' },
       { text: 'HTTP/1.1 on the loop', link: '/tornado/http' },
+      { text: 'web: handlers, templates, cookies', link: '/tornado/web' },
       { text: 'The HTTP client and the crawler', link: '/tornado/httpclient' },
       { text: 'WebSocket: handlers, frames, deflate', link: '/tornado/websocket' },
+      { text: 'Coming from tornado', link: '/tornado/migration' },
     ],
   },
   {

@@ -48,17 +48,21 @@ export function snippetImports(root: string): SnippetImport[] {
 
 /**
  * The lines between `// #region NAME` and `// #endregion NAME` (VitePress's own markers for
- * TypeScript), or undefined if the file has no such region.
+ * TypeScript; `# region NAME` and `# endregion NAME` in Python), or undefined if the file has no
+ * such region.
  */
 export function regionLines(source: string, name: string): string[] | undefined {
   const lines = source.split('\n').map((line) => line.trim());
-  const start = lines.findIndex((line) => new RegExp(`^// ?#?region ${escape(name)}$`).test(line));
+  const start = lines.findIndex((line) => new RegExp(`^${MARK}region ${escape(name)}$`).test(line));
   if (start < 0) return undefined;
   const end = lines.findIndex(
-    (line, i) => i > start && new RegExp(`^// ?#?endregion ${escape(name)}$`).test(line),
+    (line, i) => i > start && new RegExp(`^${MARK}endregion ${escape(name)}$`).test(line),
   );
   return end < 0 ? undefined : source.split('\n').slice(start + 1, end);
 }
+
+/** A region marker's start, as VitePress reads it: `// #region` (TypeScript), `# region` (Python). */
+const MARK = '(?:// ?#?|# ?)';
 
 function escape(name: string): string {
   return name.replace(/[*]/g, '\\*');
@@ -76,7 +80,7 @@ export function checkSnippets(root: string): string[] {
     if (snippet.region === undefined) continue;
     const source = readFileSync(snippet.file, 'utf8');
     const starts = source.split('\n').filter((line) => {
-      return new RegExp(`^\\s*// ?#?region ${escape(snippet.region!)}\\s*$`).test(line);
+      return new RegExp(`^\\s*${MARK}region ${escape(snippet.region!)}\\s*$`).test(line);
     }).length;
     const lines = regionLines(source, snippet.region);
     if (lines === undefined) {
