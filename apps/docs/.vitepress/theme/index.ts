@@ -1,5 +1,6 @@
 import DefaultTheme from 'vitepress/theme';
 import type { Theme } from 'vitepress';
+import BenchChart from './BenchChart.vue';
 import BenchReport from './BenchReport.vue';
 import CrawlTable from './CrawlTable.vue';
 import MeasuredOn from './MeasuredOn.vue';
@@ -9,6 +10,7 @@ import './style.css';
 export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
+    app.component('BenchChart', BenchChart);
     app.component('BenchReport', BenchReport);
     app.component('CrawlTable', CrawlTable);
     app.component('MeasuredOn', MeasuredOn);

@@ -19,13 +19,24 @@ export interface CrawlDocument {
   readonly output: CrawlJson;
 }
 
-/** results/data/bench.json: `pnpm bench all --json`'s document, with the command that made it. */
-export interface BenchDocument {
+/** When, where and how one benchmark of the document was measured. */
+export interface BenchMeasurement {
   readonly command: string;
   readonly environment: Environment;
   readonly quick: boolean;
+}
+
+/** results/data/bench.json: `pnpm bench all --json`'s document, with the command that made it. */
+export interface BenchDocument extends BenchMeasurement {
+  /** Each benchmark's figures, as `pnpm bench --json` gives them. */
+  readonly results: Readonly<Record<string, unknown>>;
   /** Each benchmark's report as the terminal shows it. */
   readonly texts: Readonly<Record<string, string>>;
+  /**
+   * Benchmarks measured again on their own (`pnpm docs:results --bench NAME`), each with its own
+   * when and how; the others were measured by the document's `command`.
+   */
+  readonly measured?: Readonly<Record<string, BenchMeasurement>>;
 }
 
 /** `Nov 29, 2026` from an ISO date. */
