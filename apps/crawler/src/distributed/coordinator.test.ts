@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteSpec } from '../measure';
 import { startSite, type Site } from '../site/index';
-import { DistributedCrawl, type DistributedResult } from './coordinator';
+import { CrawlAbandonedError, DistributedCrawl, type DistributedResult } from './coordinator';
 import { findRedisServer } from './redis-server';
 
 const haveRedis = findRedisServer() !== null;
@@ -19,6 +19,27 @@ const PAGES = 1000;
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const TSX = createRequire(import.meta.url).resolve('tsx');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A worker started as one elsewhere would be: `pnpm crawl --worker --redis URL --crawl ID`. */
+function join(crawl: DistributedCrawl, name: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      '--conditions=@aio/source',
+      '--import',
+      TSX,
+      MAIN,
+      '--worker',
+      '--redis',
+      crawl.redisUrl,
+      '--crawl',
+      crawl.id,
+      '--name',
+      name,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+}
 
 /** Every page of the site recorded once, fetched, with its own body (the workers checked it). */
 function expectWholeSite(result: DistributedResult, site: Site): void {
@@ -92,23 +113,7 @@ describe.skipIf(!haveRedis)('a distributed crawl', () => {
     const crawl = await DistributedCrawl.start({ spec: spec(), workers: 1, concurrency: 5 });
     let joiner: ChildProcess | undefined;
     try {
-      joiner = spawn(
-        process.execPath,
-        [
-          '--conditions=@aio/source',
-          '--import',
-          TSX,
-          MAIN,
-          '--worker',
-          '--redis',
-          crawl.redisUrl,
-          '--crawl',
-          crawl.id,
-          '--name',
-          'joiner',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      joiner = join(crawl, 'joiner');
       let said = '';
       joiner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
       const joined = new Promise<number | null>((resolve) => joiner!.once('exit', resolve));
@@ -122,6 +127,54 @@ describe.skipIf(!haveRedis)('a distributed crawl', () => {
     } finally {
       joiner?.kill('SIGKILL');
       await crawl.close();
+    }
+  }, 120_000);
+
+  it('waits for a worker elsewhere when its own have died, and calls the crawl abandoned only without one', async () => {
+    // With a worker elsewhere: this machine's only worker is killed mid-crawl; the joiner takes
+    // its pages back once their leases run out, and the crawl completes.
+    const crawl = await DistributedCrawl.start({
+      spec: spec(),
+      workers: 1,
+      concurrency: 20,
+      leaseMs: 1500,
+    });
+    let joiner: ChildProcess | undefined;
+    try {
+      joiner = join(crawl, 'elsewhere');
+      for (;;) {
+        const status = await crawl.status();
+        if ((status.workers.get('elsewhere')?.fetched ?? 0) > 0 && status.fetched >= 100) break;
+        await sleep(20);
+      }
+      crawl.kill('w1');
+      const result = await crawl.finish();
+      expectWholeSite(result, site);
+      const ended = new Map(result.workers.map((row) => [row.name, row.ended]));
+      expect(ended.get('w1')).toBe('SIGKILL');
+      expect(ended.get('elsewhere')).toBe('joined');
+    } finally {
+      joiner?.kill('SIGKILL');
+      await crawl.close();
+    }
+
+    // Without one: the crawl is abandoned as soon as its only worker is gone.
+    const alone = await DistributedCrawl.start({ spec: spec(), workers: 1, concurrency: 20 });
+    try {
+      for (;;) {
+        if ((await alone.status()).fetched >= 50) break;
+        await sleep(20);
+      }
+      alone.kill('w1');
+      const error = await alone.finish().then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(CrawlAbandonedError);
+      expect((error as Error).message).toMatch(/^every worker here ended with \d+ pages waiting/);
+      expect((error as Error).message).not.toMatch(/elsewhere/);
+    } finally {
+      await alone.close();
     }
   }, 120_000);
 

@@ -86,6 +86,12 @@ export class CrawlAbandonedError extends Error {
   readonly code = 'EABANDONED';
 }
 
+/**
+ * Beyond a lease time, how long a coordinator whose own workers have ended waits for workers
+ * elsewhere to move the frontier before it calls the crawl abandoned.
+ */
+const REMOTE_GRACE_MS = 2000;
+
 /** Every worker process of every crawl here: whatever way this process ends, they end too. */
 const liveWorkers = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -144,7 +150,7 @@ export class DistributedCrawl {
     const config: FrontierConfig = {
       hostConcurrency: this.#options.hostConcurrency ?? 0,
       hostDelayMs: this.#options.hostDelayMs ?? 0,
-      leaseMs: this.#options.leaseMs ?? spec.timeoutMs + 5000,
+      leaseMs: this.#leaseMs,
       maxPages: spec.paths.length, // the pages asked for (--pages; those --url found)
     };
     const first = spec.paths[0] ?? '/';
@@ -207,25 +213,54 @@ export class DistributedCrawl {
 
   /**
    * Waits until the crawl is over and every worker has ended, then gathers the results.
-   * @throws CrawlAbandonedError when every worker ended with pages still to fetch
+   *
+   * When this machine's workers have all ended with pages left, the crawl may still have workers
+   * elsewhere (`pnpm crawl --worker`): if any worker not started here has taken URLs, the
+   * coordinator waits for them as long as the frontier moves, and gives up only after a lease
+   * time (and a grace of 2 s) without a page recorded, taken or reclaimed. Without such workers
+   * it gives up at once.
+   * @throws CrawlAbandonedError when every worker ended, or stopped making progress, with pages
+   *   still to fetch
    */
   async finish(): Promise<DistributedResult> {
     const progressMs = this.#options.progressMs ?? 200;
+    const stallMs = this.#leaseMs + REMOTE_GRACE_MS;
+    let lastMark = '';
+    let movedAt = Date.now();
     for (;;) {
       const status = await this.#frontier.status();
       this.#options.onProgress?.(status, this.workers);
       const over = status.seen > 0 && status.queued === 0 && status.leased === 0;
       const running = this.#children.size;
       if (over && running === 0) break;
+      const mark = [status.fetched, status.failed, status.queued, status.leased, status.reclaimed];
+      if (mark.join() !== lastMark) {
+        lastMark = mark.join();
+        movedAt = Date.now();
+      }
       if (running === 0 && !over) {
-        throw new CrawlAbandonedError(
-          `every worker ended with ${status.queued} pages waiting and ${status.leased} leased` +
-            ` (${this.workers.map((w) => `${w.name}: ${w.ended ?? '?'}`).join(', ')})`,
-        );
+        const local = new Set(this.workers.map((w) => w.name));
+        const remote = (await this.#frontier.workerNames()).filter((name) => !local.has(name));
+        const stalled = Date.now() - movedAt > stallMs;
+        if (remote.length === 0 || stalled) {
+          const elsewhere =
+            remote.length === 0
+              ? ''
+              : `; workers elsewhere (${remote.join(', ')}) made no progress for ${String(stallMs)} ms`;
+          throw new CrawlAbandonedError(
+            `every worker here ended with ${status.queued} pages waiting and ${status.leased} leased` +
+              ` (${this.workers.map((w) => `${w.name}: ${w.ended ?? '?'}`).join(', ')})${elsewhere}`,
+          );
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, progressMs));
     }
     return this.#gather();
+  }
+
+  /** How long a worker holds a URL before another may take it (the crawl's `leaseMs`). */
+  get #leaseMs(): number {
+    return this.#options.leaseMs ?? this.#options.spec.timeoutMs + 5000;
   }
 
   /**

@@ -283,6 +283,11 @@ export class Frontier {
     };
   }
 
+  /** Every worker that has taken URLs in this crawl, wherever it runs, by name. */
+  async workerNames(): Promise<string[]> {
+    return this.#redis.hkeys(`${this.prefix}takes`);
+  }
+
   /** Every recorded result, by URL. */
   async results(): Promise<Map<string, string>> {
     const flat = await this.#redis.hgetall(`${this.prefix}results`);
