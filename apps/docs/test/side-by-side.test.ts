@@ -8,24 +8,12 @@
  * so and is skipped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { bindUnusedPort } from '@aio/tornado/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DOCS_ROOT } from './build-site';
 
 const PYTHON = '/usr/bin/python3';
 const hasTornado = spawnSync(PYTHON, ['-c', 'import tornado'], { stdio: 'ignore' }).status === 0;
-
-/** A port nobody listens on now (bound to 0 and closed: the program binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -113,7 +101,9 @@ const APPS = [
 describe('the web page’s side-by-side app', () => {
   for (const app of APPS) {
     it.skipIf(app.skip)(`${app.name} answers every request as the others do`, async () => {
-      const port = await freePort();
+      // A port nobody listens on now: bound by the kernel's choice, closed, and bound by the app.
+      const [socket, port] = bindUnusedPort();
+      socket.close();
       const nodeFlags =
         app.command === PYTHON ? [] : ['--import', 'tsx', '--conditions=@aio/source'];
       await start(app.command, [...nodeFlags, app.script, '--port', String(port)]);

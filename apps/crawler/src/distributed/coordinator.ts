@@ -233,9 +233,10 @@ export class DistributedCrawl {
       const over = status.seen > 0 && status.queued === 0 && status.leased === 0;
       const running = this.#children.size;
       if (over && running === 0) break;
-      const mark = [status.fetched, status.failed, status.queued, status.leased, status.reclaimed];
-      if (mark.join() !== lastMark) {
-        lastMark = mark.join();
+      const { fetched, failed, queued, leased, reclaimed } = status;
+      const mark = `${fetched} ${failed} ${queued} ${leased} ${reclaimed}`;
+      if (mark !== lastMark) {
+        lastMark = mark;
         movedAt = Date.now();
       }
       if (running === 0 && !over) {
