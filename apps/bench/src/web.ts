@@ -71,6 +71,12 @@ import type { Benchmark, BenchOptions } from './cli';
 /** The contenders, as every result is keyed. */
 const CONTENDERS = ['aio', 'fastify', 'tornado'] as const;
 type Contender = (typeof CONTENDERS)[number];
+/**
+ * The hello case's reference server (`src/servers/web-floor.ts`): the same bytes as aio's answer
+ * from the aio loop with no HTTP at all, measured beside the others and judged by no goal.
+ */
+const FLOOR = 'floor';
+const FLOOR_LABEL = 'floor: aio loop, fixed bytes, no HTTP (reference)';
 
 /** listen()'s backlog for every server (the kernel caps it at net.core.somaxconn). */
 const BACKLOG = 4096;
@@ -98,6 +104,8 @@ interface ServerCase {
   /** How the table names each contender (versions added). */
   readonly labels: (v: Versions) => Record<Contender, string>;
   readonly load: WrkLoad;
+  /** Measure the floor (`web-floor.ts`) too. */
+  readonly floor?: boolean;
 }
 
 interface Versions {
@@ -161,6 +169,7 @@ function serverCases(file: Buffer): ServerCase[] {
       title: 'Hello, world: GET / (keep-alive)',
       aio: 'web-hello',
       peerCase: 'hello',
+      floor: true,
       labels: (v) => ({
         aio: 'aio web.Application',
         fastify: `fastify${v.fastify ? ` ${v.fastify}` : ''}`,
@@ -262,17 +271,29 @@ function caseServers(c: ServerCase, python: string | null, dir: string): EchoSer
       pythonServer('tornado', python, 'peers/web_tornado.py', `--case=${c.peerCase}`, ...common),
     );
   }
+  if (c.floor === true) servers.push(nodeServer(FLOOR, 'web-floor', ...common));
   return servers;
 }
 
-function caseTable(results: WrkRounds, labels: Record<Contender, string>, peer: string): string {
+/** The servers a case measured: the contenders, and the floor where it has one. */
+function caseServerNames(c: ServerCase): string[] {
+  return c.floor === true ? [...CONTENDERS, FLOOR] : [...CONTENDERS];
+}
+
+function caseTable(
+  results: WrkRounds,
+  names: readonly string[],
+  labels: Readonly<Record<string, string>>,
+  peer: string,
+): string {
   const fastify = wrkMedians(results, 'fastify');
   const tornado = wrkMedians(results, 'tornado');
-  const rows: Cell[][] = CONTENDERS.map((name) => {
+  const rows: Cell[][] = names.map((name) => {
     const m = wrkMedians(results, name);
     const why = results.skipped[name];
+    const label = labels[name] ?? name;
     return [
-      why ? `${labels[name]} (${why})` : labels[name],
+      why ? `${label} (${why})` : label,
       m?.requestsPerSec ?? null,
       ratio(m?.requestsPerSec ?? null, fastify?.requestsPerSec ?? null),
       ratio(m?.requestsPerSec ?? null, tornado?.requestsPerSec ?? null),
@@ -295,6 +316,44 @@ function caseTable(results: WrkRounds, labels: Record<Contender, string>, peer: 
     ],
     rows,
   );
+}
+
+/**
+ * What the floor says under the hello table: its ratio to tornado (more than any server on the
+ * aio loop could reach here), and how much of its rate and CPU aio's application takes.
+ */
+function floorLine(results: WrkRounds): string {
+  const floor = wrkMedians(results, FLOOR);
+  const aio = wrkMedians(results, 'aio');
+  const tornado = wrkMedians(results, 'tornado');
+  if (!floor) return `The floor: not measured (${results.skipped[FLOOR] ?? 'no figures'}).`;
+  const parts = [
+    `The floor (web-floor.ts): one recv and one send per request on the aio loop, the same bytes as aio's answer, no HTTP`,
+  ];
+  if (tornado) {
+    parts.push(
+      `${ratio(floor.requestsPerSec, tornado.requestsPerSec)} tornado's rate: no server on the aio loop passes that here`,
+    );
+  }
+  if (aio) {
+    const share = `aio web.Application reached ${((100 * aio.requestsPerSec) / floor.requestsPerSec).toFixed(0)}% of its rate`;
+    const [mine, least] = [aio.serverCpuUsPerRequest, floor.serverCpuUsPerRequest];
+    parts.push(
+      mine === null || least === null
+        ? share
+        : `${share}, with ${(mine - least).toFixed(1)} µs of CPU per request beyond it (parse, route, handler, response)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
+/** `(the floor: N×)` after the hello goal against tornado, when both were measured. */
+function floorOfTornado(results: WrkRounds | undefined): string {
+  const floor = results && wrkMedians(results, FLOOR);
+  const tornado = results && wrkMedians(results, 'tornado');
+  return floor && tornado
+    ? ` (the floor: ${ratio(floor.requestsPerSec, tornado.requestsPerSec)})`
+    : '';
 }
 
 // ─── the template case ──────────────────────────────────────────────────────────────────────
@@ -552,7 +611,11 @@ export const webBenchmark: Benchmark = {
       ? cases.flatMap((c) => {
           const r = results[c.key];
           const peer = c.peerCase === 'static' ? '@fastify/static' : 'fastify';
-          return r ? [`${c.title}:`, caseTable(r, c.labels(versions), peer), ''] : [];
+          if (!r) return [];
+          const labels = { ...c.labels(versions), [FLOOR]: FLOOR_LABEL };
+          const lines = [`${c.title}:`, caseTable(r, caseServerNames(c), labels, peer)];
+          if (c.floor === true) lines.push(floorLine(r));
+          return [...lines, ''];
         })
       : ['server cases: skipped (no wrk)', ''];
     const aioTemplateRate = templateRate(template, 'aio');
@@ -593,7 +656,7 @@ export const webBenchmark: Benchmark = {
         goals.helloAtLeast10xTornado,
         results.hello?.skipped,
         'tornado',
-      ),
+      ) + floorOfTornado(results.hello),
       goalLine(
         'JSON ≥ 1.0× fastify (response schema)',
         goals.jsonAtLeastFastify,
@@ -621,13 +684,20 @@ export const webBenchmark: Benchmark = {
       ...notes,
     ].join('\n');
 
-    const caseData = (r: WrkRounds | undefined) =>
-      r && {
-        medians: Object.fromEntries(CONTENDERS.map((name) => [name, wrkMedians(r, name)])),
-        rounds: r.rounds,
-        skipped: r.skipped,
-        failed: r.failed,
-      };
+    const caseData = (c: ServerCase) => {
+      const r = results[c.key];
+      return (
+        r && {
+          medians: Object.fromEntries(
+            caseServerNames(c).map((name) => [name, wrkMedians(r, name)]),
+          ),
+          rounds: r.rounds,
+          skipped: r.skipped,
+          failed: r.failed,
+        }
+      );
+    };
+    const caseOf = (key: CaseKey): ServerCase => cases.find((c) => c.key === key)!;
     return {
       text,
       data: {
@@ -638,10 +708,10 @@ export const webBenchmark: Benchmark = {
           rounds: plan.rounds,
           pinning: pin.note,
         },
-        hello: caseData(results.hello),
-        json: caseData(results.json),
-        static304: caseData(results.static304),
-        static1MiB: caseData(results.static1MiB),
+        hello: caseData(caseOf('hello')),
+        json: caseData(caseOf('json')),
+        static304: caseData(caseOf('static304')),
+        static1MiB: caseData(caseOf('static1MiB')),
         template: {
           ...templatePlan,
           rows: template.rows,
