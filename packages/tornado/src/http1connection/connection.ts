@@ -40,18 +40,10 @@ import {
   type BodyFraming,
 } from './framing';
 import { GzipMessageDelegate } from './gzip';
+import { HEADER_END } from './header-end';
 import { KNOWN_METHODS, REFUSED_METHODS } from './methods';
 import { connectionParams, type ConnectionParams, type HTTP1ConnectionParameters } from './params';
 
-// #region header-end
-/**
- * Where a header block ends — or where it stops being one a strict parser reads: the first
- * CRLF CRLF, the first LF without its CR, or the first CR followed by anything but LF. The
- * parser then sees a block that does not end in CRLF CRLF and answers 400 at once, rather than
- * waiting for a blank line a bare-LF client never sends.
- */
-const HEADER_END = /\r\n\r\n|(?<!\r)\n|\r[^\n]/;
-// #endregion header-end
 /** A chunked body's trailer section: an empty line at once, or fields then an empty line. */
 const TRAILER_END = /^\r\n|\r\n\r\n|(?<!\r)\n|\r[^\n]/;
 /** Longest chunk-size line taken (size, extensions, CRLF). */

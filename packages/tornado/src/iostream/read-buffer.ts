@@ -88,6 +88,15 @@ export class ReadBuffer {
     return this.#data.toString('latin1', this.#start, this.#start + Math.min(limit, this.size));
   }
 
+  /**
+   * Where `scanner` says its pattern's first match in the buffered bytes (the first `limit` of
+   * them) ends, searched in place; -1 if there is none yet.
+   */
+  scan(scanner: MatchEndScanner, limit = this.size): number {
+    const end = scanner(this.#data, this.#start, this.#start + Math.min(limit, this.size));
+    return end === -1 ? -1 : end - this.#start;
+  }
+
   #advance(n: number): void {
     this.#start += n;
     if (this.#start === this.#end) {
@@ -113,3 +122,9 @@ export class ReadBuffer {
     this.#end = size;
   }
 }
+
+/**
+ * Finds where a pattern's first match in `bytes[from, to)` ends (an index into `bytes`), or -1:
+ * the pattern's search done on the bytes themselves (see `matchEndScanner` in `stream.ts`).
+ */
+export type MatchEndScanner = (bytes: Uint8Array, from: number, to: number) => number;

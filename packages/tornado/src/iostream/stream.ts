@@ -50,7 +50,7 @@ import {
 import { IOLoop } from '../ioloop';
 import { genLog } from '../log';
 import { checkInteger, optionTypeError } from '../log/errors';
-import { ReadBuffer } from './read-buffer';
+import { ReadBuffer, type MatchEndScanner } from './read-buffer';
 import { sslOptionsToContext, type SSLOptions } from '../netutil/ssl';
 import type { SSLIOStream, SSLIOStreamOptions } from './ssl-stream';
 import {
@@ -105,6 +105,23 @@ const REGEX = 3;
 const TO_CLOSE = 4;
 type ReadKind = typeof BYTES | typeof INTO | typeof UNTIL | typeof REGEX | typeof TO_CLOSE;
 
+/**
+ * Byte scanners of patterns on hot paths (HTTP's header end), by pattern: `readUntilRegex` with
+ * one of these patterns finds its match on the buffered bytes in place, with the scanner,
+ * instead of running the RegExp on a latin1 copy of them. The RegExp stays the contract.
+ */
+const SCANNERS = new WeakMap<RegExp, MatchEndScanner>();
+
+/**
+ * @internal Makes `readUntilRegex(pattern)` search with `scanner`, which must find the end of
+ * exactly the match `pattern.exec` finds in the bytes read as latin1 (test it against the
+ * pattern). Returns `pattern`.
+ */
+export function scanWith(pattern: RegExp, scanner: MatchEndScanner): RegExp {
+  SCANNERS.set(pattern, scanner);
+  return pattern;
+}
+
 interface PendingRead {
   readonly kind: ReadKind;
   readonly future: ReadFuture<Buffer> | ReadFuture<number>;
@@ -114,6 +131,8 @@ interface PendingRead {
   readonly target: Uint8Array | null;
   readonly delimiter: Buffer | null;
   readonly regex: RegExp | null;
+  /** REGEX: the pattern's byte scanner, if it has one (`scanWith`). */
+  readonly scanner: MatchEndScanner | null;
   readonly maxBytes: number | null;
   /** UNTIL: where the next search starts (bytes searched before hold no delimiter). */
   scanFrom: number;
@@ -431,6 +450,7 @@ export class BaseIOStream implements StreamSink {
       target: spec.target ?? null,
       delimiter: spec.delimiter ?? null,
       regex: spec.regex ?? null,
+      scanner: spec.regex ? (SCANNERS.get(spec.regex) ?? null) : null,
       maxBytes: spec.maxBytes ?? null,
       scanFrom: 0,
     };
@@ -493,9 +513,14 @@ export class BaseIOStream implements StreamSink {
         if (size === 0) return null;
         // A match must end within maxBytes: the bytes past it need not be searched (nor copied).
         const limit = read.maxBytes === null ? size : Math.min(size, read.maxBytes);
-        const match = read.regex!.exec(this.#buffer.latin1(limit));
-        if (match !== null) {
-          const end = match.index + match[0].length;
+        const scanner = read.scanner;
+        let end: number;
+        if (scanner !== null) end = this.#buffer.scan(scanner, limit);
+        else {
+          const match = read.regex!.exec(this.#buffer.latin1(limit));
+          end = match === null ? -1 : match.index + match[0].length;
+        }
+        if (end !== -1) {
           this.#checkMaxBytes(read, end);
           return end;
         }
