@@ -83,6 +83,7 @@ const WEB_SERVERS: Readonly<Record<string, string>> = {
   aio: 'aio web.Application',
   fastify: 'fastify',
   tornado: 'tornado 6.2 web.Application',
+  floor: 'floor: aio loop, fixed bytes, no HTTP',
 };
 
 const READERS: Readonly<Record<string, (data: Json) => Chart[]>> = {
