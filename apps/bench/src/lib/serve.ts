@@ -11,6 +11,7 @@ import { readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Future } from '@aio/future';
 import type { EventLoop, LoopMode } from '@aio/loop';
+import { IPPROTO_TCP, SO_REUSEADDR, SOL_SOCKET, Socket, TCP_NODELAY } from '@aio/selector';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -77,4 +78,46 @@ export function stdinClosed(loop: EventLoop): Future<void> {
     closed.setResult();
   });
   return closed;
+}
+
+/**
+ * What a bench server written straight on the loop and `Socket` does besides serving
+ * (`aio-echo.ts`, `aio-gen-floor.ts`, `web-floor.ts`): listens on 127.0.0.1 (non-blocking,
+ * `backlog`), hands each accepted connection (TCP_NODELAY) to `serve` with the function that
+ * closes it, prints the port, runs `loop` until stdin's EOF, then closes every connection and the
+ * loop.
+ */
+export async function runRawServer(
+  loop: EventLoop,
+  backlog: number,
+  serve: (conn: Socket, close: () => void) => void,
+): Promise<void> {
+  const connections = new Set<Socket>();
+  const close = (conn: Socket): void => {
+    loop.removeReader(conn);
+    loop.removeWriter(conn);
+    connections.delete(conn);
+    conn.close();
+  };
+  const listener = new Socket();
+  listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+  listener.bind(['127.0.0.1', 0]);
+  listener.listen(backlog);
+  listener.setBlocking(false);
+  loop.addReader(listener, () => {
+    for (let accepted = listener.tryAccept(); accepted !== null; accepted = listener.tryAccept()) {
+      const [conn] = accepted;
+      conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+      connections.add(conn);
+      serve(conn, () => close(conn));
+    }
+  });
+  stdinClosed(loop).addDoneCallback(() => loop.stop());
+  const [, port] = listener.getsockname() as [string, number];
+  announcePort(port);
+  await loop.runForever();
+  for (const conn of connections) close(conn);
+  loop.removeReader(listener);
+  listener.close();
+  loop.close();
 }

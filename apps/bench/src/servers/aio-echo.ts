@@ -11,29 +11,13 @@
  * blocking mode too, where Node's own stream events would not run while the loop waits.
  */
 import { EventLoop } from '@aio/loop';
-import {
-  IPPROTO_TCP,
-  SO_REUSEADDR,
-  SOL_SOCKET,
-  Socket,
-  TCP_NODELAY,
-  WOULD_BLOCK,
-} from '@aio/selector';
-import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
+import { Socket, WOULD_BLOCK } from '@aio/selector';
+import { runRawServer, serverArgs } from '../lib/serve';
 
-const { mode } = serverArgs('aio-echo.ts');
+const { mode, backlog } = serverArgs('aio-echo.ts');
 const loop = new EventLoop({ mode });
 const buffer = Buffer.allocUnsafe(64 * 1024);
-const connections = new Set<Socket>();
-
-function close(conn: Socket): void {
-  loop.removeReader(conn);
-  loop.removeWriter(conn);
-  connections.delete(conn);
-  conn.close();
-}
-
-function serve(conn: Socket): void {
+function serve(conn: Socket, close: () => void): void {
   let pending: Buffer | null = null;
 
   const flush = (): void => {
@@ -51,12 +35,12 @@ function serve(conn: Socket): void {
     try {
       n = conn.tryRecvInto(buffer);
     } catch {
-      close(conn); // reset by the peer
+      close(); // reset by the peer
       return;
     }
     if (n === WOULD_BLOCK) return;
     if (n === 0) {
-      close(conn);
+      close();
       return;
     }
     const data = n === buffer.length ? buffer : buffer.subarray(0, n);
@@ -64,7 +48,7 @@ function serve(conn: Socket): void {
     try {
       sent = conn.trySend(data);
     } catch {
-      close(conn);
+      close();
       return;
     }
     if (sent === n) return;
@@ -76,26 +60,4 @@ function serve(conn: Socket): void {
   loop.addReader(conn, echo);
 }
 
-const listener = new Socket();
-listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-listener.bind(['127.0.0.1', 0]);
-listener.listen(1024);
-listener.setBlocking(false);
-loop.addReader(listener, () => {
-  for (let accepted = listener.tryAccept(); accepted !== null; accepted = listener.tryAccept()) {
-    const [conn] = accepted;
-    conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
-    connections.add(conn);
-    serve(conn);
-  }
-});
-
-stdinClosed(loop).addDoneCallback(() => loop.stop());
-
-const [, port] = listener.getsockname() as [string, number];
-announcePort(port);
-await loop.runForever();
-for (const conn of connections) close(conn);
-loop.removeReader(listener);
-listener.close();
-loop.close();
+await runRawServer(loop, backlog, serve);

@@ -15,19 +15,11 @@
  * Speaks the bench servers' protocol: prints `{"port": N}` once listening, stops at stdin EOF.
  */
 import { EventLoop } from '@aio/loop';
-import {
-  IPPROTO_TCP,
-  SO_REUSEADDR,
-  SOL_SOCKET,
-  Socket,
-  TCP_NODELAY,
-  WOULD_BLOCK,
-} from '@aio/selector';
-import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
+import { Socket, WOULD_BLOCK } from '@aio/selector';
+import { runRawServer, serverArgs } from '../lib/serve';
 
-const { mode } = serverArgs('aio-gen-floor.ts');
+const { mode, backlog } = serverArgs('aio-gen-floor.ts');
 const loop = new EventLoop({ mode });
-const connections = new Set<Socket>();
 
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 const SLAB_SIZE = 16 * 1024;
@@ -74,13 +66,7 @@ function sendAll(conn: Socket, data: Buffer): void {
   }
 }
 
-function close(conn: Socket): void {
-  loop.removeReader(conn);
-  connections.delete(conn);
-  conn.close();
-}
-
-function serve(conn: Socket): void {
+function serve(conn: Socket, close: () => void): void {
   const gen = handle(conn);
   gen.next();
   loop.addReader(conn, () => {
@@ -97,30 +83,8 @@ function serve(conn: Socket): void {
     } catch {
       done = true; // the peer went away mid-send
     }
-    if (done === true) close(conn);
+    if (done === true) close();
   });
 }
 
-const listener = new Socket();
-listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-listener.bind(['127.0.0.1', 0]);
-listener.listen(1024);
-listener.setBlocking(false);
-loop.addReader(listener, () => {
-  for (let accepted = listener.tryAccept(); accepted !== null; accepted = listener.tryAccept()) {
-    const [conn] = accepted;
-    conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
-    connections.add(conn);
-    serve(conn);
-  }
-});
-
-stdinClosed(loop).addDoneCallback(() => loop.stop());
-
-const [, port] = listener.getsockname() as [string, number];
-announcePort(port);
-await loop.runForever();
-for (const conn of connections) close(conn);
-loop.removeReader(listener);
-listener.close();
-loop.close();
+await runRawServer(loop, backlog, serve);

@@ -20,15 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import { EventLoop } from '@aio/loop';
-import {
-  IPPROTO_TCP,
-  SO_REUSEADDR,
-  SOL_SOCKET,
-  Socket,
-  TCP_NODELAY,
-  WOULD_BLOCK,
-} from '@aio/selector';
-import { announcePort, serverArgs, stdinClosed } from '../lib/serve';
+import { Socket, WOULD_BLOCK } from '@aio/selector';
+import { runRawServer, serverArgs } from '../lib/serve';
 
 const BODY = 'Hello, world';
 /** tornado's ETag of a body: its SHA-1, quoted (as aio's `RequestHandler.computeEtag`). */
@@ -54,7 +47,6 @@ function response(date: Date): Buffer {
 const { mode, backlog } = serverArgs('web-floor.ts');
 const loop = new EventLoop({ mode });
 const buffer = Buffer.allocUnsafe(64 * 1024);
-const connections = new Set<Socket>();
 let answer = response(new Date());
 /** Remakes the answer for its Date once a second, on the loop (so in blocking mode too). */
 function remake(): void {
@@ -62,13 +54,6 @@ function remake(): void {
   dateTimer = loop.callLater(1000, remake);
 }
 let dateTimer = loop.callLater(1000, remake);
-
-function close(conn: Socket): void {
-  loop.removeReader(conn);
-  loop.removeWriter(conn);
-  connections.delete(conn);
-  conn.close();
-}
 
 /**
  * How many request heads end in `data`, given that the last read ended `matched` bytes into
@@ -100,7 +85,7 @@ function countHeads(data: Buffer, matched: number): [heads: number, matched: num
   return [heads, 0];
 }
 
-function serve(conn: Socket): void {
+function serve(conn: Socket, close: () => void): void {
   let pending: Buffer | null = null;
   let matched = 0;
 
@@ -119,12 +104,12 @@ function serve(conn: Socket): void {
     try {
       n = conn.tryRecvInto(buffer);
     } catch {
-      close(conn); // reset by the peer
+      close(); // reset by the peer
       return;
     }
     if (n === WOULD_BLOCK) return;
     if (n === 0) {
-      close(conn);
+      close();
       return;
     }
     let heads: number;
@@ -135,7 +120,7 @@ function serve(conn: Socket): void {
     try {
       sent = conn.trySend(out);
     } catch {
-      close(conn);
+      close();
       return;
     }
     if (sent === out.length) return;
@@ -147,27 +132,5 @@ function serve(conn: Socket): void {
   loop.addReader(conn, onReadable);
 }
 
-const listener = new Socket();
-listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-listener.bind(['127.0.0.1', 0]);
-listener.listen(backlog);
-listener.setBlocking(false);
-loop.addReader(listener, () => {
-  for (let accepted = listener.tryAccept(); accepted !== null; accepted = listener.tryAccept()) {
-    const [conn] = accepted;
-    conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
-    connections.add(conn);
-    serve(conn);
-  }
-});
-
-stdinClosed(loop).addDoneCallback(() => loop.stop());
-
-const [, port] = listener.getsockname() as [string, number];
-announcePort(port);
-await loop.runForever();
+await runRawServer(loop, backlog, serve);
 dateTimer.cancel();
-for (const conn of connections) close(conn);
-loop.removeReader(listener);
-listener.close();
-loop.close();
