@@ -93,6 +93,9 @@ export class UnknownCrawlError extends Error {
   }
 }
 
+/** How often a call cut off by a lost connection is made again before its error is the caller's. */
+const MAX_RESENDS = 10;
+
 /** Redis answered a script with something this code does not know. */
 export class FrontierProtocolError extends Error {
   override name = 'FrontierProtocolError';
@@ -180,20 +183,22 @@ export class Frontier {
     spec: unknown = null,
   ): Promise<number> {
     this.roundTrips++;
-    return await this.#redis.aioSeed(
-      this.prefix,
-      config.hostConcurrency,
-      config.hostDelayMs,
-      config.leaseMs,
-      config.maxPages ?? 0,
-      JSON.stringify(spec),
-      ...urls,
+    return await this.#resent(() =>
+      this.#redis.aioSeed(
+        this.prefix,
+        config.hostConcurrency,
+        config.hostDelayMs,
+        config.leaseMs,
+        config.maxPages ?? 0,
+        JSON.stringify(spec),
+        ...urls,
+      ),
     );
   }
 
   /** The spec the crawl was seeded with. @throws UnknownCrawlError before a seed */
   async spec<T>(): Promise<T> {
-    const json = await this.#redis.hget(`${this.prefix}config`, 'spec');
+    const json = await this.#resent(() => this.#redis.hget(`${this.prefix}config`, 'spec'));
     if (json === null) throw new UnknownCrawlError(this.prefix);
     return JSON.parse(json) as T;
   }
@@ -201,12 +206,9 @@ export class Frontier {
   /** Leases up to `max` URLs to `worker` (see scripts.ts's TAKE). */
   async take(worker: string, max: number): Promise<Taken> {
     this.roundTrips++;
-    const reply = await this.#redis.aioTake(
-      this.prefix,
-      worker,
-      max,
-      `${this.#session}:${++this.#takes}`,
-    );
+    // One id for the take, however often it is sent: a repeat answers what the first one took.
+    const takeId = `${this.#session}:${++this.#takes}`;
+    const reply = await this.#resent(() => this.#redis.aioTake(this.prefix, worker, max, takeId));
     switch (reply[0]) {
       case 'urls': {
         const leases: Lease[] = [];
@@ -237,14 +239,16 @@ export class Frontier {
     links: readonly string[] = [],
   ): Promise<Completed> {
     this.roundTrips++;
-    const reply = await this.#redis.aioComplete(
-      this.prefix,
-      lease.url,
-      lease.token,
-      worker,
-      outcome,
-      result,
-      ...links,
+    const reply = await this.#resent(() =>
+      this.#redis.aioComplete(
+        this.prefix,
+        lease.url,
+        lease.token,
+        worker,
+        outcome,
+        result,
+        ...links,
+      ),
     );
     if (reply[0] === 'unknown') throw new UnknownCrawlError(this.prefix);
     if (reply.length !== 4)
@@ -259,7 +263,7 @@ export class Frontier {
 
   /** The crawl's counters. */
   async status(): Promise<FrontierStatus> {
-    const flat = await this.#redis.aioStatus(this.prefix);
+    const flat = await this.#resent(() => this.#redis.aioStatus(this.prefix));
     const fields = new Map<string, number>();
     for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), Number(flat[i + 1]));
     const workers = new Map<string, { fetched: number; failed: number }>();
@@ -283,14 +287,32 @@ export class Frontier {
     };
   }
 
+  /**
+   * `call()`, made again when the connection closed under it after part of its auto-pipelined
+   * batch was answered: ioredis resends whole batches after a reconnect, but rejects the rest of
+   * a half-answered one with an AbortError (a Redis restart mid-crawl did this to a worker). Every
+   * call here is safe to repeat: reads, and scripts made to be resent (see `complete`; a `take`
+   * sent again answers the leases it gave the first time).
+   */
+  async #resent<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const aborted = error instanceof Error && error.name === 'AbortError';
+        if (!aborted || attempt >= MAX_RESENDS) throw error;
+      }
+    }
+  }
+
   /** Every worker that has taken URLs in this crawl, wherever it runs, by name. */
   async workerNames(): Promise<string[]> {
-    return this.#redis.hkeys(`${this.prefix}takes`);
+    return this.#resent(() => this.#redis.hkeys(`${this.prefix}takes`));
   }
 
   /** Every recorded result, by URL. */
   async results(): Promise<Map<string, string>> {
-    const flat = await this.#redis.hgetall(`${this.prefix}results`);
+    const flat = await this.#resent(() => this.#redis.hgetall(`${this.prefix}results`));
     return new Map(Object.entries(flat));
   }
 
