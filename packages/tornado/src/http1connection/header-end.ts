@@ -14,7 +14,7 @@ import { scanWith } from '../iostream/stream';
  * parser then sees a block that does not end in CRLF CRLF and answers 400 at once, rather than
  * waiting for a blank line a bare-LF client never sends.
  */
-export const HEADER_END = /\r\n\r\n|(?<!\r)\n|\r[^\n]/;
+export const HEADER_END = scanWith(/\r\n\r\n|(?<!\r)\n|\r[^\n]/, headerEnd);
 // #endregion header-end
 
 /**
@@ -38,5 +38,3 @@ export function headerEnd(bytes: Uint8Array, from: number, to: number): number {
   }
   return -1;
 }
-
-scanWith(HEADER_END, headerEnd);

@@ -125,6 +125,6 @@ export class ReadBuffer {
 
 /**
  * Finds where a pattern's first match in `bytes[from, to)` ends (an index into `bytes`), or -1:
- * the pattern's search done on the bytes themselves (see `matchEndScanner` in `stream.ts`).
+ * the pattern's search done on the bytes themselves (registered with `scanWith` in `stream.ts`).
  */
 export type MatchEndScanner = (bytes: Uint8Array, from: number, to: number) => number;
