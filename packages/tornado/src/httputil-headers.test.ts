@@ -290,6 +290,48 @@ describe('HTTPHeaders', () => {
       expect(h.getList('X-Foo')).toHaveLength(100_000);
       expect(elapsed).toBeLessThan(1000);
     });
+
+    it('parsing 50 000 distinct names takes well under a second (a lookup does not scan them all)', () => {
+      let block = '';
+      for (let i = 0; i < 50_000; i++) block += `X-${String(i)}: ${String(i)}\r\n`;
+      let h = new HTTPHeaders();
+      const elapsed = time(() => {
+        h = HTTPHeaders.parse(block);
+      });
+      expect(h.size).toBe(50_000);
+      expect(h.get('x-49999')).toBe('49999');
+      expect(elapsed).toBeLessThan(1000);
+    });
+  });
+
+  it('many fields (past the point where a lookup table is kept) behave as a few do', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `X-Field-${String(i)}`);
+    const h = new HTTPHeaders();
+    for (const name of names) h.add(name, 'a');
+    h.add('x-field-3', 'b'); // a second value, any case
+    h.set('X-FIELD-7', 'seven'); // replaced in its place
+    expect(h.delete('x-field-0')).toBe(true);
+    expect(h.delete('x-field-0')).toBe(false);
+    h.add('X-Field-0', 'again'); // a name deleted and added again goes last
+    expect([...h.keys()]).toEqual([...names.slice(1), 'X-Field-0']);
+    expect(h.getList('X-Field-3')).toEqual(['a', 'b']);
+    expect(h.get('x-field-7')).toBe('seven');
+    expect(h.has('X-Field-39')).toBe(true);
+    expect(h.has('X-Field-40')).toBe(false);
+
+    const copy = h.copy();
+    copy.delete('X-Field-5');
+    copy.set('X-Field-6', 'six');
+    expect(h.get('X-Field-5')).toBe('a');
+    expect(h.get('X-Field-6')).toBe('a');
+    expect(copy.has('X-Field-5')).toBe(false);
+    expect(copy.size).toBe(h.size - 1);
+
+    // Deleting back below the threshold keeps every lookup right.
+    for (const name of names.slice(1, 35)) h.delete(name);
+    expect([...h.keys()]).toEqual([...names.slice(35), 'X-Field-0']);
+    expect(h.get('X-Field-36')).toBe('a');
+    expect(h.has('X-Field-3')).toBe(false);
   });
 });
 
