@@ -1147,6 +1147,20 @@ describe.each(MODES)('HTTPServer connections (%s mode)', (mode: LoopMode) => {
       expect((error as Error).message).toMatch(/more data than Content-Length/);
     });
 
+    it('a header value beyond latin1: HTTPOutputError, nothing of the head sent', async () => {
+      for (const chunk of [undefined, 'text', Buffer.from('byte')]) {
+        const [data, error] = await run(() =>
+          outputCase((c) => {
+            const headers = new HTTPHeaders({ 'Content-Length': '4', 'X-Price': '5 €' });
+            void c.writeHeaders(ok, headers, chunk);
+          }),
+        );
+        expect(error).toBeInstanceOf(HTTPOutputError);
+        expect((error as Error).message).toMatch(/must be latin1/);
+        expect(data).not.toContain('X-Price');
+      }
+    });
+
     it('more bytes than Content-Length in write: HTTPOutputError, the headers sent, the connection closed', async () => {
       const [data, error] = await run(() =>
         outputCase((c) => {

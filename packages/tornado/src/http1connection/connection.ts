@@ -17,7 +17,7 @@ import { SHUT_WR } from '@aio/selector';
 import { STATUS_CODES } from 'node:http';
 import { convertYielded } from '../gen/convert';
 import { HTTPInputError, HTTPOutputError } from '../httputil/errors';
-import { HTTPHeaders } from '../httputil/headers';
+import { HTTPHeaders, writeLatin1 } from '../httputil/headers';
 import type { HTTPConnection, HTTPMessageDelegate } from '../httputil/delegate';
 import {
   parseRequestStartLine,
@@ -645,38 +645,49 @@ export class HTTP1Connection implements HTTPConnection {
     headers: HTTPHeaders,
     chunk?: Uint8Array | string,
   ): Future<void> {
+    // A client's head is made as one string (the last one is kept, to send again); a server's is
+    // its status line, then `lines` written straight into the buffer that goes out (`putHead`).
     let head: string;
+    let lines: HTTPHeaders | null = null;
     if (this.isClient) {
       if (!(startLine instanceof RequestStartLine)) {
         throw new TypeError('HTTP1Connection.writeHeaders(): a client writes a RequestStartLine');
       }
       head = this.#requestHead(startLine, headers);
+      if (chunk === undefined || chunk === null) {
+        const last = lastRequestHead;
+        if (last !== null && last.head === head) {
+          return this.#send((last.bytes ??= Buffer.from(head, 'latin1')));
+        }
+      }
     } else {
       if (!(startLine instanceof ResponseStartLine)) {
         throw new TypeError('HTTP1Connection.writeHeaders(): a server writes a ResponseStartLine');
       }
-      const interim = startLine.code >= 100 && startLine.code < 200;
       head = this.#responseHead(startLine, headers);
-      if (interim) return this.#send(Buffer.from(head, 'latin1'));
-      this.#responseStarted = true;
-    }
-    if (chunk === undefined || chunk === null) {
-      const last = lastRequestHead;
-      if (this.isClient && last !== null && last.head === head) {
-        return this.#send((last.bytes ??= Buffer.from(head, 'latin1')));
+      lines = headers;
+      if (startLine.code < 200) {
+        const size = head.length + headers.wireLength() + 2;
+        return this.#send(putHead(Buffer.allocUnsafe(size), head, lines));
       }
-      return this.#send(Buffer.from(head, 'latin1'));
     }
-    if (typeof chunk === 'string' && !this.#chunkingOutput && !this.#dropBody) {
+    const size = lines === null ? head.length : head.length + lines.wireLength() + 2;
+    let data: Uint8Array;
+    if (chunk === undefined || chunk === null) {
+      data = putHead(writeBuffer(size), head, lines);
+    } else if (typeof chunk === 'string' && !this.#chunkingOutput && !this.#dropBody) {
       // The usual small response: head and text encoded straight into one buffer, one write.
       const length = Buffer.byteLength(chunk, 'utf8');
       this.#countBody(length);
-      const data = writeBuffer(head.length + length);
-      data.write(head, 0, 'latin1');
-      data.write(chunk, head.length, 'utf8');
-      return this.#send(data);
+      const out = putHead(writeBuffer(size + length), head, lines);
+      out.write(chunk, size, 'utf8');
+      data = out;
+    } else {
+      data = this.#withHead(size, head, lines, toBytes(chunk));
     }
-    return this.#send(this.#withHead(head, toBytes(chunk)));
+    // Started once its head could be written (a header beyond latin1 throws before).
+    if (!this.isClient) this.#responseStarted = true;
+    return this.#send(data);
   }
 
   #requestHead(line: RequestStartLine, headers: HTTPHeaders): string {
@@ -747,29 +758,30 @@ export class HTTP1Connection implements HTTPConnection {
       this.#expectedContentRemaining =
         this.#dropBody || bodiless ? 0 : outputContentLength(headers);
     }
-    return `HTTP/1.1 ${String(code)} ${line.reason}\r\n${headerLines(headers)}\r\n`;
+    return statusLine(code, line.reason);
   }
 
   /** Writes body bytes (chunked when the response is). */
   write(chunk: Uint8Array | string): Future<void> {
-    return this.#send(this.#withHead('', toBytes(chunk)));
+    return this.#send(this.#withHead(0, '', null, toBytes(chunk)));
   }
 
   /**
-   * `head` (latin1: a byte per character), then `chunk` as the body goes out — framed as a chunk
-   * when the output is chunked, counted against `Content-Length`, nothing for a HEAD — in one
-   * buffer for one write; `chunk` itself when there is nothing to add to it.
+   * The head (`size` bytes: see `putHead`), then `chunk` as the body goes out — framed as a
+   * chunk when the output is chunked, counted against `Content-Length`, nothing for a HEAD — in
+   * one buffer for one write; `chunk` itself when there is nothing to add to it.
    */
-  #withHead(head: string, chunk: Uint8Array): Uint8Array {
+  #withHead(size: number, head: string, lines: HTTPHeaders | null, chunk: Uint8Array): Uint8Array {
     if (this.#dropBody) chunk = EMPTY;
     else this.#countBody(chunk.length);
     const framed = this.#chunkingOutput && chunk.length > 0;
-    if (head === '' && !framed) return chunk;
-    const size = framed ? chunk.length.toString(16) : '';
-    const out = writeBuffer(head.length + (framed ? size.length + 4 : 0) + chunk.length);
-    let at = out.write(head, 0, 'latin1');
+    if (size === 0 && !framed) return chunk;
+    const chunkSize = framed ? chunk.length.toString(16) : '';
+    const out = writeBuffer(size + (framed ? chunkSize.length + 4 : 0) + chunk.length);
+    putHead(out, head, lines);
+    let at = size;
     if (framed) {
-      at += out.write(size, at, 'latin1');
+      at = writeLatin1(out, at, chunkSize);
       out[at++] = 0x0d;
       out[at++] = 0x0a;
     }
@@ -923,13 +935,45 @@ function isBodiless(code: number): boolean {
   return code < 200 || code === 204 || code === 304;
 }
 
+/** `HTTP/1.1 <code> <reason>` and CRLF; made once per status when the reason is the usual one. */
+function statusLine(code: number, reason: string): string {
+  if (reason !== STATUS_CODES[code]) return `HTTP/1.1 ${String(code)} ${reason}\r\n`;
+  let line = STATUS_LINES.get(code);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${String(code)} ${reason}\r\n`;
+    STATUS_LINES.set(code, line);
+  }
+  return line;
+}
+
+const STATUS_LINES = new Map<number, string>();
+
+/**
+ * Writes a message's head at the start of `out`: `head`, a byte per character (a client's whole
+ * head, or a server's status line), then, for a server, the header `lines` and the empty line.
+ * Returns `out`.
+ * @throws HTTPOutputError for a header character beyond latin1
+ */
+function putHead<B extends Uint8Array>(out: B, head: string, lines: HTTPHeaders | null): B {
+  let at = writeLatin1(out, 0, head); // checked already: latin1
+  if (lines !== null) {
+    at = lines.writeWire(out, at);
+    if (at === -1) throw new HTTPOutputError(LATIN1_ONLY);
+    out[at++] = 0x0d;
+    out[at] = 0x0a;
+  }
+  return out;
+}
+
+const LATIN1_ONLY = 'Header values must be latin1 (encode other text first)';
+
 /** The header lines of an outgoing message, each checked for what latin1 cannot carry. */
 function headerLines(headers: HTTPHeaders): string {
   const out = headers.wireLines();
   // All ASCII (the usual case) when its UTF-8 length is its length; only otherwise look closer.
   // eslint-disable-next-line no-control-regex -- the bytes HTTP forbids are what it looks for
   if (Buffer.byteLength(out, 'utf8') !== out.length && /[^\x00-\xff]/.test(out)) {
-    throw new HTTPOutputError('Header values must be latin1 (encode other text first)');
+    throw new HTTPOutputError(LATIN1_ONLY);
   }
   return out;
 }
