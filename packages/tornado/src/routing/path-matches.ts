@@ -57,9 +57,13 @@ export class PathMatches extends Matcher {
   }
 
   match(request: HTTPServerRequest): TargetParams | null {
+    if (this.#groups === 0) {
+      // Nothing to capture: a test, not an exec (whose match array is garbage at once).
+      this.regex.lastIndex = 0;
+      return this.regex.test(request.path) ? {} : null;
+    }
     const match = matchAt(this.regex, request.path);
     if (match === null) return null;
-    if (this.#groups === 0) return {};
     // Named groups go by name, positional ones by position; never both.
     if (this.#names.length > 0) {
       const named = match.groups!;
