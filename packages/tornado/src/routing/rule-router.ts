@@ -14,6 +14,7 @@ import type {
   HTTPServerConnectionDelegate,
 } from '../httputil/delegate';
 import type { HTTPServerRequest } from '../httputil/request';
+import { hasOwnKeys } from '../internal/objects';
 import { appLog } from '../log';
 import { optionTypeError, optionValueError } from '../log/errors';
 import { CallableAdapter } from '../httpserver/callable-adapter';
@@ -82,7 +83,7 @@ export class RuleRouter extends Router {
     for (const rule of this.rules) {
       const params = rule.matcher.match(request);
       if (params === null || params === undefined) continue;
-      if (Object.keys(rule.targetKwargs).length > 0) params.targetKwargs = rule.targetKwargs;
+      if (hasOwnKeys(rule.targetKwargs)) params.targetKwargs = rule.targetKwargs;
       const delegate = this.getTargetDelegate(rule.target, request, params);
       if (delegate !== null && delegate !== undefined) return delegate;
     }

@@ -220,9 +220,9 @@ export class Application extends ReversibleRuleRouter {
       return this.getHandlerDelegate(
         request,
         target,
-        params.targetKwargs ?? {},
-        params.pathArgs ?? [],
-        params.pathKwargs ?? {},
+        params.targetKwargs ?? null,
+        params.pathArgs ?? null,
+        params.pathKwargs ?? null,
       );
     }
     return super.getTargetDelegate(target, request, params);

@@ -12,6 +12,7 @@ import type { HTTPConnection, HTTPMessageDelegate, MaybeAwaitable } from '../htt
 import type { HTTPServerRequest } from '../httputil/request';
 import { appLog } from '../log';
 import type { Application } from './application';
+import type { OutputTransform } from './gzip';
 import {
   awaitableOf,
   executeHandler,
@@ -46,9 +47,9 @@ export class HandlerDelegate implements HTTPMessageDelegate {
     this.request = request;
     this.connection = request.connection;
     this.handlerClass = handlerClass;
-    this.handlerKwargs = handlerKwargs ?? {};
-    this.pathArgs = pathArgs ?? [];
-    this.pathKwargs = pathKwargs ?? {};
+    this.handlerKwargs = handlerKwargs ?? NO_KWARGS;
+    this.pathArgs = pathArgs ?? NO_ARGS;
+    this.pathKwargs = pathKwargs ?? NO_KWARGS;
     this.#streaming = handlerClass.streamRequestBody;
   }
 
@@ -99,7 +100,9 @@ export class HandlerDelegate implements HTTPMessageDelegate {
     const handler = new this.handlerClass(this.application, this.request);
     this.handler = handler;
     handler.initialize({ ...this.handlerKwargs });
-    const transforms = this.application.transforms.map((make) => new make(this.request));
+    const makers = this.application.transforms;
+    const transforms =
+      makers.length === 0 ? NO_TRANSFORMS : makers.map((make) => new make(this.request));
     const done = executeHandler(handler, transforms, this.pathArgs, this.pathKwargs, this.#futures);
     // #execute catches what the handler throws: what escapes is a bug in the exception handling.
     // A handler that never waited is done already: looked at now, not from a loop callback.
@@ -114,6 +117,11 @@ export class HandlerDelegate implements HTTPMessageDelegate {
 }
 
 /** Logs what escaped a handler's `#execute`, if anything did. */
+/** What a delegate without them is given: shared, and never changed (frozen). */
+const NO_KWARGS: Readonly<Record<string, never>> = Object.freeze({});
+const NO_ARGS: readonly never[] = Object.freeze([]);
+const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
+
 function reportEscaped(done: Future<void>, handler: RequestHandler): void {
   if (!done.cancelled() && done.exception() !== undefined) {
     appLog.error({ err: done.exception() }, `Exception in ${String(handler)}`);

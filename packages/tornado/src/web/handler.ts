@@ -51,6 +51,7 @@ import { HTTP1Connection } from '../http1connection/connection';
 import type { BaseIOStream } from '../iostream';
 import { Loader, type BaseLoader, type LoaderOptions } from '../template/loader';
 import { StreamClosedError } from '../iostream/errors';
+import { hasOwnKeys } from '../internal/objects';
 import { appLog, genLog } from '../log';
 import type { Application } from './application';
 import { makeMorsel, type CookieOptions, type Morsel } from './cookies';
@@ -85,7 +86,8 @@ export const TORNADO_VERSION = '6.5';
 const SERVER = `TornadoServer/${TORNADO_VERSION}`;
 /**
  * A detached handler's output buffer and transforms: empty, and frozen, since nothing may be
- * written once HTTP is over on the connection (write() refuses after finish()).
+ * written once HTTP is over on the connection (write() refuses after finish()). Also what a
+ * handler starts with before `clear()` and `#execute` give it its own (no transforms, for most).
  */
 const NO_CHUNKS = Object.freeze([]) as unknown as Buffer[];
 const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
@@ -242,12 +244,12 @@ export class RequestHandler {
 
   /** The response's headers; null once the handler is detached (made again if asked for). */
   #headers: HTTPHeaders | null = null;
-  #writeBuffer: Buffer[] = [];
+  #writeBuffer: Buffer[] = NO_CHUNKS; // clear() gives it its own
   #statusCode = 200;
   #reason = 'OK';
   #headersWritten = false;
   #finished = false;
-  #transforms: OutputTransform[] = [];
+  #transforms: OutputTransform[] = NO_TRANSFORMS;
   #newCookies: Map<string, Morsel> | null = null;
   #currentUser: { readonly value: unknown } | null = null;
   #xsrfToken: Buffer | null = null;
@@ -525,7 +527,8 @@ export class RequestHandler {
         }
         for (const name of REPRESENTATION_HEADERS) this.clearHeader(name);
       } else if (!this.#outHeaders().has('Content-Length')) {
-        this.setHeader('Content-Length', bufferLength(this.#writeBuffer));
+        // A count: nothing for setHeader to check.
+        setChecked(this.#outHeaders(), 'Content-Length', String(bufferLength(this.#writeBuffer)));
       }
     }
     const connection = this.#connection();
@@ -1291,12 +1294,17 @@ export class RequestHandler {
           throw new HTTPError(400, `Invalid body: ${error.message}`);
         }
       }
-      this.pathArgs = args.map((arg) => (arg === null ? null : this.decodeArgument(arg)));
-      this.pathKwargs = {};
-      for (const key in kwargs) {
-        if (!Object.hasOwn(kwargs, key)) continue;
-        const value = kwargs[key]!;
-        this.pathKwargs[key] = value === null ? null : this.decodeArgument(value, key);
+      // Without groups (most routes), the empty ones the handler was made with stay.
+      if (args.length > 0) {
+        this.pathArgs = args.map((arg) => (arg === null ? null : this.decodeArgument(arg)));
+      }
+      if (hasOwnKeys(kwargs)) {
+        this.pathKwargs = {};
+        for (const key in kwargs) {
+          if (!Object.hasOwn(kwargs, key)) continue;
+          const value = kwargs[key]!;
+          this.pathKwargs[key] = value === null ? null : this.decodeArgument(value, key);
+        }
       }
       // With xsrfCookies, a form submission without the right token is refused.
       if (
@@ -1475,12 +1483,6 @@ function jsonBody(value: Readonly<Record<string, unknown>>): Buffer {
   }
   if (json.includes('</')) json = json.replaceAll('</', '<\\/');
   return Buffer.from(json, 'utf8');
-}
-
-/** `Object.keys(object).length > 0`, without the array. */
-function hasOwnKeys(object: object): boolean {
-  for (const key in object) if (Object.hasOwn(object, key)) return true;
-  return false;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
