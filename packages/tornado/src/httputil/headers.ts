@@ -327,13 +327,25 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     const info = infoOf(name);
     const at = this.#indexOf(info.key);
     if (at === -1) {
-      this.#insert({ key: info.key, name: info.normalized, first: value, rest: null, joined: value });
+      this.#insert({
+        key: info.key,
+        name: info.normalized,
+        first: value,
+        rest: null,
+        joined: value,
+      });
       return;
     }
     const field = this.#fields[at]!;
     if (field.rest === null) {
       // A field of one value may be shared with copies (see the constructor): made anew.
-      this.#replace(at, { key: field.key, name: field.name, first: field.first, rest: [value], joined: null });
+      this.#replace(at, {
+        key: field.key,
+        name: field.name,
+        first: field.first,
+        rest: [value],
+        joined: null,
+      });
     } else {
       field.rest.push(value);
       field.joined = null;
