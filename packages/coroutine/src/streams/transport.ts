@@ -282,7 +282,7 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
         `write() expected a Uint8Array, Buffer or string, got ${formatValue(data)}`,
       );
     this.#checkWritable('write');
-    if (bytes.byteLength === 0) return;
+    if (bytes.length === 0) return;
     let rest: Uint8Array = bytes;
     if (this.#size === 0) {
       let sent: number;
@@ -292,12 +292,12 @@ export class SocketTransport<E extends StreamEndpoint = Socket> implements ReadT
         this.#connectionLost(error);
         throw error;
       }
-      if (sent === bytes.byteLength) return;
+      if (sent === bytes.length) return;
       if (sent !== WOULD_BLOCK) rest = bytes.subarray(sent);
       this.#loop.addWriter(this.#sock, SocketTransport.#onWritable, this);
     }
     this.#chunks.push(Buffer.from(rest));
-    this.#size += rest.byteLength;
+    this.#size += rest.length;
     this.#maybePauseWriting();
   }
 

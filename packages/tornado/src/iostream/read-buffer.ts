@@ -24,29 +24,29 @@ export class ReadBuffer {
 
   /** Appends a copy of `chunk` (the caller may reuse it). */
   append(chunk: Uint8Array): void {
-    if (this.#end === this.#start && this.#data.length < chunk.byteLength) {
-      this.#data = Buffer.allocUnsafe(chunk.byteLength);
+    if (this.#end === this.#start && this.#data.length < chunk.length) {
+      this.#data = Buffer.allocUnsafe(chunk.length);
       this.#start = this.#end = 0;
     }
-    this.#reserve(chunk.byteLength);
+    this.#reserve(chunk.length);
     this.#data.set(chunk, this.#end);
-    this.#end += chunk.byteLength;
+    this.#end += chunk.length;
   }
 
   /** Puts `bytes` back at the front: a read handed over and then given back. */
   unshift(bytes: Uint8Array): void {
-    if (bytes.byteLength <= this.#start) {
-      this.#start -= bytes.byteLength;
+    if (bytes.length <= this.#start) {
+      this.#start -= bytes.length;
       this.#data.set(bytes, this.#start);
       return;
     }
     const rest = this.#data.subarray(this.#start, this.#end);
-    const next = Buffer.allocUnsafe(Math.max(KEEP, bytes.byteLength + rest.length));
+    const next = Buffer.allocUnsafe(Math.max(KEEP, bytes.length + rest.length));
     next.set(bytes, 0);
-    next.set(rest, bytes.byteLength);
+    next.set(rest, bytes.length);
     this.#data = next;
     this.#start = 0;
-    this.#end = bytes.byteLength + rest.length;
+    this.#end = bytes.length + rest.length;
   }
 
   /** The first `n` bytes, removed from the buffer (a copy, or the storage itself when it is exactly those bytes). */
@@ -74,10 +74,10 @@ export class ReadBuffer {
   /** Where `needle` starts, searching from offset `from` of the buffered bytes; -1 if absent. */
   indexOf(needle: Uint8Array, from: number): number {
     const start = this.#start + from;
-    if (this.#end - start < needle.byteLength) return -1;
+    if (this.#end - start < needle.length) return -1;
     // Searched in place (no view made); a match must end within the buffered bytes.
     const at = this.#data.indexOf(needle, start);
-    return at === -1 || at + needle.byteLength > this.#end ? -1 : at - this.#start;
+    return at === -1 || at + needle.length > this.#end ? -1 : at - this.#start;
   }
 
   /**

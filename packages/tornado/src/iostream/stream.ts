@@ -560,7 +560,7 @@ export class BaseIOStream implements StreamSink {
 
   /** For BYTES_HOOKS: a read's bytes back to the front of the buffer. */
   [GIVE_BACK_BYTES](bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
+    if (bytes.length === 0) return;
     this.#buffer.unshift(bytes);
     this.#updateReading();
   }
@@ -647,13 +647,13 @@ export class BaseIOStream implements StreamSink {
     }
     if (
       this.maxWriteBufferSize !== null &&
-      this.#unsent() + bytes.byteLength > this.maxWriteBufferSize
+      this.#unsent() + bytes.length > this.maxWriteBufferSize
     ) {
       throw new StreamBufferFullError(
         `Reached maximum write buffer size (${this.maxWriteBufferSize} bytes)`,
       );
     }
-    this.#written += bytes.byteLength;
+    this.#written += bytes.length;
     const transport = this.#transport;
     if (transport === null) {
       // Connecting: sent once connected.
