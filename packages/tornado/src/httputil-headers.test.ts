@@ -333,6 +333,36 @@ describe('HTTPHeaders', () => {
     expect(h.get('X-Field-36')).toBe('a');
     expect(h.has('X-Field-3')).toBe(false);
   });
+
+  it('parsed names: more distinct ones than the parser keeps at hand, names that share a prefix, any case', () => {
+    // The parser compares a line's name with the names it read lately, where it stands in the
+    // line: a name must match whole, never as a prefix of another or another of it.
+    const names = ['X-A', 'X-Ab', 'X-A-B', 'x-a', 'Accept', 'Accept-Encoding', 'Acc'];
+    for (let i = 0; i < 60; i++) names.push(`X-Many-${String(i)}`);
+    const block = (value: string): string =>
+      `${names.map((name, i) => `${name}: ${value}${String(i)}\r\n`).join('')}\r\n`;
+    for (const value of ['first', 'second', 'third']) {
+      const h = HTTPHeaders.parse(block(value));
+      expect(h.getList('X-A')).toEqual([`${value}0`, `${value}3`]); // X-A and x-a: one field
+      expect(h.get('x-ab')).toBe(`${value}1`);
+      expect(h.get('X-A-B')).toBe(`${value}2`);
+      expect([h.get('Accept'), h.get('Accept-Encoding'), h.get('ACC')]).toEqual([
+        `${value}4`,
+        `${value}5`,
+        `${value}6`,
+      ]);
+      expect(h.get('x-many-59')).toBe(`${value}66`);
+      expect([...h.keys()].slice(0, 6)).toEqual([
+        'X-A',
+        'X-Ab',
+        'X-A-B',
+        'Accept',
+        'Accept-Encoding',
+        'Acc',
+      ]);
+      expect(h.size).toBe(names.length - 1);
+    }
+  });
 });
 
 describe('compactHeaders (what a WebSocket keeps of its request)', () => {
@@ -377,6 +407,17 @@ describe('parseRequestStartLine', () => {
       'http://a.example/b?c',
     );
     expect(parseRequestStartLine('M-SEARCH //x HTTP/1.1').method).toBe('M-SEARCH');
+  });
+
+  it('any token is a method, as written; any HTTP/1.d a version', () => {
+    const methods = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'GETS', 'G'];
+    for (const method of methods) {
+      expect(parseRequestStartLine(`${method} /a HTTP/1.1`).method).toBe(method);
+    }
+    for (let minor = 0; minor <= 9; minor++) {
+      const line = parseRequestStartLine(`GET /a?b=c HTTP/1.${String(minor)}`);
+      expect([line.path, line.version]).toEqual(['/a?b=c', `HTTP/1.${String(minor)}`]);
+    }
   });
 
   it.each([

@@ -15,7 +15,7 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export const FORBIDDEN_VALUE_CHARS = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** 1 for the characters of an RFC 9110 `token` (TOKEN's class), by char code below 128. */
-const TOKEN_CHARS = new Uint8Array(128);
+export const TOKEN_CHARS = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
   TOKEN_CHARS[c.charCodeAt(0)] = 1;
 }
@@ -51,6 +51,8 @@ export type HTTPHeadersInit =
 
 /** What the fields map and the checks need of a name, worked out once per distinct name. */
 interface NameInfo {
+  /** The name as it was given (written on the wire, for a parsed one). */
+  readonly raw: string;
   /** `name.toLowerCase()`: the name's key in the fields map. */
   readonly key: string;
   /** The name in `Http-Header-Case` (tornado's `_normalize_header`). */
@@ -71,6 +73,7 @@ function infoOf(name: string): NameInfo {
   let info = infos.get(name);
   if (info === undefined) {
     info = {
+      raw: name,
       key: name.toLowerCase(),
       normalized: normalizeHeaderName(name),
       token: TOKEN.test(name),
@@ -80,6 +83,30 @@ function infoOf(name: string): NameInfo {
   }
   return info;
 }
+
+/**
+ * The `NameInfo` of the name at `text[start, end)` (a header line's, being parsed), found among
+ * the names parsed lately by comparing it where it is: no string is cut from the line for it,
+ * and none hashed (a Map lookup hashes the key it is given, and a name cut from a request is a
+ * new string each time). Requests name the same few headers over and over.
+ */
+function wireInfoOf(text: string, start: number, end: number): NameInfo {
+  const length = end - start;
+  const recent = recentNames;
+  for (let i = 0; i < recent.length; i++) {
+    const info = recent[i]!;
+    if (info.raw.length === length && text.startsWith(info.raw, start)) return info;
+  }
+  const info = infoOf(text.slice(start, end));
+  if (recent.length < RECENT_NAMES) recent.push(info);
+  else recent[(recentNext = (recentNext + 1) % RECENT_NAMES)] = info;
+  return info;
+}
+
+/** The names `wireInfoOf` compares first; the oldest replaced in turn once it holds `RECENT_NAMES`. */
+const recentNames: NameInfo[] = [];
+const RECENT_NAMES = 24;
+let recentNext = -1;
 
 /** True when `name` is an RFC 9110 token (a field name), as `TOKEN` tests it; cached per name. */
 export function isToken(name: string): boolean {
@@ -273,7 +300,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       let to = eol;
       while (from < to && isSpaceOrTab(text.charCodeAt(from))) from++;
       while (to > from && isSpaceOrTab(text.charCodeAt(to - 1))) to--;
-      this.#append(text.slice(pos, colon), text.slice(from, to));
+      this.#appendInfo(wireInfoOf(text, pos, colon), text.slice(from, to));
       pos = eol + 2;
     }
     return pos;
@@ -324,7 +351,10 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 
   #append(name: string, value: string): void {
-    const info = infoOf(name);
+    this.#appendInfo(infoOf(name), value);
+  }
+
+  #appendInfo(info: NameInfo, value: string): void {
     const at = this.#indexOf(info.key);
     if (at === -1) {
       this.#insert({

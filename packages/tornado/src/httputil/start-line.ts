@@ -4,7 +4,7 @@
  * parsed strictly (RFC 9112 §3 and §4).
  */
 import { HTTPInputError } from './errors';
-import { TOKEN } from './headers';
+import { TOKEN, TOKEN_CHARS } from './headers';
 
 /** A request line: `GET /path?q HTTP/1.1`. (tornado's `path` is the whole target.) */
 export class RequestStartLine {
@@ -32,8 +32,6 @@ export class ResponseStartLine {
   }
 }
 
-/** A well-formed HTTP/1.x request line, all in one match (the common case). */
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21\x22\x24-\x7e]+) (HTTP\/1\.[0-9])$/;
 /** `HTTP/d.d` (RFC 9112 §2.3). */
 const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
 /** A request-target's bytes: visible ASCII only (no SP, no controls, no DEL, no obs-text). */
@@ -51,8 +49,8 @@ const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
  * @throws HTTPInputError (status 400; 505 for a well-formed version other than HTTP/1.x)
  */
 export function parseRequestStartLine(line: string): RequestStartLine {
-  const match = REQUEST_LINE.exec(line);
-  if (match !== null) return new RequestStartLine(match[1]!, match[2]!, match[3]!);
+  const wellFormed = scanRequestLine(line);
+  if (wellFormed !== null) return wellFormed;
   // Not the common shape: the checks one by one, to say what is wrong.
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
@@ -71,6 +69,54 @@ export function parseRequestStartLine(line: string): RequestStartLine {
   }
   checkVersion(version);
   return new RequestStartLine(method, target, version);
+}
+
+/**
+ * A well-formed HTTP/1.x request line (the common case), read by char codes — a token, SP, a
+ * target of visible ASCII but `#`, SP, `HTTP/1.d` — or null for anything else, which the checks
+ * one by one then refuse by name. The usual methods and versions come out as the literals the
+ * server compares and looks up (a string cut from the line is new each time, hashed anew by
+ * every Map it is looked up in).
+ */
+function scanRequestLine(line: string): RequestStartLine | null {
+  let sp1 = 0;
+  let code = line.charCodeAt(0);
+  while (code < 128 && TOKEN_CHARS[code] === 1) code = line.charCodeAt(++sp1);
+  if (sp1 === 0 || code !== 0x20) return null;
+  let sp2 = sp1 + 1;
+  code = line.charCodeAt(sp2);
+  while (code > 0x20 && code < 0x7f && code !== 0x23 /* # */) code = line.charCodeAt(++sp2);
+  if (sp2 === sp1 + 1 || code !== 0x20 || line.length !== sp2 + 9) return null;
+  if (!line.startsWith('HTTP/1.', sp2 + 1)) return null;
+  const minor = line.charCodeAt(sp2 + 8);
+  let version: string;
+  if (minor === 0x31) version = 'HTTP/1.1';
+  else if (minor === 0x30) version = 'HTTP/1.0';
+  else if (minor > 0x31 && minor <= 0x39) version = line.slice(sp2 + 1);
+  else return null;
+  return new RequestStartLine(methodOf(line.slice(0, sp1)), line.slice(sp1 + 1, sp2), version);
+}
+
+/** `method`, as its literal when it is one of the usual ones. */
+function methodOf(method: string): string {
+  switch (method) {
+    case 'GET':
+      return 'GET';
+    case 'POST':
+      return 'POST';
+    case 'HEAD':
+      return 'HEAD';
+    case 'PUT':
+      return 'PUT';
+    case 'DELETE':
+      return 'DELETE';
+    case 'PATCH':
+      return 'PATCH';
+    case 'OPTIONS':
+      return 'OPTIONS';
+    default:
+      return method;
+  }
 }
 
 /**
