@@ -410,7 +410,18 @@ describe('parseRequestStartLine', () => {
   });
 
   it('any token is a method, as written; any HTTP/1.d a version', () => {
-    const methods = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'GETS', 'G'];
+    const methods = [
+      'GET',
+      'POST',
+      'HEAD',
+      'PUT',
+      'DELETE',
+      'PATCH',
+      'OPTIONS',
+      'get',
+      'GETS',
+      'G',
+    ];
     for (const method of methods) {
       expect(parseRequestStartLine(`${method} /a HTTP/1.1`).method).toBe(method);
     }
