@@ -452,22 +452,36 @@ describe.runIf(process.platform === 'linux')('accept() out of fds', () => {
     );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let exitStatus: string | null = null;
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        exitStatus = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
+        resolve();
+      }),
+    );
     const clients: LineClient[] = [];
     try {
       const port = await within(
-        new Promise<number>((resolve) => {
+        new Promise<number>((resolve, reject) => {
           let out = '';
           child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
             out += chunk;
             const end = out.indexOf('\n');
             if (end >= 0) resolve((JSON.parse(out.slice(0, end)) as { port: number }).port);
           });
+          // A child that dies before it listens says why, at once.
+          void exited.then(() =>
+            reject(new Error(`the server child ended (${String(exitStatus)}) before it listened`)),
+          );
         }),
-        // Node with tsx starts in a second alone, in over 10 s beside two CPU hogs.
-        60_000,
+        // Node with tsx starts in a second alone, in over 10 s beside two CPU hogs; once, beside
+        // the whole tornado suite in CI, not within 60 s.
+        120_000,
         'the server child',
-      );
+      ).catch((error: unknown) => {
+        // What it printed is what says why it did not answer.
+        throw new Error(`${(error as Error).message}; its stderr: ${JSON.stringify(stderr)}`);
+      });
       const first = await lineClient(port);
       clients.push(first);
       expect(await within(first.ask('a'), 10_000, 'first')).toBe('a\n');
@@ -498,7 +512,7 @@ describe.runIf(process.platform === 'linux')('accept() out of fds', () => {
       child.stdin.end();
       await within(exited, 15_000, 'the server child exiting').catch(() => child.kill('SIGKILL'));
     }
-  }, 180_000);
+  }, 240_000);
 });
 
 describe('openUnixConnection() and startUnixServer()', () => {
