@@ -178,8 +178,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    * request's and the response's) was a tenth of what serving one allocated.
    */
   readonly #fields: Field[] = [];
-  /** The fields by key, once there are more than `INDEXED_FROM` (a scan would grow quadratic). */
-  #index: Map<string, Field> | null = null;
+  /**
+   * Where each field is in `#fields`, by key, once there are more than `INDEXED_FROM` (a scan
+   * per lookup would make parsing many names, or a name repeated after many, quadratic).
+   */
+  #index: Map<string, number> | null = null;
 
   static {
     setChecked = (headers, name, value) => headers.#put(infoOf(name), value);
@@ -415,15 +418,13 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** The field named `key` (lowercased), if any. */
   #find(key: string): Field | undefined {
-    if (this.#index !== null) return this.#index.get(key);
-    const fields = this.#fields;
-    for (let i = 0; i < fields.length; i++) if (fields[i]!.key === key) return fields[i];
-    return undefined;
+    const at = this.#indexOf(key);
+    return at === -1 ? undefined : this.#fields[at];
   }
 
   /** Where the field named `key` is in `#fields`, or -1. */
   #indexOf(key: string): number {
-    if (this.#index !== null && !this.#index.has(key)) return -1;
+    if (this.#index !== null) return this.#index.get(key) ?? -1;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i++) if (fields[i]!.key === key) return i;
     return -1;
@@ -433,17 +434,20 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   #insert(field: Field): void {
     const fields = this.#fields;
     fields.push(field);
-    if (this.#index !== null) this.#index.set(field.key, field);
-    else if (fields.length > INDEXED_FROM) {
-      this.#index = new Map();
-      for (const each of fields) this.#index.set(each.key, each);
-    }
+    if (this.#index !== null) this.#index.set(field.key, fields.length - 1);
+    else if (fields.length > INDEXED_FROM) this.#reindex(0);
   }
 
   /** Puts `field` in the place of the one at `at` (a name keeps its place when it is set again). */
   #replace(at: number, field: Field): void {
     this.#fields[at] = field;
-    this.#index?.set(field.key, field);
+  }
+
+  /** Records in `#index` where the fields from `from` on are. */
+  #reindex(from: number): void {
+    const fields = this.#fields;
+    const index = (this.#index ??= new Map());
+    for (let i = from; i < fields.length; i++) index.set(fields[i]!.key, i);
   }
 
   /** The values of `name` joined with `,`, or `fallback` (undefined) when it has none. */
@@ -480,7 +484,10 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     const at = this.#indexOf(key);
     if (at === -1) return false;
     this.#fields.splice(at, 1);
-    this.#index?.delete(key);
+    if (this.#index !== null) {
+      this.#index.delete(key);
+      this.#reindex(at); // the fields after it moved up one
+    }
     return true;
   }
 
