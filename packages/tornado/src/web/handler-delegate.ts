@@ -12,10 +12,10 @@ import type { HTTPConnection, HTTPMessageDelegate, MaybeAwaitable } from '../htt
 import type { HTTPServerRequest } from '../httputil/request';
 import { appLog } from '../log';
 import type { Application } from './application';
-import type { OutputTransform } from './gzip';
 import {
   awaitableOf,
   executeHandler,
+  NO_TRANSFORMS,
   type RequestHandler,
   type RequestHandlerClass,
   type StreamingFutures,
@@ -116,12 +116,11 @@ export class HandlerDelegate implements HTTPMessageDelegate {
   }
 }
 
-/** Logs what escaped a handler's `#execute`, if anything did. */
 /** What a delegate without them is given: shared, and never changed (frozen). */
 const NO_KWARGS: Readonly<Record<string, never>> = Object.freeze({});
 const NO_ARGS: readonly never[] = Object.freeze([]);
-const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
 
+/** Logs what escaped a handler's `#execute`, if anything did. */
 function reportEscaped(done: Future<void>, handler: RequestHandler): void {
   if (!done.cancelled() && done.exception() !== undefined) {
     appLog.error({ err: done.exception() }, `Exception in ${String(handler)}`);

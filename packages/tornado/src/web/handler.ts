@@ -90,7 +90,8 @@ const SERVER = `TornadoServer/${TORNADO_VERSION}`;
  * handler starts with before `clear()` and `#execute` give it its own (no transforms, for most).
  */
 const NO_CHUNKS = Object.freeze([]) as unknown as Buffer[];
-const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
+/** @internal Shared with the application's delegate (a request without transforms). */
+export const NO_TRANSFORMS = Object.freeze([]) as unknown as OutputTransform[];
 
 /** What `write()` takes: text (UTF-8), bytes, or a plain object (sent as JSON). */
 export type Chunk = string | Uint8Array | Readonly<Record<string, unknown>>;
