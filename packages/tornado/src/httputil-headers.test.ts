@@ -88,6 +88,18 @@ describe('HTTPHeaders', () => {
     expect(() => new HTTPHeaders(42 as never)).toThrow(TypeError);
   });
 
+  it('from an object: its own names only, in order; a null-prototype object too', () => {
+    const inherited = Object.create({ Inherited: 'no' }) as Record<string, string>;
+    inherited.Own = 'yes';
+    expect([...new HTTPHeaders(inherited).getAll()]).toEqual([['Own', 'yes']]);
+    const bare = Object.assign(Object.create(null) as Record<string, string>, { X: '1', Y: '2' });
+    expect([...new HTTPHeaders(bare).getAll()]).toEqual([
+      ['X', '1'],
+      ['Y', '2'],
+    ]);
+    expect(() => new HTTPHeaders({ 'Bad Name': 'x' })).toThrow(HTTPInputError);
+  });
+
   it('copy: identical, and shares neither the map nor its lists', () => {
     const h1 = new HTTPHeaders();
     for (const [k, v] of [

@@ -223,8 +223,12 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
       for (const pair of init as Iterable<readonly [string, string]>) this.add(pair[0], pair[1]);
     } else if (typeof init === 'object') {
+      // for…in, not Object.entries: no array of pairs made per object (`new HTTPHeaders({…})`
+      // is how a request callback often writes its response's headers, once per request).
       const fields = init as Readonly<Record<string, string | readonly string[]>>;
-      for (const [name, value] of Object.entries(fields)) {
+      for (const name in fields) {
+        if (!Object.hasOwn(fields, name)) continue;
+        const value = fields[name]!;
         if (typeof value === 'string') this.add(name, value);
         else for (const each of value) this.add(name, each);
       }
@@ -344,13 +348,14 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Adds a value for `name` (after any it has). */
   add(name: string, value: string): void {
-    if (typeof name !== 'string' || !infoOf(name).token) {
+    const info = typeof name === 'string' ? infoOf(name) : null;
+    if (info === null || !info.token) {
       throw new HTTPInputError(`Invalid header name ${inspect(name)}`);
     }
     if (typeof value !== 'string' || FORBIDDEN_VALUE_CHARS.test(value)) {
       throw new HTTPInputError(`Invalid value for header ${name}: ${inspect(value)}`);
     }
-    this.#append(name, value);
+    this.#appendInfo(info, value);
   }
 
   #append(name: string, value: string): void {
