@@ -343,7 +343,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
         `Invalid character in the value of header ${JSON.stringify(clip(name))}`,
       );
     }
-    this.#append(name, value);
+    this.#appendInfo(infoOf(name), value);
   }
 
   /** Adds a value for `name` (after any it has). */
@@ -356,10 +356,6 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       throw new HTTPInputError(`Invalid value for header ${name}: ${inspect(value)}`);
     }
     this.#appendInfo(info, value);
-  }
-
-  #append(name: string, value: string): void {
-    this.#appendInfo(infoOf(name), value);
   }
 
   #appendInfo(info: NameInfo, value: string): void {
